@@ -1,0 +1,4 @@
+export * from './ensure-redis.ts';
+export * from './file-source-server.ts';
+export * from './free-port.ts';
+export * from './s3-server.ts';

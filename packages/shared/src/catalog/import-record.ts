@@ -1,0 +1,53 @@
+import type { ErrorCode } from '../errors.ts';
+import type { ImportRequest } from './import-request.ts';
+import { describeSource } from './sources.ts';
+
+export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+export const FINAL_STATUSES: readonly ImportStatus[] = ['completed', 'failed', 'canceled'];
+
+export interface ImportResult {
+  size: number;
+  etag: string;
+  /** `sha256:<hex>` of the whole object as written. */
+  checksum: string;
+  partCount: number;
+  durationMs: number;
+}
+
+export interface ImportError {
+  code: ErrorCode;
+  message: string;
+  attempts: number;
+}
+
+export interface ImportRecord {
+  id: string;
+  tenant: string;
+  status: ImportStatus;
+  request: ImportRequest;
+  createdAt: string;
+  updatedAt: string;
+  bytesDone: number;
+  bytesTotal: number | null;
+  attempts: number;
+  result?: ImportResult;
+  error?: ImportError;
+}
+
+/** The record as API clients see it: no tenant internals, no secrets. */
+export function publicImportView(record: ImportRecord) {
+  return {
+    id: record.id,
+    status: record.status,
+    source: describeSource(record.request.source),
+    destination: record.request.destination,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    progress: { bytesDone: record.bytesDone, bytesTotal: record.bytesTotal },
+    attempts: record.attempts,
+    ...(record.result ? { result: record.result } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+export type PublicImportView = ReturnType<typeof publicImportView>;

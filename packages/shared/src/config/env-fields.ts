@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Environment booleans: 1/true/yes/on and 0/false/no/off (any case); anything else is an error. */
+export const envBoolean = (defaultValue: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return defaultValue;
+      const normalized = value.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+      if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected one of 1, 0, true, false, yes, no' });
+      return z.NEVER;
+    });
+
+export const envInt = (defaultValue: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return defaultValue;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), {
+    message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
+
+/** Variables every service that touches the queue shares. */
+export const QueueEnvFields = {
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** BullMQ queue name; tests give each run its own. */
+  FERRY_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+    .default('ferry-imports'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** Variables for the S3 client (credentials come from the AWS SDK's own chain). */
+export const S3EnvFields = {
+  S3_ENDPOINT: urlWithProtocols(['http:', 'https:']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: envBoolean(false),
+};
+
+export const SourceEnvFields = {
+  SOURCE_ALLOW_PRIVATE: envBoolean(false),
+};

@@ -1,0 +1,66 @@
+/**
+ * The error taxonomy. Every failure Ferry reports carries one of these stable codes; clients and
+ * operators match on the code, never on the message.
+ */
+export const ErrorCode = {
+  // Request errors (4xx from the API).
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  INVALID_JSON: 'INVALID_JSON',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  NOT_FOUND: 'NOT_FOUND',
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  IMPORT_FINISHED: 'IMPORT_FINISHED',
+  SOURCE_ADDRESS_REFUSED: 'SOURCE_ADDRESS_REFUSED',
+  SOURCE_HOST_UNRESOLVED: 'SOURCE_HOST_UNRESOLVED',
+  // Transfer outcomes (recorded on the import).
+  SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
+  SOURCE_ACCESS_DENIED: 'SOURCE_ACCESS_DENIED',
+  SOURCE_CLIENT_ERROR: 'SOURCE_CLIENT_ERROR',
+  SOURCE_SERVER_ERROR: 'SOURCE_SERVER_ERROR',
+  SOURCE_NETWORK_ERROR: 'SOURCE_NETWORK_ERROR',
+  SOURCE_SIZE_MISMATCH: 'SOURCE_SIZE_MISMATCH',
+  SOURCE_CHANGED: 'SOURCE_CHANGED',
+  DESTINATION_ERROR: 'DESTINATION_ERROR',
+  SIZE_MISMATCH: 'SIZE_MISMATCH',
+  CANCELED: 'CANCELED',
+  INTERNAL: 'INTERNAL',
+  // Start-up.
+  CONFIG_INVALID: 'CONFIG_INVALID',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status when the error reaches an API client. */
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { status?: number; details?: ErrorDetail[]; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'FerryError';
+    this.code = code;
+    this.status = options.status ?? 500;
+    this.details = options.details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: ErrorDetail[] } } {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+export function isFerryError(value: unknown): value is FerryError {
+  return value instanceof FerryError;
+}

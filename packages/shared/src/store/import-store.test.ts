@@ -1,0 +1,87 @@
+import { newRedis, uniqueName } from '@ferry/test-support';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImportRequest } from '../catalog/import-request.ts';
+import { newImportId } from '../ids.ts';
+import { ImportStore, stableStringify } from './import-store.ts';
+
+const request: ImportRequest = {
+  source: { type: 'http', url: 'https://example.com/f.bin' },
+  destination: { bucket: 'bucket-1', key: 'k' },
+};
+
+describe('ImportStore (real Redis)', () => {
+  let redis: Redis;
+  let store: ImportStore;
+
+  beforeAll(() => {
+    redis = newRedis();
+    store = new ImportStore(redis, uniqueName('store'));
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('creates, transitions and guards statuses atomically', async () => {
+    const record = store.newRecord(newImportId(), 'tenant-a', request);
+    await store.createMany([record]);
+    expect(await store.markRunning(record.id, 1)).toEqual({ ok: true, previous: 'queued' });
+    expect(await store.markCanceled(record.id)).toEqual({ ok: true, previous: 'running' });
+    // A worker finishing after the cancel must not overwrite it.
+    expect(
+      await store.markCompleted(record.id, {
+        size: 1,
+        etag: 'e',
+        checksum: 'sha256:x',
+        partCount: 1,
+        durationMs: 1,
+      }),
+    ).toEqual({
+      ok: false,
+      current: 'canceled',
+    });
+    expect((await store.get(record.id))?.status).toBe('canceled');
+    expect(await store.markRunning('imp_missing', 1)).toEqual({ ok: false, current: null });
+  });
+
+  it('lists a tenant newest first, by status, with a cursor', async () => {
+    const tenant = uniqueName('tenant');
+    const records = Array.from({ length: 5 }, (_, i) =>
+      store.newRecord(newImportId(Date.now() + i), tenant, request),
+    );
+    await store.createMany(records);
+    await store.markRunning(records[1]?.id ?? '', 1);
+
+    const first = await store.list(tenant, { limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual([records[4]?.id, records[3]?.id]);
+    const second = await store.list(tenant, { limit: 2, cursor: first.nextCursor ?? '' });
+    expect(second.items.map((r) => r.id)).toEqual([records[2]?.id, records[1]?.id]);
+    const third = await store.list(tenant, { limit: 2, cursor: second.nextCursor ?? '' });
+    expect(third.items.map((r) => r.id)).toEqual([records[0]?.id]);
+    expect(third.nextCursor).toBeNull();
+
+    const running = await store.list(tenant, { limit: 10, status: 'running' });
+    expect(running.items.map((r) => r.id)).toEqual([records[1]?.id]);
+    expect((await store.list('someone-else', { limit: 10 })).items).toEqual([]);
+  });
+
+  it('binds an idempotency key to the first import and its body', async () => {
+    const tenant = uniqueName('tenant');
+    const first = await store.claimIdempotencyKey(tenant, 'key-1', 'imp_A', { a: 1, b: 2 });
+    expect(first).toEqual({ importId: 'imp_A', fresh: true, sameBody: true });
+    expect(await store.claimIdempotencyKey(tenant, 'key-1', 'imp_B', { b: 2, a: 1 })).toEqual({
+      importId: 'imp_A',
+      fresh: false,
+      sameBody: true,
+    });
+    expect((await store.claimIdempotencyKey(tenant, 'key-1', 'imp_C', { a: 2 })).sameBody).toBe(false);
+    // Keys are per tenant.
+    expect((await store.claimIdempotencyKey(`${tenant}-other`, 'key-1', 'imp_D', { a: 1 })).fresh).toBe(true);
+  });
+
+  it('stableStringify ignores key order', () => {
+    expect(stableStringify({ b: [1, { d: 1, c: 2 }], a: 'x' })).toBe(
+      stableStringify({ a: 'x', b: [1, { c: 2, d: 1 }] }),
+    );
+  });
+});

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { ImportError, ImportRecord, ImportResult, ImportStatus } from '../catalog/import-record.ts';
+import type { ImportRequest } from '../catalog/import-request.ts';
+import { StoreKeys } from './keys.ts';
+import { TRANSITION_SCRIPT } from './transition-script.ts';
+
+export type TransitionOutcome =
+  | { ok: true; previous: ImportStatus }
+  | { ok: false; current: ImportStatus }
+  | { ok: false; current: null };
+
+export interface ListPage {
+  items: ImportRecord[];
+  nextCursor: string | null;
+}
+
+export interface IdempotencyClaim {
+  /** The import this key belongs to: the new id when the claim was fresh. */
+  importId: string;
+  fresh: boolean;
+  sameBody: boolean;
+}
+
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+
+type StoreRedis = Redis & {
+  ferryTransition(key: string, ...args: string[]): Promise<[number, string]>;
+};
+
+/**
+ * Import records: the API's source of truth for status, progress, result and error. BullMQ jobs
+ * carry the work; records outlive them (a canceled queued import has no job, but has a record).
+ */
+export class ImportStore {
+  readonly keys: StoreKeys;
+  readonly #redis: StoreRedis;
+  readonly #now: () => Date;
+
+  constructor(redis: Redis, queueName: string, now: () => Date = () => new Date()) {
+    this.keys = new StoreKeys(queueName);
+    if (!('ferryTransition' in redis)) {
+      redis.defineCommand('ferryTransition', { numberOfKeys: 1, lua: TRANSITION_SCRIPT });
+    }
+    this.#redis = redis as StoreRedis;
+    this.#now = now;
+  }
+
+  newRecord(id: string, tenant: string, request: ImportRequest): ImportRecord {
+    const now = this.#now().toISOString();
+    return {
+      id,
+      tenant,
+      status: 'queued',
+      request,
+      createdAt: now,
+      updatedAt: now,
+      bytesDone: 0,
+      bytesTotal: null,
+      attempts: 0,
+    };
+  }
+
+  /** Queues the writes for new records on `pipeline`, so a batch costs one round trip. */
+  addCreate(pipeline: ChainableCommander, record: ImportRecord): void {
+    pipeline.hset(this.keys.record(record.id), {
+      id: record.id,
+      tenant: record.tenant,
+      status: record.status,
+      request: JSON.stringify(record.request),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      bytesDone: '0',
+      bytesTotal: '',
+      attempts: '0',
+    });
+    pipeline.zadd(this.keys.tenantAll(record.tenant), 0, record.id);
+    pipeline.zadd(this.keys.tenantStatus(record.tenant, record.status), 0, record.id);
+  }
+
+  async createMany(records: ImportRecord[]): Promise<void> {
+    const pipeline = this.#redis.multi();
+    for (const record of records) this.addCreate(pipeline, record);
+    await pipeline.exec();
+  }
+
+  /** Removes records whose jobs could not be queued, so no record claims work that does not exist. */
+  async deleteMany(records: ImportRecord[]): Promise<void> {
+    const pipeline = this.#redis.multi();
+    for (const record of records) {
+      pipeline.del(this.keys.record(record.id));
+      pipeline.zrem(this.keys.tenantAll(record.tenant), record.id);
+      pipeline.zrem(this.keys.tenantStatus(record.tenant, record.status), record.id);
+    }
+    await pipeline.exec();
+  }
+
+  async get(id: string): Promise<ImportRecord | null> {
+    const hash = await this.#redis.hgetall(this.keys.record(id));
+    return parseRecord(hash);
+  }
+
+  /** Newest first. The cursor is the last id of the previous page. */
+  async list(
+    tenant: string,
+    options: { status?: ImportStatus; cursor?: string; limit: number },
+  ): Promise<ListPage> {
+    const index = options.status
+      ? this.keys.tenantStatus(tenant, options.status)
+      : this.keys.tenantAll(tenant);
+    const upper = options.cursor ? `(${options.cursor}` : '+';
+    const ids = await this.#redis.zrevrangebylex(index, upper, '-', 'LIMIT', 0, options.limit + 1);
+    const pageIds = ids.slice(0, options.limit);
+    const pipeline = this.#redis.pipeline();
+    for (const id of pageIds) pipeline.hgetall(this.keys.record(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const items = replies
+      .map(([, hash]) => parseRecord(hash as Record<string, string>))
+      .filter((r): r is ImportRecord => r !== null);
+    return { items, nextCursor: ids.length > options.limit ? (pageIds.at(-1) ?? null) : null };
+  }
+
+  async transition(
+    id: string,
+    to: ImportStatus,
+    from: readonly ImportStatus[],
+    fields: Record<string, string> = {},
+  ): Promise<TransitionOutcome> {
+    const args = [this.keys.prefix, id, to, from.join(','), this.#now().toISOString()];
+    for (const [name, value] of Object.entries(fields)) args.push(name, value);
+    const [status, previous] = await this.#redis.ferryTransition(this.keys.record(id), ...args);
+    if (status === 1) return { ok: true, previous: previous as ImportStatus };
+    return { ok: false, current: status === 0 ? (previous as ImportStatus) : null };
+  }
+
+  markRunning(id: string, attempts: number): Promise<TransitionOutcome> {
+    return this.transition(id, 'running', ['queued', 'running'], { attempts: String(attempts) });
+  }
+
+  markCompleted(id: string, result: ImportResult): Promise<TransitionOutcome> {
+    return this.transition(id, 'completed', ['running'], {
+      result: JSON.stringify(result),
+      bytesDone: String(result.size),
+      bytesTotal: String(result.size),
+      error: '',
+    });
+  }
+
+  markFailed(id: string, error: ImportError): Promise<TransitionOutcome> {
+    return this.transition(id, 'failed', ['queued', 'running'], { error: JSON.stringify(error) });
+  }
+
+  /** A failed attempt that will be retried: back in the queue, with the last error visible. */
+  markRetrying(id: string, error: ImportError): Promise<TransitionOutcome> {
+    return this.transition(id, 'queued', ['running'], { error: JSON.stringify(error) });
+  }
+
+  markCanceled(id: string): Promise<TransitionOutcome> {
+    return this.transition(id, 'canceled', ['queued', 'running']);
+  }
+
+  async setProgress(id: string, bytesDone: number, bytesTotal: number | null): Promise<void> {
+    await this.#redis.hset(this.keys.record(id), {
+      bytesDone: String(bytesDone),
+      bytesTotal: bytesTotal === null ? '' : String(bytesTotal),
+    });
+  }
+
+  async status(id: string): Promise<ImportStatus | null> {
+    return (await this.#redis.hget(this.keys.record(id), 'status')) as ImportStatus | null;
+  }
+
+  /**
+   * Claims an Idempotency-Key for a tenant. The first claim wins and binds the key to `candidateId`
+   * and the body's digest; later claims learn which import it names and whether the body matches.
+   */
+  async claimIdempotencyKey(
+    tenant: string,
+    key: string,
+    candidateId: string,
+    body: unknown,
+  ): Promise<IdempotencyClaim> {
+    const redisKey = this.keys.idempotency(tenant, sha256(key));
+    const bodyDigest = sha256(stableStringify(body));
+    const claimed = await this.#redis.set(
+      redisKey,
+      `${candidateId} ${bodyDigest}`,
+      'EX',
+      IDEMPOTENCY_TTL_S,
+      'NX',
+    );
+    if (claimed === 'OK') return { importId: candidateId, fresh: true, sameBody: true };
+    const existing = (await this.#redis.get(redisKey)) ?? '';
+    const [importId = '', digest = ''] = existing.split(' ');
+    return { importId, fresh: false, sameBody: digest === bodyDigest };
+  }
+
+  async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
+    await this.#redis.del(this.keys.idempotency(tenant, sha256(key)));
+  }
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** JSON with sorted object keys, so the same body in another key order has the same digest. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function parseRecord(hash: Record<string, string> | null | undefined): ImportRecord | null {
+  if (!hash?.id || !hash.status || !hash.tenant || !hash.request) return null;
+  const record: ImportRecord = {
+    id: hash.id,
+    tenant: hash.tenant,
+    status: hash.status as ImportStatus,
+    request: JSON.parse(hash.request) as ImportRequest,
+    createdAt: hash.createdAt ?? '',
+    updatedAt: hash.updatedAt ?? '',
+    bytesDone: Number(hash.bytesDone ?? 0),
+    bytesTotal: hash.bytesTotal ? Number(hash.bytesTotal) : null,
+    attempts: Number(hash.attempts ?? 0),
+  };
+  if (hash.result) record.result = JSON.parse(hash.result) as ImportResult;
+  if (hash.error) record.error = JSON.parse(hash.error) as ImportError;
+  return record;
+}

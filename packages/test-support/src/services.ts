@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_S3_CREDENTIALS, listOpenMultipartUploads, type OpenMultipartUpload } from '@ferry/local-stack';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+/** A name no other test (nor an earlier run) uses: queues, buckets and tenants are per test. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+export function testS3Endpoint(): string {
+  return inject('s3Endpoint');
+}
+
+export function newRedis(): Redis {
+  return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+}
+
+/** Environment a service needs to talk to the test Redis and S3 server. */
+export function serviceEnv(queue: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    REDIS_URL: testRedisUrl(),
+    FERRY_QUEUE: queue,
+    S3_ENDPOINT: testS3Endpoint(),
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: '1',
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    SOURCE_ALLOW_PRIVATE: '1',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+export function newS3Client(): S3Client {
+  return new S3Client({
+    endpoint: testS3Endpoint(),
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+}
+
+export async function createTestBucket(s3: S3Client, prefix = 'ferry-test'): Promise<string> {
+  const bucket = uniqueName(prefix).toLowerCase();
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+export function openMultipartUploads(bucket: string): OpenMultipartUpload[] {
+  return listOpenMultipartUploads(inject('s3Dir'), bucket);
+}
