@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testRedisUrl, uniqueName } from '@ferry/test-support';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_ENTRY } from './paths.ts';
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    if (child.pid) onSpawn?.(child.pid);
+    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+describe('ferry CLI (real processes)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('demo: starts the stack, imports a sample over the API and verifies it byte for byte', async () => {
+    const result = await runCli(['demo', '--size', '24'], {
+      FERRY_DATA_DIR: dataDir,
+      REDIS_URL: testRedisUrl(),
+      FERRY_QUEUE: uniqueName('cli-demo'),
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    expect(result.stderr).toContain('verified');
+    expect(result.stdout).toContain('"status": "completed"');
+    expect(result.code).toBe(0);
+  }, 120_000);
+
+  it('worker: SIGTERM with nothing in flight exits 0 promptly', async () => {
+    let pid = 0;
+    const done = runCli(
+      ['worker'],
+      { REDIS_URL: testRedisUrl(), FERRY_QUEUE: uniqueName('cli-worker'), LOG_LEVEL: 'silent' },
+      (p) => {
+        pid = p;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    process.kill(pid, 'SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(0);
+  }, 30_000);
+
+  it('rejects unknown commands and bad arguments with usage and exit code 2', async () => {
+    expect((await runCli(['frobnicate'], {})).code).toBe(2);
+    expect((await runCli(['import', 'https://x.example/f'], {})).code).toBe(2);
+  });
+
+  it('says clearly when the API is unreachable', async () => {
+    const result = await runCli(['status', 'imp_x'], {
+      FERRY_API_URL: 'http://127.0.0.1:9',
+      FERRY_API_KEY: 'k',
+      FERRY_DATA_DIR: dataDir,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('API_UNREACHABLE');
+  });
+});

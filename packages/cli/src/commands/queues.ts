@@ -1,0 +1,32 @@
+import { parseEnv, QueueEnvFields } from '@ferry/shared';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+const QueuesEnv = z.object({ REDIS_URL: QueueEnvFields.REDIS_URL, FERRY_QUEUE: QueueEnvFields.FERRY_QUEUE });
+
+/** `ferry queues`: job counts by state and the workers connected, read from Redis directly. */
+export async function queuesCommand(): Promise<number> {
+  const env = parseEnv(QueuesEnv);
+  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const queue = new Queue(env.FERRY_QUEUE, { connection });
+  try {
+    const counts = await queue.getJobCounts(
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+    );
+    const workers = await queue.getWorkersCount();
+    process.stdout.write(`queue ${env.FERRY_QUEUE} at ${new URL(env.REDIS_URL).host}\n`);
+    for (const [state, count] of Object.entries(counts))
+      process.stdout.write(`  ${state.padEnd(12)} ${count}\n`);
+    process.stdout.write(`  ${'workers'.padEnd(12)} ${workers} connected\n`);
+    return 0;
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

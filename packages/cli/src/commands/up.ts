@@ -1,0 +1,33 @@
+import { startLocalStack } from '../stack/local-stack.ts';
+
+/** `ferry up`: the whole local stack until Ctrl-C. */
+export async function up(): Promise<number> {
+  const log = (line: string) => process.stderr.write(`ferry: ${line}\n`);
+  log('starting the local stack (Redis, S3, API, 2 workers)...');
+  const stack = await startLocalStack({ log, sampleSizeMiB: 64 });
+  process.stdout.write(
+    [
+      '',
+      'Ferry is up.',
+      `  API          ${stack.apiUrl}   (OpenAPI: ${stack.apiUrl}/docs/json)`,
+      `  API key      ${stack.apiKey}   (tenant "local")`,
+      `  S3 endpoint  ${stack.s3Endpoint}   bucket "${stack.bucket}", path-style, any credentials`,
+      `  Redis        ${stack.redisUrl}`,
+      `  Logs         ${stack.logDir}/`,
+      '',
+      'Try, in another terminal (the CLI finds this stack by itself):',
+      `  pnpm ferry import ${stack.sampleUrl} s3://${stack.bucket}/sample.bin --wait`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  log('stopping (workers hand back what they hold)...');
+  await stack.close();
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ApiClient, ApiError, apiSettings } from './api-client.ts';
+
+const USAGE = `Ferry: import large files into Amazon S3.
+
+Usage: pnpm ferry <command> [options]
+
+  up                                   whole local stack (Redis, S3, API, 2 workers) until Ctrl-C
+  demo [--size MiB]                    start the local stack, import a sample file, verify, stop
+  api                                  the HTTP API, as a container runs it
+  worker                               one worker process, as a container runs it
+  import <source> s3://bucket/key      submit an import (source: http(s) URL)
+         [--wait] [--header "Name: value"]...
+  status <id>                          one import as JSON
+  ls [--status S] [--cursor C]         your imports, newest first
+  cancel <id>                          cancel a queued or running import
+  queues                               queue counts and connected workers
+
+The CLI talks to FERRY_API_URL with FERRY_API_KEY (defaults: the stack \`ferry up\` started).`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const client = () => new ApiClient(apiSettings());
+  switch (command) {
+    case 'up':
+      return (await import('./commands/up.ts')).up();
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { size: { type: 'string', default: '256' } } });
+      const size = Number(values.size);
+      if (!Number.isInteger(size) || size < 1 || size > 10_240)
+        throw new UsageError('--size must be a whole number of MiB from 1 to 10240');
+      return (await import('./commands/demo.ts')).demo(size);
+    }
+    case 'api':
+    case 'worker':
+      return (await import('./commands/serve.ts')).serve(command);
+    case 'import': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          wait: { type: 'boolean', default: false },
+          header: { type: 'string', multiple: true, default: [] },
+        },
+      });
+      const [source, destination] = positionals;
+      if (!source || !destination || positionals.length > 2)
+        throw new UsageError('usage: ferry import <source> s3://bucket/key [--wait]');
+      return (await import('./commands/imports.ts')).importCommand(
+        client(),
+        source,
+        destination,
+        values.wait,
+        values.header,
+      );
+    }
+    case 'status':
+    case 'cancel': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+      const [id] = positionals;
+      if (!id || positionals.length > 1) throw new UsageError(`usage: ferry ${command} <id>`);
+      const commands = await import('./commands/imports.ts');
+      return command === 'status'
+        ? commands.statusCommand(client(), id)
+        : commands.cancelCommand(client(), id);
+    }
+    case 'ls': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { status: { type: 'string' }, cursor: { type: 'string' } },
+      });
+      return (await import('./commands/imports.ts')).listCommand(client(), values.status, values.cursor);
+    }
+    case 'queues':
+      return (await import('./commands/queues.ts')).queuesCommand();
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      process.stderr.write(`ferry: ${(error as Error).message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof ApiError) {
+      process.stderr.write(`ferry: ${error.code}: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`ferry: ${(error as Error).message ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parseHeaderArguments, parseS3Url, parseSourceArgument } from './source-argument.ts';
+
+describe('CLI arguments', () => {
+  it('parses http sources with headers', () => {
+    expect(parseSourceArgument('https://x.example/f', { Authorization: 'Bearer t' })).toEqual({
+      type: 'http',
+      url: 'https://x.example/f',
+      headers: { Authorization: 'Bearer t' },
+    });
+    expect(() => parseSourceArgument('ftp://x/f', {})).toThrow(/unsupported source/);
+  });
+
+  it('parses s3 destinations, keys with slashes included', () => {
+    expect(parseS3Url('s3://bucket-1/a/b/c.bin')).toEqual({ bucket: 'bucket-1', key: 'a/b/c.bin' });
+    expect(() => parseS3Url('s3://bucket-only')).toThrow(/s3:\/\/bucket\/key/);
+  });
+
+  it('parses header arguments without echoing values in errors', () => {
+    expect(parseHeaderArguments(['X-A: 1', 'Authorization: Bearer secret'])).toEqual({
+      'X-A': '1',
+      Authorization: 'Bearer secret',
+    });
+    expect(() => parseHeaderArguments(['nocolon-secret'])).toThrow(/must look like "Name: value"/);
+    expect(() => parseHeaderArguments(['nocolon-secret'])).not.toThrow(/secret/);
+  });
+});

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import {
+  ensureRedis,
+  type FileSourceHandle,
+  freePort,
+  LOCAL_S3_CREDENTIALS,
+  startFileSource,
+  startS3Server,
+} from '@ferry/local-stack';
+import { connectionFile, dataDir } from '../paths.ts';
+import { type ChildService, spawnService } from './child-service.ts';
+import { ensureSampleFile, type SampleFile } from './sample-file.ts';
+
+export const LOCAL_BUCKET = 'ferry-local';
+const LOCAL_TENANT = 'local';
+
+export interface LocalStack {
+  apiUrl: string;
+  apiKey: string;
+  redisUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  sample: SampleFile;
+  sampleUrl: string;
+  logDir: string;
+  close(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  workers?: number;
+  sampleSizeMiB?: number;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '0.0.0.0', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** PORT when given (0 = any free port); otherwise 8080, or a free port when 8080 is taken. */
+async function choosePort(requested: string | undefined): Promise<number> {
+  if (requested !== undefined && requested !== '') {
+    const port = Number(requested);
+    return port > 0 ? port : freePort();
+  }
+  return (await portIsFree(8080)) ? 8080 : freePort();
+}
+
+async function waitForHealthy(url: string, child: ChildService, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.child.exitCode !== null)
+      throw new Error(`${child.name} exited with code ${child.child.exitCode} during start-up; see its log`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${child.name} did not become ready at ${url} within ${timeoutMs / 1000}s`);
+}
+
+/**
+ * Everything Ferry needs on one machine with embedded defaults: Redis (the one at REDIS_URL when it
+ * answers, else a started redis-server), a disk-backed S3 server, the API and the workers as their
+ * own processes, and a sample HTTP source to import from.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const root = dataDir(env);
+  const logDir = join(root, 'logs');
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    rmSync(connectionFile(env), { force: true });
+  };
+
+  try {
+    const redis = await ensureRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { log });
+    cleanups.push(() => redis.close());
+
+    const s3 = await startS3Server({ dir: join(root, 's3') });
+    cleanups.push(() => s3.close());
+    try {
+      s3.createBucket(LOCAL_BUCKET);
+    } catch {
+      // Kept from an earlier run.
+    }
+
+    const sample = ensureSampleFile(join(root, 'sample'), options.sampleSizeMiB ?? 256);
+    const source: FileSourceHandle = await startFileSource({ root: sample.dir });
+    cleanups.push(() => source.close());
+
+    const apiKey = env.FERRY_API_KEY ?? `ferry_local_${randomBytes(12).toString('hex')}`;
+    const port = await choosePort(env.PORT);
+    const serviceEnv: NodeJS.ProcessEnv = {
+      ...env,
+      REDIS_URL: redis.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: env.S3_REGION ?? 'us-east-1',
+      S3_FORCE_PATH_STYLE: '1',
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      SOURCE_ALLOW_PRIVATE: '1',
+      FERRY_API_KEYS: `${apiKey}:${LOCAL_TENANT}`,
+      PORT: String(port),
+      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    };
+
+    const api = spawnService('api', 'api', serviceEnv, logDir);
+    cleanups.push(() => api.stop());
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await waitForHealthy(apiUrl, api);
+
+    for (let i = 1; i <= (options.workers ?? 2); i++) {
+      const worker = spawnService(`worker-${i}`, 'worker', serviceEnv, logDir);
+      cleanups.push(() => worker.stop());
+    }
+
+    writeFileSync(connectionFile(env), `FERRY_API_URL=${apiUrl}\nFERRY_API_KEY=${apiKey}\n`, { mode: 0o600 });
+    return {
+      apiUrl,
+      apiKey,
+      redisUrl: redis.url,
+      s3Endpoint: s3.endpoint,
+      bucket: LOCAL_BUCKET,
+      sample,
+      sampleUrl: `${source.url}/${sample.name}`,
+      logDir,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
