@@ -4,6 +4,7 @@
 # node (Debian's, or 20 which is past end of life). The official Node binary ships in the npm
 # registry's node-linux-<arch> package, so npm from any node can fetch it into .tools/.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 FERRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FERRY_NODE_VERSION=24.21.0
