@@ -14,6 +14,8 @@ export const ErrorCode = {
   IMPORT_FINISHED: 'IMPORT_FINISHED',
   SOURCE_ADDRESS_REFUSED: 'SOURCE_ADDRESS_REFUSED',
   SOURCE_HOST_UNRESOLVED: 'SOURCE_HOST_UNRESOLVED',
+  /** A dependency (Redis, the queue) did not answer in time: retry later (503). */
+  UNAVAILABLE: 'UNAVAILABLE',
   // Transfer outcomes (recorded on the import).
   SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
   SOURCE_ACCESS_DENIED: 'SOURCE_ACCESS_DENIED',

@@ -3,6 +3,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_S3_CREDENTIALS, listOpenMultipartUploads, type OpenMultipartUpload } from '@ferry/local-stack';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+// Brings in the ProvidedContext declaration that types inject().
+import type {} from './global-setup.ts';
 
 /** A name no other test (nor an earlier run) uses: queues, buckets and tenants are per test. */
 export function uniqueName(prefix: string): string {

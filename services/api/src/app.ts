@@ -1,0 +1,91 @@
+import {
+  createRedis,
+  ImportStore,
+  type Logger,
+  loggerOptions,
+  type ResolveAll,
+  systemResolveAll,
+} from '@ferry/shared';
+import { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { bearerAuth } from './auth/bearer-auth.ts';
+import { KeyRing } from './auth/key-ring.ts';
+import { dependencyCaller } from './dependency-call.ts';
+import type { ApiConfig } from './env.ts';
+import { answerError, installErrorHandling, loggableError } from './http/errors.ts';
+import { acceptJsonBodiesOnly, BODY_LIMIT_BYTES } from './http/json-body.ts';
+import { refuseWhileClosing } from './http/refuse-while-closing.ts';
+import { zodValidatorCompiler } from './http/validation.ts';
+import { cancelRoute } from './imports/cancel-route.ts';
+import type { ImportQueue, ImportsContext } from './imports/context.ts';
+import { readRoutes } from './imports/read-routes.ts';
+import { submitRoutes } from './imports/submit-routes.ts';
+import { healthRoutes } from './ops/health-routes.ts';
+import { installMetrics, SCRAPE_TIMEOUT_MS } from './ops/metrics.ts';
+import { registerOpenApi } from './ops/openapi.ts';
+
+export interface ApiDeps {
+  /** A Redis client the caller owns (and closes); by default the app opens and closes its own. */
+  redis?: Redis;
+  /** DNS resolution for the SSRF check; tests inject names that resolve to chosen addresses. */
+  resolveAll?: ResolveAll;
+  /** A pino logger; by default one at LOG_LEVEL on stdout, with secrets redacted. */
+  logger?: Logger;
+}
+
+/** The API with every route, hook and resource registered; not yet listening. */
+export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance {
+  const options: FastifyServerOptions = {
+    bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors: answerError,
+    return503OnClosing: false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions('api', config.LOG_LEVEL) }),
+  };
+  const app = Fastify(options);
+
+  const ownsRedis = deps.redis === undefined;
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { name: 'ferry-api' });
+  if (ownsRedis) {
+    // ioredis reports every failed reconnect; without a listener it prints them to stderr.
+    redis.on('error', (error) =>
+      app.log.warn({ err: loggableError(error, false) }, 'redis connection error'),
+    );
+  }
+  // The queue shares the request-path client: producing jobs needs no blocking connection.
+  const queue: ImportQueue = new Queue(config.FERRY_QUEUE, { connection: redis });
+  queue.on('error', (error) => app.log.warn({ err: loggableError(error, false) }, 'queue error'));
+  const ctx: ImportsContext = {
+    store: new ImportStore(redis, config.FERRY_QUEUE),
+    queue,
+    redis,
+    allowPrivateSources: config.SOURCE_ALLOW_PRIVATE,
+    resolveAll: deps.resolveAll ?? systemResolveAll,
+    call: dependencyCaller(redis),
+  };
+
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  acceptJsonBodiesOnly(app);
+  installErrorHandling(app);
+  refuseWhileClosing(app);
+  installMetrics(app, queue, dependencyCaller(redis, SCRAPE_TIMEOUT_MS));
+  registerOpenApi(app);
+
+  app.register(healthRoutes, { redis });
+  const keyRing = new KeyRing(config.FERRY_API_KEYS);
+  app.register(async (v1) => {
+    v1.decorateRequest('tenant', '');
+    v1.addHook('onRequest', bearerAuth(keyRing));
+    await v1.register(submitRoutes, { ctx });
+    await v1.register(readRoutes, { ctx });
+    await v1.register(cancelRoute, { ctx });
+  });
+
+  app.addHook('onClose', async () => {
+    await queue.close();
+    if (ownsRedis) await redis.quit();
+  });
+  return app;
+}

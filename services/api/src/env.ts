@@ -1,0 +1,18 @@
+import { envInt, parseEnv, QueueEnvFields, SourceEnvFields } from '@ferry/shared';
+import { z } from 'zod';
+import { ApiKeysField } from './auth/api-keys.ts';
+
+/** The API's configuration, read from the environment once at start-up. */
+export const ApiEnv = z.object({
+  PORT: envInt(8080, 0, 65535),
+  HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  FERRY_API_KEYS: ApiKeysField,
+  ...QueueEnvFields,
+  ...SourceEnvFields,
+});
+export type ApiConfig = z.infer<typeof ApiEnv>;
+
+/** Throws CONFIG_INVALID naming each bad variable (never its value) when the environment is wrong. */
+export function parseApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  return parseEnv(ApiEnv, env);
+}

@@ -1,0 +1,17 @@
+import type { ImportJobData, ImportStore, ResolveAll } from '@ferry/shared';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DependencyCall } from '../dependency-call.ts';
+
+export type ImportQueue = Queue<ImportJobData>;
+
+/** What the import routes share: built once per app in app.ts. */
+export interface ImportsContext {
+  store: ImportStore;
+  queue: ImportQueue;
+  redis: Redis;
+  allowPrivateSources: boolean;
+  resolveAll: ResolveAll;
+  /** Every store, queue and pub/sub call goes through this: bounded, and a 503 when Redis is down. */
+  call: DependencyCall;
+}

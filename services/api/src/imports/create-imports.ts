@@ -1,0 +1,50 @@
+import { IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, type ImportRecord } from '@ferry/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import { dependencyCall } from '../dependency-call.ts';
+import { loggableError } from '../http/errors.ts';
+import type { ImportsContext } from './context.ts';
+
+/**
+ * Writes the records, then queues one job per record. Two Redis round trips whatever the count:
+ * one MULTI for every record, one addBulk for every job. Records go first so a worker that picks a
+ * job up at once finds its record; if queueing fails the records are removed again, so no record
+ * claims work that will never run.
+ */
+export async function createImports(
+  ctx: ImportsContext,
+  records: ImportRecord[],
+  log: FastifyBaseLogger,
+): Promise<void> {
+  // Set once the MULTI is actually sent (a call refused up front because Redis is down sends nothing).
+  let written = false;
+  try {
+    await ctx.call('the import store', () => {
+      written = true;
+      return ctx.store.createMany(records);
+    });
+    await ctx.call('the job queue', () =>
+      ctx.queue.addBulk(
+        records.map((record) => ({
+          name: IMPORT_JOB_NAME,
+          data: { importId: record.id, tenant: record.tenant, request: record.request },
+          opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id },
+        })),
+      ),
+    );
+  } catch (error) {
+    // Also after a timed-out MULTI: the delete is sent behind it on the same connection, so records
+    // that land late are removed too. A timed-out addBulk may also land late: its jobs then find no
+    // record (the store's transitions report `current: null`) and must be dropped by the worker.
+    if (written) {
+      await dependencyCall('the import store', () => ctx.store.deleteMany(records)).catch(
+        (cleanup: unknown) => {
+          log.error(
+            { err: loggableError(cleanup, false), count: records.length },
+            'could not remove unqueued records',
+          );
+        },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+import { IMPORT_ID_PATTERN, IMPORT_STATUSES, ImportRequest } from '@ferry/shared';
+import { z } from 'zod';
+
+/** The route schemas: they validate requests, shape responses and are the OpenAPI document. */
+
+export const MAX_BATCH_SIZE = 1000;
+export const MAX_PAGE_SIZE = 200;
+
+export const ImportStatus = z.enum(IMPORT_STATUSES);
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable error code; match on this, never on the message'),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .describe('Every error the API answers with');
+
+export const ImportIdParams = z.object({ id: z.string() });
+
+export const SubmitHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
+    .optional()
+    .describe(
+      'Makes a retried submit safe: the same key and body within 24 hours answer 200 with the ' +
+        'import the first request created; the same key with another body answers 409',
+    ),
+});
+
+export const ListQuery = z.strictObject({
+  status: ImportStatus.optional(),
+  cursor: z
+    .string()
+    .regex(IMPORT_ID_PATTERN, 'must be a nextCursor value from an earlier page')
+    .optional()
+    .describe('The nextCursor of the previous page'),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, `must be from 1 to ${MAX_PAGE_SIZE}`)
+    .max(MAX_PAGE_SIZE, `must be from 1 to ${MAX_PAGE_SIZE}`)
+    .default(50),
+});
+
+/**
+ * A batch item is accepted by the body schema whatever it holds, so one bad item is refused on its
+ * own instead of failing the batch; the handler validates each against ImportRequest. The union
+ * keeps ImportRequest in the OpenAPI document (the generator drops the empty `unknown` branch).
+ */
+const BatchItem = z.union([ImportRequest, z.unknown()]);
+
+export const BatchBody = z.strictObject({
+  imports: z
+    .array(BatchItem)
+    .min(1, 'must hold at least 1 import')
+    .max(MAX_BATCH_SIZE, `must hold at most ${MAX_BATCH_SIZE} imports`),
+});
+
+export const Accepted = z.object({ id: z.string(), status: ImportStatus });
+
+export const ImportView = z.object({
+  id: z.string(),
+  status: ImportStatus,
+  source: z.record(z.string(), z.unknown()).describe('The source without its secrets'),
+  destination: z.object({ bucket: z.string(), key: z.string() }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  progress: z.object({ bytesDone: z.number(), bytesTotal: z.number().nullable() }),
+  attempts: z.number(),
+  result: z
+    .object({
+      size: z.number(),
+      etag: z.string(),
+      checksum: z.string(),
+      partCount: z.number(),
+      durationMs: z.number(),
+    })
+    .optional(),
+  error: z.object({ code: z.string(), message: z.string(), attempts: z.number() }).optional(),
+});
+
+export const ImportPage = z.object({ items: z.array(ImportView), nextCursor: z.string().nullable() });
+
+export const BatchResults = z
+  .object({
+    results: z.array(
+      z.union([
+        z.object({ index: z.number(), id: z.string(), status: z.literal('queued') }),
+        z.object({ index: z.number(), error: ErrorBody.shape.error }),
+      ]),
+    ),
+  })
+  .describe('One result per submitted item, in order: either the queued import or why it was refused');
+
+/** Error responses, for the OpenAPI document (the error handler shapes them). */
+export function errorResponses<const Codes extends readonly number[]>(
+  ...codes: Codes
+): Record<Codes[number], typeof ErrorBody> {
+  return Object.fromEntries(codes.map((code) => [code, ErrorBody])) as Record<
+    Codes[number],
+    typeof ErrorBody
+  >;
+}
+
+export const SECURED = [{ bearerAuth: [] }];
