@@ -7,8 +7,6 @@ import {
   type ResolveAll,
 } from '@ferry/shared';
 import { newRedis, serviceEnv, uniqueName } from '@ferry/test-support';
-// Brings test-support's `ProvidedContext` declaration into this program; without it tsc cannot type
-// test-support's inject() calls.
 import { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
