@@ -9,7 +9,7 @@ export const FINAL_STATUSES: readonly ImportStatus[] = ['completed', 'failed', '
 export interface ImportResult {
   size: number;
   etag: string;
-  /** `sha256:<hex>` of the whole object as written. */
+  /** `crc32:<8 hex>`: the whole object's CRC-32, combined from the parts' CRC-32s as they streamed. */
   checksum: string;
   partCount: number;
   durationMs: number;

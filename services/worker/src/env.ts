@@ -1,0 +1,28 @@
+import { envInt, parseEnv, QueueEnvFields, S3EnvFields, SourceEnvFields } from '@ferry/shared';
+import { z } from 'zod';
+
+const optionalSecret = z.string().min(1).optional();
+
+export const WorkerEnv = z.object({
+  ...QueueEnvFields,
+  ...S3EnvFields,
+  ...SourceEnvFields,
+  /** Imports one worker process runs at a time. */
+  WORKER_CONCURRENCY: envInt(4, 1, 256),
+  /** Parts of one import in flight at a time. */
+  PART_CONCURRENCY: envInt(4, 1, 64),
+  /** Preferred part size; grown for objects that would need more than 10,000 parts. */
+  PART_SIZE_MIB: envInt(8, 5, 5120),
+  /** SIGTERM to exit: parts in flight get most of it, handing jobs back the rest. ECS waits 120 s at most. */
+  DRAIN_TIMEOUT_S: envInt(90, 1, 100),
+  // The SDK's credential chain reads process.env; a worker started in-process with its own env
+  // object (the CLI, tests) passes them explicitly. Never logged.
+  AWS_ACCESS_KEY_ID: optionalSecret,
+  AWS_SECRET_ACCESS_KEY: optionalSecret,
+  AWS_SESSION_TOKEN: optionalSecret,
+});
+export type WorkerConfig = z.infer<typeof WorkerEnv>;
+
+export function parseWorkerEnv(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  return parseEnv(WorkerEnv, env);
+}

@@ -1,0 +1,34 @@
+import { createRedis, type Logger } from '@ferry/shared';
+
+export interface CancelListener {
+  /** Resolves once the subscription is in place. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes (on its own connection: a subscribed client can do nothing else) to the queue's
+ * cancel channel, where the API publishes the id of each import it marks canceled. ioredis
+ * re-subscribes after a reconnect; a message lost meanwhile is caught by the progress tick's
+ * status check.
+ */
+export function listenForCancels(
+  redisUrl: string,
+  channel: string,
+  onCancel: (importId: string) => void,
+  logger: Logger,
+): CancelListener {
+  const subscriber = createRedis(redisUrl, { blocking: true, name: 'ferry-worker-cancel' });
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'cancel subscription error'));
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === channel) onCancel(message.trim());
+  });
+  const ready = subscriber.subscribe(channel).then(() => undefined);
+  ready.catch(() => {});
+  return {
+    ready,
+    close: async () => {
+      subscriber.disconnect();
+    },
+  };
+}

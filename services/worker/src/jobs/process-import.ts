@@ -1,0 +1,159 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  ErrorCode,
+  IMPORT_JOB_NAME,
+  type ImportError,
+  ImportJobData,
+  type ImportResult,
+  type ImportStore,
+  type Logger,
+} from '@ferry/shared';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Dispatcher } from 'undici';
+import { toTransferError } from '../errors/transfer-error.ts';
+import { openSource } from '../sources/open-source.ts';
+import type { BackoffPolicy } from '../transfer/backoff.ts';
+import type { CheckpointStore } from '../transfer/checkpoint.ts';
+import { discardUpload } from '../transfer/discard-upload.ts';
+import { importFile } from '../transfer/import-file.ts';
+import { type TransferOutcome, TransferProgress } from '../transfer/transfer-context.ts';
+import { startProgressReporter } from './progress-reporter.ts';
+import type { RunningImports } from './running-imports.ts';
+
+export interface ProcessorDeps {
+  store: ImportStore;
+  checkpoints: CheckpointStore;
+  s3: S3Client;
+  agent: Dispatcher;
+  running: RunningImports;
+  partSize: number;
+  partConcurrency: number;
+  partTries: number;
+  partBackoff: BackoffPolicy;
+  progressIntervalMs: number;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+}
+
+/**
+ * The BullMQ processor for import jobs: the status protocol around one transfer. What happens to the
+ * job afterwards follows from how the transfer ended: completed; canceled (cleaned up, the job
+ * completes so it is not retried); drained (handed back to the queue without using an attempt);
+ * failed for good (UnrecoverableError); or failed for now (rethrown so BullMQ retries it, resuming
+ * from the checkpoint).
+ */
+export function createImportProcessor(deps: ProcessorDeps) {
+  const cleanup = { s3: deps.s3, checkpoints: deps.checkpoints };
+
+  return async (job: Job, token?: string): Promise<ImportResult | undefined> => {
+    const attempt = job.attemptsMade + 1;
+    const parsed = ImportJobData.safeParse(job.data);
+    if (job.name !== IMPORT_JOB_NAME || !parsed.success) {
+      const importId = (job.data as { importId?: unknown } | null)?.importId;
+      const id = typeof importId === 'string' ? importId : (job.id ?? '');
+      const message =
+        job.name !== IMPORT_JOB_NAME
+          ? `unknown job name "${job.name}"`
+          : `invalid job data: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      deps.logger.error({ importId: id, jobId: job.id }, message);
+      await deps.store.markFailed(id, { code: ErrorCode.VALIDATION_FAILED, message, attempts: attempt });
+      throw new UnrecoverableError(message);
+    }
+    const { importId, request } = parsed.data;
+    const logger = deps.logger.child({ importId, attempt });
+
+    // Registered before the record says running, so a cancel published right after is not missed.
+    const control = deps.running.start(importId);
+    const claim = await deps.store.markRunning(importId, attempt).catch((error: unknown) => {
+      deps.running.finish(importId, control);
+      throw error;
+    });
+    if (!claim.ok) {
+      deps.running.finish(importId, control);
+      logger.info({ status: claim.current }, 'import is not runnable; skipping');
+      // Canceled while waiting for a retry: the earlier attempt's upload is still open.
+      if (claim.current === 'canceled' || claim.current === null) {
+        await discardUpload(importId, { ...cleanup, logger });
+      }
+      return undefined;
+    }
+
+    logger.info({ destination: request.destination }, 'import started');
+    const progress = new TransferProgress();
+    const reporter = startProgressReporter({
+      importId,
+      store: deps.store,
+      progress,
+      control,
+      logger,
+      intervalMs: deps.progressIntervalMs,
+    });
+    let outcome: TransferOutcome | undefined;
+    let failure: unknown;
+    try {
+      outcome = await importFile({
+        importId,
+        destination: request.destination,
+        source: openSource(request.source, { agent: deps.agent }),
+        s3: deps.s3,
+        checkpoints: deps.checkpoints,
+        partSize: deps.partSize,
+        partConcurrency: deps.partConcurrency,
+        partTries: deps.partTries,
+        partBackoff: deps.partBackoff,
+        stop: control.stop,
+        abort: control.abort,
+        progress,
+        logger,
+        random: deps.random,
+        now: deps.now,
+      });
+    } catch (error) {
+      failure = error;
+    } finally {
+      deps.running.finish(importId, control);
+      await reporter.stop();
+    }
+
+    if (control.reason === 'canceled') {
+      await discardUpload(importId, { ...cleanup, logger });
+      logger.info('import canceled');
+      return undefined;
+    }
+
+    if (outcome?.kind === 'completed') {
+      // Cleanup first, so that whoever sees the record final sees nothing left behind.
+      await deps.checkpoints.delete(importId);
+      const marked = await deps.store.markCompleted(importId, outcome.result);
+      if (!marked.ok) logger.warn({ status: marked.current }, 'import finished but its record had moved on');
+      logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
+      return outcome.result;
+    }
+
+    // Interrupted by the drain, or failing only because the drain deadline cut its requests off.
+    if (outcome?.kind === 'interrupted' || control.abort.aborted) {
+      await deps.store.transition(importId, 'queued', ['running']);
+      await job.moveToDelayed(Date.now(), token);
+      logger.info({ bytesDone: progress.done }, 'import handed back to the queue');
+      throw new DelayedError();
+    }
+
+    const error = toTransferError(failure);
+    const record: ImportError = { code: error.code, message: error.message, attempts: attempt };
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    if (!error.retryable || lastAttempt) {
+      await discardUpload(importId, { ...cleanup, logger });
+      await deps.store.markFailed(importId, record);
+      logger.warn({ code: error.code, reason: error.message }, 'import failed');
+      throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    }
+    const retrying = await deps.store.markRetrying(importId, record);
+    if (!retrying.ok && (retrying.current === 'canceled' || retrying.current === null)) {
+      await discardUpload(importId, { ...cleanup, logger });
+      return undefined;
+    }
+    logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');
+    throw error;
+  };
+}

@@ -1,0 +1,54 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '@ferry/shared';
+
+export interface SinkS3Settings {
+  S3_ENDPOINT?: string | undefined;
+  S3_REGION: string;
+  S3_FORCE_PATH_STYLE: boolean;
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
+}
+
+/**
+ * The worker's S3 client. Like shared's createS3Client (keep-alive, a socket cap well above
+ * WORKER_CONCURRENCY x PART_CONCURRENCY), plus two things the worker needs: credentials taken from
+ * the environment object it was started with (the CLI and tests start workers in-process with an
+ * env that is not process.env; without them the SDK's own chain applies), and an idle-socket timeout
+ * so a hung UploadPart fails and is retried instead of holding a part forever.
+ */
+export function createSinkS3Client(settings: SinkS3Settings, logger: Logger, maxSockets = 256): S3Client {
+  const explicit =
+    settings.AWS_ACCESS_KEY_ID && settings.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: settings.AWS_ACCESS_KEY_ID,
+            secretAccessKey: settings.AWS_SECRET_ACCESS_KEY,
+            ...(settings.AWS_SESSION_TOKEN ? { sessionToken: settings.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {};
+  return new S3Client({
+    region: settings.S3_REGION,
+    ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT } : {}),
+    forcePathStyle: settings.S3_FORCE_PATH_STYLE,
+    ...explicit,
+    requestHandler: {
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      requestTimeout: 120_000,
+    },
+    // The SDK logs every command at info and warns on each failed streaming part; the engine
+    // reports failures itself, so keep the SDK's voice at debug.
+    logger: {
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: (...content: unknown[]) =>
+        logger.debug({ sdk: content.map(String).join(' ') }, 'aws sdk warning'),
+      error: (...content: unknown[]) => logger.debug({ sdk: content.map(String).join(' ') }, 'aws sdk error'),
+    },
+  });
+}

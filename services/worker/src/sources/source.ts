@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+
+export interface SourceMetadata {
+  /** Bytes in the object, or null when the source does not say (a chunked response). */
+  size: number | null;
+  /** A validator pinning this version of the object (strong ETag or Last-Modified), or null. */
+  version: string | null;
+  /** Whether the source serves byte ranges. */
+  ranges: boolean;
+}
+
+/**
+ * Where an import reads from. HTTP is the first adapter; Dropbox, Google Drive and S3 sources join
+ * behind the same three calls.
+ */
+export interface Source {
+  metadata(signal: AbortSignal): Promise<SourceMetadata>;
+  /**
+   * Bytes start..end (inclusive) of exactly the version `expected` describes. Answers that are not
+   * that range of that version fail (SOURCE_CHANGED, or a retryable error for a garbled answer).
+   */
+  readRange(start: number, end: number, expected: SourceMetadata, signal: AbortSignal): Promise<Readable>;
+  /** The whole object as one stream, for sources without ranges or a known size. */
+  readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }>;
+}
+
+/** Sources the multipart engine can read part by part: known size, ranges, and a version to pin. */
+export function supportsRangedReads(metadata: SourceMetadata): metadata is SourceMetadata & {
+  size: number;
+  version: string;
+} {
+  return metadata.size !== null && metadata.ranges && metadata.version !== null;
+}

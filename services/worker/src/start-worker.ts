@@ -1,0 +1,158 @@
+import { createLogger, createRedis, ImportStore, type Logger, type ResolveAll } from '@ferry/shared';
+import { Worker } from 'bullmq';
+import { parseWorkerEnv, type WorkerConfig } from './env.ts';
+import { listenForCancels } from './jobs/cancel-listener.ts';
+import { createImportProcessor } from './jobs/process-import.ts';
+import { RunningImports } from './jobs/running-imports.ts';
+import { createSinkS3Client } from './sink/s3-client.ts';
+import { createGuardedAgent } from './sources/guarded-agent.ts';
+import { CheckpointStore } from './transfer/checkpoint.ts';
+import { MIB } from './transfer/plan-parts.ts';
+
+export interface WorkerDeps {
+  /** DNS for the SSRF guard; tests answer with chosen addresses. */
+  resolveAll?: ResolveAll;
+  logger?: Logger;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** For backoff jitter. */
+  random?: () => number;
+}
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Resolves when the worker takes jobs and listens for cancels. */
+  ready: Promise<void>;
+  /**
+   * Graceful drain, bounded by DRAIN_TIMEOUT_S: takes no new jobs, starts no new parts, lets parts in
+   * flight finish (aborting them near the deadline), hands every held job back to the queue without
+   * using an attempt, then closes every connection.
+   */
+  close(): Promise<void>;
+}
+
+/** Time kept after the parts' deadline to checkpoint, hand jobs back and close connections. */
+const HANDBACK_RESERVE_MS = 10_000;
+
+export function startWorker(
+  input: Record<string, string | undefined> | WorkerConfig,
+  deps: WorkerDeps = {},
+): WorkerHandle {
+  const config = isConfig(input) ? input : parseWorkerEnv(input);
+  const logger = deps.logger ?? createLogger('worker', config.LOG_LEVEL);
+  const now = deps.now ?? Date.now;
+
+  const redis = createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker' });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
+  const checkpoints = new CheckpointStore(redis, store.keys);
+  const s3 = createSinkS3Client(config, logger);
+  const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
+  const running = new RunningImports();
+
+  const cancels = listenForCancels(
+    config.REDIS_URL,
+    store.keys.cancelChannel(),
+    (importId) => {
+      if (running.cancel(importId)) logger.info({ importId }, 'cancel received');
+    },
+    logger,
+  );
+
+  const processor = createImportProcessor({
+    store,
+    checkpoints,
+    s3,
+    agent,
+    running,
+    partSize: config.PART_SIZE_MIB * MIB,
+    partConcurrency: config.PART_CONCURRENCY,
+    partTries: 5,
+    partBackoff: { baseMs: 500, capMs: 15_000 },
+    progressIntervalMs: 1000,
+    logger,
+    now,
+    random: deps.random ?? Math.random,
+  });
+
+  const workerConnection = createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker-queue' });
+  workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
+  const worker = new Worker(config.FERRY_QUEUE, processor, {
+    connection: workerConnection,
+    concurrency: config.WORKER_CONCURRENCY,
+    // A Spot reclaim or OOM kill stalls a job; each stall resumes from the checkpoint, so allow a few
+    // before BullMQ gives up on it.
+    maxStalledCount: 3,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+
+  const ready = Promise.all([worker.waitUntilReady(), cancels.ready]).then(() => {
+    logger.info(
+      {
+        queue: config.FERRY_QUEUE,
+        concurrency: config.WORKER_CONCURRENCY,
+        partConcurrency: config.PART_CONCURRENCY,
+      },
+      'worker ready',
+    );
+  });
+  ready.catch(() => {});
+
+  let closing: Promise<void> | null = null;
+  const drain = async (): Promise<void> => {
+    const budgetMs = config.DRAIN_TIMEOUT_S * 1000;
+    const partsDeadlineMs = Math.max(budgetMs - HANDBACK_RESERVE_MS, budgetMs / 2);
+    logger.info({ running: running.size, budgetMs }, 'draining');
+    // worker.close() first stops fetching jobs; a job fetched a moment earlier starts already drained.
+    const workerClosed = worker.close();
+    running.drainAll();
+    const forceParts = setTimeout(() => {
+      logger.warn('drain deadline: aborting parts in flight');
+      running.forceStopAll();
+    }, partsDeadlineMs);
+    const closed = await settlesWithin(workerClosed, budgetMs - 1000);
+    clearTimeout(forceParts);
+    if (!closed) {
+      logger.error('jobs did not hand back in time; closing anyway');
+      running.forceStopAll();
+      await settlesWithin(worker.close(true), 500);
+    }
+    await cancels.close();
+    await Promise.allSettled([redis.quit(), workerConnection.quit()]);
+    s3.destroy();
+    await settlesWithin(agent.destroy(), 500);
+    logger.info('worker closed');
+  };
+
+  return {
+    worker,
+    ready,
+    close: () => {
+      closing ??= drain();
+      return closing;
+    },
+  };
+}
+
+function isConfig(input: Record<string, unknown>): input is WorkerConfig {
+  return typeof input.DRAIN_TIMEOUT_S === 'number';
+}
+
+/** Waits for `promise` (ignoring its outcome) up to `ms`; true when it settled in time. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,111 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  IMPORT_JOB_NAME,
+  IMPORT_JOB_OPTIONS,
+  type ImportRecord,
+  type ImportStatus,
+  ImportStore,
+  newImportId,
+  type Source,
+} from '@ferry/shared';
+import { createTestBucket, newRedis, newS3Client, serviceEnv, uniqueName } from '@ferry/test-support';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { startWorker, type WorkerDeps, type WorkerHandle } from '../start-worker.ts';
+import { CheckpointStore } from '../transfer/checkpoint.ts';
+
+/**
+ * One integration test's world: its own queue and bucket on the shared test Redis and S3 server, a
+ * way to submit imports as the API does, and the workers it started, all closed by close().
+ */
+export class Harness {
+  readonly queueName = uniqueName('worker-test');
+  readonly redis: Redis = newRedis();
+  readonly store = new ImportStore(this.redis, this.queueName);
+  readonly checkpoints = new CheckpointStore(this.redis, this.store.keys);
+  readonly queue = new Queue(this.queueName, { connection: newRedis() });
+  readonly s3: S3Client = newS3Client();
+  bucket = '';
+  readonly #workers: WorkerHandle[] = [];
+
+  static async create(): Promise<Harness> {
+    const harness = new Harness();
+    harness.bucket = await createTestBucket(harness.s3, 'worker-test');
+    return harness;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return serviceEnv(this.queueName, extra);
+  }
+
+  async startWorker(extra: Record<string, string> = {}, deps: WorkerDeps = {}): Promise<WorkerHandle> {
+    const handle = startWorker(this.env(extra), deps);
+    this.#workers.push(handle);
+    await handle.ready;
+    return handle;
+  }
+
+  /** What the API does on submit: a queued record, then a job whose id is the import id. */
+  async submit(
+    source: Source,
+    key = 'imported.bin',
+    jobOptions: JobsOptions = {},
+    id = newImportId(),
+  ): Promise<string> {
+    const request = { source, destination: { bucket: this.bucket, key } };
+    await this.store.createMany([this.store.newRecord(id, 'tenant-test', request)]);
+    await this.queue.add(
+      IMPORT_JOB_NAME,
+      { importId: id, tenant: 'tenant-test', request },
+      { ...IMPORT_JOB_OPTIONS, ...jobOptions, jobId: id },
+    );
+    return id;
+  }
+
+  /** What the API does on cancel. */
+  async cancel(id: string): Promise<void> {
+    await this.store.markCanceled(id);
+    await this.redis.publish(this.store.keys.cancelChannel(), id);
+  }
+
+  async waitFor(
+    id: string,
+    until: (record: ImportRecord) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<ImportRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.store.get(id);
+      if (record && until(record)) return record;
+      if (Date.now() > deadline) {
+        throw new Error(`import ${id} did not reach the wanted state in time: ${JSON.stringify(record)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  waitForStatus(id: string, statuses: ImportStatus[], timeoutMs?: number): Promise<ImportRecord> {
+    return this.waitFor(id, (record) => statuses.includes(record.status), timeoutMs);
+  }
+
+  /** Waits until BullMQ has finished with the job (completed or failed) and returns its state. */
+  async waitForJobState(id: string, states: string[], timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.queue.getJobState(id);
+      if (states.includes(state)) return state;
+      if (Date.now() > deadline) throw new Error(`job ${id} is still ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#workers.map((worker) => worker.close()));
+    await this.queue.obliterate({ force: true }).catch(() => {});
+    await this.queue.close();
+    const keys = await this.redis.keys(`${this.store.keys.prefix}*`);
+    if (keys.length > 0) await this.redis.del(...keys);
+    this.redis.disconnect();
+    this.s3.destroy();
+  }
+}

@@ -1,0 +1,51 @@
+import { StoreKeys } from '@ferry/shared';
+import { newRedis, uniqueName } from '@ferry/test-support';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointStore } from './checkpoint.ts';
+
+describe('CheckpointStore (real Redis)', () => {
+  let redis: Redis;
+  let checkpoints: CheckpointStore;
+  const keys = new StoreKeys(uniqueName('checkpoint'));
+  const header = { uploadId: 'u-1', bucket: 'b', key: 'k', version: '"v1"', size: 20, partSize: 8 };
+
+  beforeAll(() => {
+    redis = newRedis();
+    checkpoints = new CheckpointStore(redis, keys);
+  });
+
+  afterAll(async () => {
+    const found = await redis.keys(`${keys.prefix}*`);
+    if (found.length > 0) await redis.del(...found);
+    redis.disconnect();
+  });
+
+  it('keeps the header and each finished part under the queue prefix, with an expiry', async () => {
+    await checkpoints.begin('imp-1', header);
+    await checkpoints.recordPart('imp-1', { partNumber: 2, etag: '"e2"', crc32: 0xdeadbeef, size: 8 });
+    await checkpoints.recordPart('imp-1', { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 });
+    const loaded = await checkpoints.load('imp-1');
+    expect(loaded).toMatchObject(header);
+    expect([...(loaded?.parts.values() ?? [])].sort((a, b) => a.partNumber - b.partNumber)).toEqual([
+      { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 },
+      { partNumber: 2, etag: '"e2"', crc32: 0xdeadbeef, size: 8 },
+    ]);
+    expect(checkpoints.key('imp-1').startsWith(keys.prefix)).toBe(true);
+    expect(await redis.ttl(checkpoints.key('imp-1'))).toBeGreaterThan(0);
+  });
+
+  it('starts a fresh checkpoint on begin and forgets it on delete', async () => {
+    await checkpoints.begin('imp-2', header);
+    await checkpoints.recordPart('imp-2', { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 });
+    await checkpoints.begin('imp-2', { ...header, uploadId: 'u-2' });
+    expect((await checkpoints.load('imp-2'))?.parts.size).toBe(0);
+    await checkpoints.delete('imp-2');
+    expect(await checkpoints.load('imp-2')).toBeNull();
+  });
+
+  it('ignores a hash without a header (a part recorded after the checkpoint was deleted)', async () => {
+    await checkpoints.recordPart('imp-3', { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 });
+    expect(await checkpoints.load('imp-3')).toBeNull();
+  });
+});

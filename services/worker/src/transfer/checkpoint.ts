@@ -1,0 +1,95 @@
+import type { Redis, StoreKeys } from '@ferry/shared';
+
+/** What a multipart upload in progress is for: a resumed attempt must match all of it. */
+export interface CheckpointHeader {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  /** The source version (ETag or Last-Modified) the parts were read from. */
+  version: string;
+  size: number;
+  partSize: number;
+}
+
+export interface FinishedPart {
+  partNumber: number;
+  etag: string;
+  crc32: number;
+  size: number;
+}
+
+export interface Checkpoint extends CheckpointHeader {
+  parts: Map<number, FinishedPart>;
+}
+
+/** Long enough to outlive every retry of a job; short enough that abandoned checkpoints go away. */
+const CHECKPOINT_TTL_S = 7 * 24 * 3600;
+const PART_FIELD = 'part:';
+
+/**
+ * Progress of one import's multipart upload, kept in Redis so that a retry, or another worker after
+ * a crash or drain, continues the same upload and fetches only the parts that are missing. A hash
+ * per import: the header fields, plus one field per finished part written before the part counts as
+ * done.
+ */
+export class CheckpointStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, keys: StoreKeys) {
+    this.#redis = redis;
+    this.#prefix = keys.prefix;
+  }
+
+  key(importId: string): string {
+    return `${this.#prefix}checkpoint:${importId}`;
+  }
+
+  async load(importId: string): Promise<Checkpoint | null> {
+    const hash = await this.#redis.hgetall(this.key(importId));
+    const { uploadId, bucket, key, version } = hash;
+    const size = Number(hash.size);
+    const partSize = Number(hash.partSize);
+    if (!uploadId || !bucket || !key || !version || !Number.isSafeInteger(size) || !(partSize > 0)) {
+      return null;
+    }
+    const parts = new Map<number, FinishedPart>();
+    for (const [field, value] of Object.entries(hash)) {
+      if (!field.startsWith(PART_FIELD)) continue;
+      const part = JSON.parse(value) as FinishedPart;
+      parts.set(part.partNumber, part);
+    }
+    return { uploadId, bucket, key, version, size, partSize, parts };
+  }
+
+  /** Starts a fresh checkpoint for a new upload, dropping whatever was there. */
+  async begin(importId: string, header: CheckpointHeader): Promise<void> {
+    const key = this.key(importId);
+    await this.#redis
+      .multi()
+      .del(key)
+      .hset(key, {
+        uploadId: header.uploadId,
+        bucket: header.bucket,
+        key: header.key,
+        version: header.version,
+        size: String(header.size),
+        partSize: String(header.partSize),
+      })
+      .expire(key, CHECKPOINT_TTL_S)
+      .exec();
+  }
+
+  async recordPart(importId: string, part: FinishedPart): Promise<void> {
+    const key = this.key(importId);
+    await this.#redis
+      .multi()
+      .hset(key, `${PART_FIELD}${part.partNumber}`, JSON.stringify(part))
+      .expire(key, CHECKPOINT_TTL_S)
+      .exec();
+  }
+
+  async delete(importId: string): Promise<void> {
+    await this.#redis.del(this.key(importId));
+  }
+}

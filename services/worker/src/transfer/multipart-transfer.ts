@@ -1,0 +1,263 @@
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+} from '@aws-sdk/client-s3';
+import { ErrorCode } from '@ferry/shared';
+import {
+  permanentError,
+  type TransferError,
+  toTransferError,
+  transientError,
+} from '../errors/transfer-error.ts';
+import { toDestinationError } from '../sink/destination-error.ts';
+import type { SourceMetadata } from '../sources/source.ts';
+import type { Checkpoint, FinishedPart } from './checkpoint.ts';
+import { crc32Base64, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
+import { abortUploadQuietly } from './discard-upload.ts';
+import {
+  choosePartSize,
+  MAX_OBJECT_SIZE,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MIN_PART_SIZE,
+  type PartRange,
+  partLength,
+  planParts,
+} from './plan-parts.ts';
+import type { TransferContext, TransferOutcome } from './transfer-context.ts';
+import { isUploadGone, uploadPart } from './upload-part.ts';
+import { withRetries } from './with-retries.ts';
+
+type RangedMetadata = SourceMetadata & { size: number; version: string };
+
+interface OpenUpload {
+  uploadId: string;
+  partSize: number;
+  /** Parts already in S3 and in the checkpoint, by part number. */
+  finished: Map<number, FinishedPart>;
+}
+
+/**
+ * The ranged path: a multipart upload whose parts are fetched PART_CONCURRENCY at a time, each
+ * checkpointed when it lands, resumed from the checkpoint on a later attempt, completed in order and
+ * verified by size; the object's CRC-32 is combined from the parts' without reading it again.
+ */
+export async function runMultipartTransfer(
+  ctx: TransferContext,
+  metadata: RangedMetadata,
+  startedAt: number,
+): Promise<TransferOutcome> {
+  if (metadata.size > MAX_OBJECT_SIZE) {
+    throw permanentError(
+      ErrorCode.DESTINATION_ERROR,
+      `source is ${metadata.size} bytes; S3 objects end at 5 TiB`,
+    );
+  }
+  const upload = await openUpload(ctx, metadata);
+  const plan = planParts(metadata.size, upload.partSize);
+  const { finished } = upload;
+  ctx.progress.total = metadata.size;
+  ctx.progress.done = [...finished.values()].reduce((sum, part) => sum + part.size, 0);
+  const pending = plan.filter((part) => !finished.has(part.partNumber));
+  ctx.logger.debug(
+    { uploadId: upload.uploadId, parts: plan.length, resumed: finished.size, partSize: upload.partSize },
+    'moving parts',
+  );
+
+  const failure = await moveParts(ctx, upload, metadata, pending);
+  if (ctx.abort.aborted) return { kind: 'interrupted' };
+  if (finished.size < plan.length) {
+    if (ctx.stop.aborted) return { kind: 'interrupted' };
+    if (failure && isUploadGone(failure)) await uploadGone(ctx);
+    throw failure ?? transientError(ErrorCode.INTERNAL, 'parts are missing after the transfer');
+  }
+
+  const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
+  const crc = crc32CombineAll(parts);
+  const etag = await complete(ctx, upload.uploadId, parts, crc, metadata.size);
+  await verifySize(ctx, metadata.size);
+  return {
+    kind: 'completed',
+    result: {
+      size: metadata.size,
+      etag,
+      checksum: formatCrc32(crc),
+      partCount: parts.length,
+      durationMs: ctx.now() - startedAt,
+    },
+  };
+}
+
+/** Continues the checkpointed upload when it is for this version of this object, else starts anew. */
+async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promise<OpenUpload> {
+  const existing = await ctx.checkpoints.load(ctx.importId);
+  if (existing && resumable(existing, metadata, ctx.destination)) {
+    const plan = new Map(planParts(existing.size, existing.partSize).map((p) => [p.partNumber, p]));
+    const finished = new Map<number, FinishedPart>();
+    for (const part of existing.parts.values()) {
+      const planned = plan.get(part.partNumber);
+      if (planned && partLength(planned) === part.size) finished.set(part.partNumber, part);
+    }
+    ctx.logger.info(
+      { uploadId: existing.uploadId, finishedParts: finished.size },
+      'resuming from checkpoint',
+    );
+    return { uploadId: existing.uploadId, partSize: existing.partSize, finished };
+  }
+  if (existing) {
+    ctx.logger.info(
+      { uploadId: existing.uploadId },
+      'source or destination changed since the checkpoint; starting over',
+    );
+    await abortUploadQuietly(ctx.s3, existing, ctx.logger);
+    await ctx.checkpoints.delete(ctx.importId);
+  }
+  const partSize = choosePartSize(metadata.size, ctx.partSize);
+  // Not abortable: once S3 has made the upload, the checkpoint must name it so cleanup can find it.
+  const created = await ctx.s3
+    .send(
+      new CreateMultipartUploadCommand({
+        Bucket: ctx.destination.bucket,
+        Key: ctx.destination.key,
+        ChecksumAlgorithm: 'CRC32',
+        // S3 then checks the whole object's CRC-32 we send on completion, not only each part's.
+        ChecksumType: 'FULL_OBJECT',
+      }),
+    )
+    .catch((error: unknown) => {
+      throw toDestinationError(error, 'CreateMultipartUpload');
+    });
+  if (!created.UploadId) throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 returned no UploadId');
+  await ctx.checkpoints.begin(ctx.importId, {
+    uploadId: created.UploadId,
+    bucket: ctx.destination.bucket,
+    key: ctx.destination.key,
+    version: metadata.version,
+    size: metadata.size,
+    partSize,
+  });
+  return { uploadId: created.UploadId, partSize, finished: new Map() };
+}
+
+function resumable(
+  checkpoint: Checkpoint,
+  metadata: RangedMetadata,
+  destination: { bucket: string; key: string },
+): boolean {
+  return (
+    checkpoint.version === metadata.version &&
+    checkpoint.size === metadata.size &&
+    checkpoint.bucket === destination.bucket &&
+    checkpoint.key === destination.key &&
+    checkpoint.partSize >= MIN_PART_SIZE &&
+    checkpoint.partSize <= MAX_PART_SIZE &&
+    Math.ceil(checkpoint.size / checkpoint.partSize) <= MAX_PARTS
+  );
+}
+
+/**
+ * Runs PART_CONCURRENCY lanes over the pending parts. A part counts as done only once the
+ * checkpoint holds it. The first part that fails for good stops the other lanes; returns that
+ * failure (or null).
+ */
+async function moveParts(
+  ctx: TransferContext,
+  upload: OpenUpload,
+  metadata: RangedMetadata,
+  pending: PartRange[],
+): Promise<TransferError | null> {
+  const failed = new AbortController();
+  const signal = AbortSignal.any([ctx.abort, failed.signal]);
+  let failure: TransferError | null = null;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (!ctx.stop.aborted && !signal.aborted) {
+      const part = pending[next++];
+      if (!part) return;
+      try {
+        const done = await withRetries(() => uploadPart(ctx, upload, metadata, part, signal), {
+          tries: ctx.partTries,
+          policy: ctx.partBackoff,
+          random: ctx.random,
+          signal,
+          stop: ctx.stop,
+          retryIf: (error) => !isUploadGone(error),
+          onRetry: (error, attempt, delayMs) =>
+            ctx.logger.warn(
+              { part: part.partNumber, attempt, delayMs, code: error.code, reason: error.message },
+              'part failed; retrying',
+            ),
+        });
+        await ctx.checkpoints.recordPart(ctx.importId, done);
+        upload.finished.set(part.partNumber, done);
+      } catch (error) {
+        if (!signal.aborted) {
+          failure ??= toTransferError(error);
+          // While draining, the other lanes' parts are still worth finishing and checkpointing.
+          if (!ctx.stop.aborted) failed.abort(failure);
+        }
+        return;
+      }
+    }
+  };
+  const lanes = Math.min(ctx.partConcurrency, pending.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return failure;
+}
+
+async function complete(
+  ctx: TransferContext,
+  uploadId: string,
+  parts: FinishedPart[],
+  crc: number,
+  size: number,
+): Promise<string> {
+  try {
+    const response = await ctx.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: ctx.destination.bucket,
+        Key: ctx.destination.key,
+        UploadId: uploadId,
+        ChecksumCRC32: crc32Base64(crc),
+        ChecksumType: 'FULL_OBJECT',
+        // S3 refuses to complete when the parts don't add up to this.
+        MpuObjectSize: size,
+        MultipartUpload: {
+          Parts: parts.map((part) => ({
+            PartNumber: part.partNumber,
+            ETag: part.etag,
+            ChecksumCRC32: crc32Base64(part.crc32),
+          })),
+        },
+      }),
+    );
+    if (!response.ETag)
+      throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 completed the upload without an ETag');
+    return response.ETag;
+  } catch (error) {
+    const failure = toDestinationError(error, 'CompleteMultipartUpload');
+    if (isUploadGone(failure)) await uploadGone(ctx);
+    throw failure;
+  }
+}
+
+async function verifySize(ctx: TransferContext, size: number): Promise<void> {
+  const head = await ctx.s3
+    .send(new HeadObjectCommand({ Bucket: ctx.destination.bucket, Key: ctx.destination.key }))
+    .catch((error: unknown) => {
+      throw toDestinationError(error, 'HeadObject');
+    });
+  if (head.ContentLength !== size) {
+    throw permanentError(
+      ErrorCode.SIZE_MISMATCH,
+      `S3 holds ${head.ContentLength ?? 'no'} bytes where the source has ${size}`,
+    );
+  }
+}
+
+/** The checkpoint names an upload S3 no longer has: forget it, so the next attempt starts over. */
+async function uploadGone(ctx: TransferContext): Promise<never> {
+  await ctx.checkpoints.delete(ctx.importId);
+  throw transientError(ErrorCode.DESTINATION_ERROR, 'the multipart upload no longer exists; starting over');
+}

@@ -1,0 +1,124 @@
+import { pipeline } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ErrorCode } from '@ferry/shared';
+import { permanentError, TransferError } from '../errors/transfer-error.ts';
+import { toDestinationError } from '../sink/destination-error.ts';
+import type { SourceMetadata } from '../sources/source.ts';
+import { toSourceError } from '../sources/source-error.ts';
+import { ByteMeter } from './byte-meter.ts';
+import { formatCrc32 } from './crc32-combine.ts';
+import { abortUploadQuietly } from './discard-upload.ts';
+import { choosePartSize, MAX_OBJECT_SIZE } from './plan-parts.ts';
+import type { TransferContext, TransferOutcome } from './transfer-context.ts';
+import { withRetries } from './with-retries.ts';
+
+/** How long a canceled stream may take to wind down by itself before the upload is cut off. */
+const ABORT_GRACE_MS = 2000;
+
+/**
+ * The fallback for sources without ranges or a known size: one GET streamed through lib-storage's
+ * Upload, which cuts it into parts of `partSize` and sends `partConcurrency` at a time, so memory
+ * stays near (partConcurrency + 1) x partSize whatever the file's size. Nothing to resume from: a
+ * retry starts over.
+ */
+export async function runStreamTransfer(
+  ctx: TransferContext,
+  metadata: SourceMetadata,
+  startedAt: number,
+): Promise<TransferOutcome> {
+  const { body, size: announced } = await withRetries(() => ctx.source.readAll(ctx.abort), {
+    tries: ctx.partTries,
+    policy: ctx.partBackoff,
+    random: ctx.random,
+    signal: ctx.abort,
+  });
+  const expected = announced ?? metadata.size;
+  if (expected !== null && expected > MAX_OBJECT_SIZE) {
+    body.on('error', () => {}); // undici reports dropping an unread body as an error
+    body.destroy();
+    throw permanentError(ErrorCode.DESTINATION_ERROR, `source is ${expected} bytes; S3 objects end at 5 TiB`);
+  }
+  ctx.progress.total = expected;
+  ctx.progress.done = 0;
+  const meter = new ByteMeter(expected, (count) => {
+    ctx.progress.done += count;
+  });
+  let sourceFailure = null as TransferError | null;
+  pipeline(body, meter, (error) => {
+    if (error && !ctx.abort.aborted) sourceFailure = toSourceError(error);
+  });
+
+  // Unknown size: the preferred part size caps the object at 10,000 parts of it.
+  const partSize = choosePartSize(expected ?? 0, ctx.partSize);
+  const upload = new Upload({
+    client: ctx.s3,
+    params: {
+      Bucket: ctx.destination.bucket,
+      Key: ctx.destination.key,
+      Body: meter,
+      ChecksumAlgorithm: 'CRC32',
+    },
+    queueSize: ctx.partConcurrency,
+    partSize,
+    leavePartsOnError: false,
+  });
+  let settled = false;
+  const onAbort = () => void cutOff(ctx, upload, () => settled);
+  ctx.abort.addEventListener('abort', onAbort, { once: true });
+  try {
+    const output = await upload.done();
+    const head = await ctx.s3
+      .send(new HeadObjectCommand({ Bucket: ctx.destination.bucket, Key: ctx.destination.key }))
+      .catch((error: unknown) => {
+        throw toDestinationError(error, 'HeadObject');
+      });
+    if (head.ContentLength !== meter.bytes) {
+      throw permanentError(
+        ErrorCode.SIZE_MISMATCH,
+        `S3 holds ${head.ContentLength ?? 'no'} bytes where ${meter.bytes} were read from the source`,
+      );
+    }
+    return {
+      kind: 'completed',
+      result: {
+        size: meter.bytes,
+        etag: output.ETag ?? head.ETag ?? '',
+        checksum: formatCrc32(meter.crc),
+        partCount: upload.uploadId ? Math.max(1, Math.ceil(meter.bytes / partSize)) : 1,
+        durationMs: ctx.now() - startedAt,
+      },
+    };
+  } catch (error) {
+    ctx.progress.done = 0;
+    if (ctx.abort.aborted) return { kind: 'interrupted' };
+    if (error instanceof TransferError) throw error;
+    if (sourceFailure) throw sourceFailure;
+    // The source stream failed (reset, timeout) and Upload passed on its raw error.
+    if (meter.errored) throw toSourceError(meter.errored);
+    throw toDestinationError(error, 'streaming upload');
+  } finally {
+    settled = true;
+    ctx.abort.removeEventListener('abort', onAbort);
+    body.destroy();
+    meter.destroy();
+  }
+}
+
+/**
+ * The aborted source stream makes Upload fail its readers, wait for parts in flight and abort the
+ * multipart upload by itself. Should that take too long, stop it outright and abort the upload here.
+ */
+async function cutOff(ctx: TransferContext, upload: Upload, settled: () => boolean): Promise<void> {
+  await sleep(ABORT_GRACE_MS, undefined, { ref: false });
+  if (settled()) return;
+  await upload.abort();
+  if (upload.uploadId) {
+    await abortUploadQuietly(
+      ctx.s3,
+      { bucket: ctx.destination.bucket, key: ctx.destination.key, uploadId: upload.uploadId },
+      ctx.logger,
+    );
+  }
+}

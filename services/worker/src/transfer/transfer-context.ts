@@ -1,0 +1,38 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ImportResult, Logger } from '@ferry/shared';
+import type { Source } from '../sources/source.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import type { CheckpointStore } from './checkpoint.ts';
+
+/** Bytes moved so far; the job's progress reporter reads it once a second. */
+export class TransferProgress {
+  done = 0;
+  total: number | null = null;
+}
+
+export interface TransferContext {
+  importId: string;
+  destination: { bucket: string; key: string };
+  source: Source;
+  s3: S3Client;
+  checkpoints: CheckpointStore;
+  /** Preferred part size in bytes (grown for very large objects). */
+  partSize: number;
+  partConcurrency: number;
+  /** Tries per part (and per metadata request) before the job itself fails the attempt. */
+  partTries: number;
+  partBackoff: BackoffPolicy;
+  /** Drain: start no new parts; the ones in flight finish and are checkpointed. */
+  stop: AbortSignal;
+  /** Cancel, or the drain deadline: every request stops now. */
+  abort: AbortSignal;
+  progress: TransferProgress;
+  logger: Logger;
+  random: () => number;
+  now: () => number;
+}
+
+export type TransferOutcome =
+  | { kind: 'completed'; result: ImportResult }
+  /** Stopped or aborted before the end; the checkpoint holds the finished parts. */
+  | { kind: 'interrupted' };
