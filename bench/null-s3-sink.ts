@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+
+/**
+ * A minimal S3-compatible sink for benchmarks: it accepts CreateMultipartUpload, UploadPart,
+ * CompleteMultipartUpload, AbortMultipartUpload, PutObject, HeadObject and CreateBucket, checksums
+ * every body (MD5 for the ETag, CRC32 to check a sent x-amz-checksum-crc32), and keeps nothing but
+ * sizes. The npm S3 emulators are CPU-bound near 60 MB/s; this one is not, so the worker's own cost
+ * shows. Runs in its own process so its CPU is not counted as the worker's.
+ */
+interface Upload {
+  key: string;
+  parts: Map<number, { size: number; etag: string }>;
+}
+
+const uploads = new Map<string, Upload>();
+const objects = new Map<string, number>();
+let checksumFailures = 0;
+
+/** Decodes aws-chunked framing (`<hex size>[;ext]\r\n<data>\r\n ... 0\r\n<trailers>\r\n\r\n`). */
+class AwsChunkedDecoder {
+  #buffer = Buffer.alloc(0);
+  #remaining = 0;
+  #skipCrlf = false;
+  #done = false;
+  trailers = '';
+
+  push(chunk: Buffer, onData: (data: Buffer) => void): void {
+    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    for (;;) {
+      if (this.#done) {
+        this.trailers += this.#buffer.toString('latin1');
+        this.#buffer = Buffer.alloc(0);
+        return;
+      }
+      if (this.#remaining > 0) {
+        if (this.#buffer.length === 0) return;
+        const take = Math.min(this.#remaining, this.#buffer.length);
+        onData(this.#buffer.subarray(0, take));
+        this.#buffer = this.#buffer.subarray(take);
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#skipCrlf = true;
+        continue;
+      }
+      if (this.#skipCrlf) {
+        if (this.#buffer.length < 2) return;
+        this.#buffer = this.#buffer.subarray(2);
+        this.#skipCrlf = false;
+      }
+      const lineEnd = this.#buffer.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const size = Number.parseInt(
+        this.#buffer.subarray(0, lineEnd).toString('latin1').split(';')[0] ?? '0',
+        16,
+      );
+      this.#buffer = this.#buffer.subarray(lineEnd + 2);
+      if (size === 0) this.#done = true;
+      else this.#remaining = size;
+    }
+  }
+}
+
+function readBody(
+  req: IncomingMessage,
+): Promise<{ size: number; md5: string; crc32: number; trailers: string }> {
+  return new Promise((resolve, reject) => {
+    const md5 = createHash('md5');
+    let crc = 0;
+    let size = 0;
+    const onData = (data: Buffer) => {
+      md5.update(data);
+      crc = crc32(data, crc);
+      size += data.length;
+    };
+    const chunked = (req.headers['content-encoding'] ?? '').includes('aws-chunked');
+    const decoder = chunked ? new AwsChunkedDecoder() : null;
+    req.on('data', (chunk: Buffer) => (decoder ? decoder.push(chunk, onData) : onData(chunk)));
+    req.on('end', () =>
+      resolve({ size, md5: md5.digest('hex'), crc32: crc, trailers: decoder?.trailers ?? '' }),
+    );
+    req.on('error', reject);
+  });
+}
+
+function sentCrc32(req: IncomingMessage, trailers: string): string | undefined {
+  const header = req.headers['x-amz-checksum-crc32'];
+  if (typeof header === 'string') return header;
+  return /x-amz-checksum-crc32:([A-Za-z0-9+/=]+)/.exec(trailers)?.[1];
+}
+
+function crcBase64(value: number): string {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32BE(value >>> 0);
+  return buffer.toString('base64');
+}
+
+function xml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://sink');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  const uploadId = url.searchParams.get('uploadId');
+  const objectId = `${bucket}/${key}`;
+  try {
+    if (req.method === 'PUT' && !key) {
+      await readBody(req);
+      return void res.writeHead(200).end();
+    }
+    if (req.method === 'POST' && url.searchParams.has('uploads')) {
+      await readBody(req);
+      const id = randomBytes(12).toString('hex');
+      uploads.set(id, { key: objectId, parts: new Map() });
+      return xml(
+        res,
+        200,
+        `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
+    }
+    if (req.method === 'PUT' && uploadId) {
+      const upload = uploads.get(uploadId);
+      const body = await readBody(req);
+      if (!upload) return xml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
+      const sent = sentCrc32(req, body.trailers);
+      if (sent && sent !== crcBase64(body.crc32)) {
+        checksumFailures++;
+        return xml(res, 400, '<Error><Code>BadDigest</Code><Message>CRC32 mismatch</Message></Error>');
+      }
+      const etag = `"${body.md5}"`;
+      upload.parts.set(Number(url.searchParams.get('partNumber')), { size: body.size, etag });
+      res.writeHead(200, { etag, ...(sent ? { 'x-amz-checksum-crc32': sent } : {}) });
+      return void res.end();
+    }
+    if (req.method === 'POST' && uploadId) {
+      await readBody(req);
+      const upload = uploads.get(uploadId);
+      if (!upload) return xml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
+      let size = 0;
+      for (const part of upload.parts.values()) size += part.size;
+      objects.set(upload.key, size);
+      uploads.delete(uploadId);
+      const etag = `"${createHash('md5').update(uploadId).digest('hex')}-${upload.parts.size}"`;
+      return xml(
+        res,
+        200,
+        `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>${etag.replaceAll('"', '&quot;')}</ETag></CompleteMultipartUploadResult>`,
+      );
+    }
+    if (req.method === 'DELETE' && uploadId) {
+      uploads.delete(uploadId);
+      return void res.writeHead(204).end();
+    }
+    if (req.method === 'PUT') {
+      const body = await readBody(req);
+      objects.set(objectId, body.size);
+      return void res.writeHead(200, { etag: `"${body.md5}"` }).end();
+    }
+    if (req.method === 'HEAD') {
+      const size = objects.get(objectId);
+      if (size === undefined) return void res.writeHead(404).end();
+      return void res.writeHead(200, { 'content-length': size, etag: '"sink"' }).end();
+    }
+    if (req.method === 'GET' && url.pathname === '/_stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(
+        JSON.stringify({ openUploads: uploads.size, objects: objects.size, checksumFailures }),
+      );
+    }
+    xml(res, 501, '<Error><Code>NotImplemented</Code></Error>');
+  } catch (error) {
+    xml(res, 500, `<Error><Code>InternalError</Code><Message>${(error as Error).message}</Message></Error>`);
+  }
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  // The parent reads the endpoint from the first line.
+  process.stdout.write(`http://127.0.0.1:${port}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
