@@ -1,5 +1,6 @@
 import { envInt, parseEnv, QueueEnvFields, S3EnvFields, SourceEnvFields } from '@ferry/shared';
 import { z } from 'zod';
+import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 
 const optionalSecret = z.string().min(1).optional();
 
@@ -7,6 +8,7 @@ export const WorkerEnv = z.object({
   ...QueueEnvFields,
   ...S3EnvFields,
   ...SourceEnvFields,
+  ...LifecycleEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */

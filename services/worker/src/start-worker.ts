@@ -4,6 +4,7 @@ import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
+import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { createSinkS3Client } from './sink/s3-client.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
@@ -83,6 +84,9 @@ export function startWorker(
     // A Spot reclaim or OOM kill stalls a job; each stall resumes from the checkpoint, so allow a few
     // before BullMQ gives up on it.
     maxStalledCount: 3,
+    // How soon a dead worker's jobs go back to the queue (see JOB_LOCK_MS).
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: config.JOB_LOCK_MS,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 
@@ -99,10 +103,24 @@ export function startWorker(
   ready.catch(() => {});
 
   let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= drain();
+    return closing;
+  };
+  // EC2 Spot: the two-minute notice starts the same drain as SIGTERM.
+  const spot = config.SPOT_WATCH
+    ? startSpotInterruptionWatcher({
+        imdsUrl: config.IMDS_URL,
+        intervalMs: config.SPOT_POLL_MS,
+        logger,
+        onNotice: () => void close(),
+      })
+    : null;
   const drain = async (): Promise<void> => {
     const budgetMs = config.DRAIN_TIMEOUT_S * 1000;
     const partsDeadlineMs = Math.max(budgetMs - HANDBACK_RESERVE_MS, budgetMs / 2);
     logger.info({ running: running.size, budgetMs }, 'draining');
+    const spotClosed = spot?.close();
     // worker.close() first stops fetching jobs; a job fetched a moment earlier starts already drained.
     const workerClosed = worker.close();
     running.drainAll();
@@ -118,6 +136,7 @@ export function startWorker(
       await settlesWithin(worker.close(true), 500);
     }
     await cancels.close();
+    await spotClosed;
     await Promise.allSettled([redis.quit(), workerConnection.quit()]);
     s3.destroy();
     await settlesWithin(agent.destroy(), 500);
@@ -127,10 +146,7 @@ export function startWorker(
   return {
     worker,
     ready,
-    close: () => {
-      closing ??= drain();
-      return closing;
-    },
+    close,
   };
 }
 

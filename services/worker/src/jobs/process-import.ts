@@ -16,6 +16,7 @@ import type { BackoffPolicy } from '../transfer/backoff.ts';
 import type { CheckpointStore } from '../transfer/checkpoint.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
+import { reconcileCheckpoint } from '../transfer/reconcile-checkpoint.ts';
 import { type TransferOutcome, TransferProgress } from '../transfer/transfer-context.ts';
 import { startProgressReporter } from './progress-reporter.ts';
 import type { RunningImports } from './running-imports.ts';
@@ -92,6 +93,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
     let outcome: TransferOutcome | undefined;
     let failure: unknown;
     try {
+      await reconcileCheckpoint(importId, { ...cleanup, logger, signal: control.abort });
       outcome = await importFile({
         importId,
         destination: request.destination,

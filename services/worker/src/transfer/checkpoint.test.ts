@@ -44,6 +44,22 @@ describe('CheckpointStore (real Redis)', () => {
     expect(await checkpoints.load('imp-2')).toBeNull();
   });
 
+  it('reconciles parts only for the upload the reconciliation was computed for', async () => {
+    await checkpoints.begin('imp-4', header);
+    await checkpoints.recordPart('imp-4', { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 });
+    await checkpoints.recordPart('imp-4', { partNumber: 2, etag: '"e2"', crc32: 8, size: 8 });
+    const changes = { drop: [1], adopt: [{ partNumber: 3, etag: '"e3"', crc32: 9, size: 4 }] };
+    expect(await checkpoints.reconcile('imp-4', 'another-upload', changes)).toBe(false);
+    expect([...((await checkpoints.load('imp-4'))?.parts.keys() ?? [])].sort()).toEqual([1, 2]);
+
+    expect(await checkpoints.reconcile('imp-4', header.uploadId, changes)).toBe(true);
+    const loaded = await checkpoints.load('imp-4');
+    expect([...(loaded?.parts.keys() ?? [])].sort()).toEqual([2, 3]);
+    expect(loaded?.parts.get(3)).toEqual({ partNumber: 3, etag: '"e3"', crc32: 9, size: 4 });
+    expect(await checkpoints.reconcile('imp-missing', header.uploadId, changes)).toBe(false);
+    expect(await redis.exists(checkpoints.key('imp-missing'))).toBe(0);
+  });
+
   it('ignores a hash without a header (a part recorded after the checkpoint was deleted)', async () => {
     await checkpoints.recordPart('imp-3', { partNumber: 1, etag: '"e1"', crc32: 7, size: 8 });
     expect(await checkpoints.load('imp-3')).toBeNull();

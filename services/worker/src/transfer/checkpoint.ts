@@ -27,6 +27,20 @@ const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 const PART_FIELD = 'part:';
 
 /**
+ * Applies a reconciliation only to the upload it was computed for: a checkpoint begun anew (or
+ * deleted) meanwhile is left alone. KEYS[1] checkpoint; ARGV: uploadId, ttl, count of parts to drop,
+ * their numbers, then field/value pairs of the parts to adopt.
+ */
+const RECONCILE_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'uploadId') ~= ARGV[1] then return 0 end
+local drops = tonumber(ARGV[3])
+for i = 4, 3 + drops do redis.call('HDEL', KEYS[1], ARGV[i]) end
+for i = 4 + drops, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
+/**
  * Progress of one import's multipart upload, kept in Redis so that a retry, or another worker after
  * a crash or drain, continues the same upload and fetches only the parts that are missing. A hash
  * per import: the header fields, plus one field per finished part written before the part counts as
@@ -87,6 +101,23 @@ export class CheckpointStore {
       .hset(key, `${PART_FIELD}${part.partNumber}`, JSON.stringify(part))
       .expire(key, CHECKPOINT_TTL_S)
       .exec();
+  }
+
+  /**
+   * Brings the checkpoint of upload `uploadId` in line with what S3 holds: forgets the parts in
+   * `drop`, records (or replaces) the ones in `adopt`. False when the checkpoint no longer names that
+   * upload, in which case nothing changed.
+   */
+  async reconcile(
+    importId: string,
+    uploadId: string,
+    changes: { drop: number[]; adopt: FinishedPart[] },
+  ): Promise<boolean> {
+    const args = [uploadId, String(CHECKPOINT_TTL_S), String(changes.drop.length)];
+    for (const partNumber of changes.drop) args.push(`${PART_FIELD}${partNumber}`);
+    for (const part of changes.adopt) args.push(`${PART_FIELD}${part.partNumber}`, JSON.stringify(part));
+    const applied = await this.#redis.eval(RECONCILE_SCRIPT, 1, this.key(importId), ...args);
+    return applied === 1;
   }
 
   async delete(importId: string): Promise<void> {

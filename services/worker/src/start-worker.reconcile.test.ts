@@ -1,0 +1,158 @@
+import { rmSync } from 'node:fs';
+import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_S3_CREDENTIALS, startFileSource } from '@ferry/local-stack';
+import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Harness } from './testing/harness.ts';
+import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
+import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
+import type { Checkpoint } from './transfer/checkpoint.ts';
+
+const MIB = 1024 * 1024;
+const PART = 5 * MIB;
+const PARTS = 6;
+const SIZE = PARTS * PART;
+
+const partOf = (range: string | undefined): number =>
+  Number(/^bytes=(\d+)-/.exec(range ?? '')?.[1]) / PART + 1;
+
+describe('resuming against what S3 holds (ListParts reconciliation, vanished uploads)', () => {
+  const file = randomFile(SIZE);
+  let harness: Harness;
+  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let throttle: ThrottleProxy;
+  let listing: S3FaultProxy;
+  let viaListing: S3Client;
+
+  beforeAll(async () => {
+    harness = await Harness.create();
+    source = await startFileSource({ root: file.dir });
+    throttle = await startThrottleProxy(source.url, 4 * MIB);
+    // The local S3 server has no ListParts; this proxy answers it from the traffic it passes on.
+    listing = await startS3FaultProxy({ upstream: testS3Endpoint(), listParts: 'emulate' });
+    viaListing = new S3Client({
+      endpoint: listing.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
+  });
+
+  beforeEach(() => {
+    throttle.bytesPerSecond = 4 * MIB;
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    viaListing?.destroy();
+    await listing?.close();
+    await throttle?.close();
+    await source?.close();
+    rmSync(file.dir, { recursive: true, force: true });
+  });
+
+  const worker = (s3Endpoint: string) =>
+    harness.startWorker({ S3_ENDPOINT: s3Endpoint, PART_SIZE_MIB: '5', PART_CONCURRENCY: '2' });
+
+  /** Starts an import, lets a few parts land, then drains the worker: the job waits with its checkpoint. */
+  const interrupted = async (
+    s3Endpoint: string,
+    key: string,
+  ): Promise<{ id: string; checkpoint: Checkpoint }> => {
+    const first = await worker(s3Endpoint);
+    const id = await harness.submit({ type: 'http', url: `${throttle.url}/${file.name}` }, key);
+    await expect
+      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, {
+        timeout: 30_000,
+        interval: 50,
+      })
+      .toBeGreaterThanOrEqual(2);
+    await first.close();
+    const checkpoint = await harness.checkpoints.load(id);
+    expect(checkpoint?.parts.size).toBeLessThan(PARTS - 1); // the last part has not been started
+    expect(await harness.store.status(id)).toBe('queued');
+    throttle.bytesPerSecond = Number.POSITIVE_INFINITY;
+    return { id, checkpoint: checkpoint as Checkpoint };
+  };
+
+  const finish = async (s3Endpoint: string, id: string, key: string) => {
+    const rangedBefore = source.requests.length;
+    const second = await worker(s3Endpoint);
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record.error).toBeUndefined();
+    expect(await objectSha256(harness.s3, harness.bucket, key)).toEqual({ sha256: file.sha256, size: SIZE });
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    await second.close();
+    const fetched = source.requests
+      .slice(rangedBefore)
+      .filter((r) => r.method === 'GET' && r.range)
+      .map((r) => partOf(r.range))
+      .sort((a, b) => a - b);
+    return { record, fetched };
+  };
+
+  const notIn = (parts: Iterable<number>) => {
+    const have = new Set(parts);
+    return Array.from({ length: PARTS }, (_, i) => i + 1).filter((n) => !have.has(n));
+  };
+
+  it('with ListParts: adopts a part S3 has that the checkpoint lost, refetches one the checkpoint claims but S3 lacks', async () => {
+    const key = 'reconciled.bin';
+    const { id, checkpoint } = await interrupted(listing.url, key);
+    const creates = listing.requests.filter((r) => r.operation === 'CreateMultipartUpload').length;
+    // The worker died between S3 taking part 1 and the checkpoint recording it...
+    await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
+    // ...and the checkpoint names a part S3 never got (the last one, not started yet).
+    await harness.checkpoints.recordPart(id, {
+      partNumber: PARTS,
+      etag: '"not-in-s3"',
+      crc32: 1,
+      size: PART,
+    });
+
+    const { record, fetched } = await finish(listing.url, id, key);
+    expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+    // Part 1 came from S3's own list, not from the source again; the last part was fetched.
+    expect(fetched).toEqual(notIn(checkpoint.parts.keys()));
+    expect(fetched).toContain(PARTS);
+    expect(fetched).not.toContain(1);
+    expect(listing.requests.filter((r) => r.operation === 'CreateMultipartUpload').length).toBe(creates);
+    expect(listing.requests.filter((r) => r.operation === 'ListParts').map((r) => r.status)).toContain(200);
+  });
+
+  it('without ListParts (the local S3 server): the checkpoint alone decides, so a part it lost is fetched again', async () => {
+    const key = 'checkpoint-only.bin';
+    const { id, checkpoint } = await interrupted(testS3Endpoint(), key);
+    await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
+    const { record, fetched } = await finish(testS3Endpoint(), id, key);
+    expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(fetched).toEqual([1, ...notIn(checkpoint.parts.keys())]);
+  });
+
+  it('with ListParts: an upload S3 no longer has is replaced by a new one at once, without using an attempt', async () => {
+    const key = 'vanished-listed.bin';
+    const { id, checkpoint } = await interrupted(listing.url, key);
+    // As a bucket lifecycle rule (AbortIncompleteMultipartUpload) would.
+    await viaListing.send(
+      new AbortMultipartUploadCommand({ Bucket: harness.bucket, Key: key, UploadId: checkpoint.uploadId }),
+    );
+    const { record, fetched } = await finish(listing.url, id, key);
+    expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(fetched).toEqual(notIn([]));
+    const created = listing.requests.filter((r) => r.operation === 'CreateMultipartUpload' && r.key === key);
+    expect(created).toHaveLength(2);
+  });
+
+  it('without ListParts: an upload S3 no longer has fails one attempt at its first part, and the retry starts a new one', async () => {
+    const key = 'vanished-unlisted.bin';
+    const { id, checkpoint } = await interrupted(testS3Endpoint(), key);
+    await harness.s3.send(
+      new AbortMultipartUploadCommand({ Bucket: harness.bucket, Key: key, UploadId: checkpoint.uploadId }),
+    );
+    const { record, fetched } = await finish(testS3Endpoint(), id, key);
+    expect(record).toMatchObject({ status: 'completed', attempts: 2 });
+    // Every part of the new upload, after the part(s) the first attempt tried before S3 said NoSuchUpload.
+    expect(fetched.length).toBeGreaterThanOrEqual(PARTS + 1);
+    expect(fetched.length).toBeLessThanOrEqual(PARTS + 2);
+  });
+});

@@ -1,0 +1,103 @@
+import { rmSync } from 'node:fs';
+import { startFileSource } from '@ferry/local-stack';
+import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from './testing/harness.ts';
+import {
+  INTERNAL_ERROR,
+  type S3Fault,
+  type S3FaultProxy,
+  type S3ProxyRequest,
+  SLOW_DOWN,
+  startS3FaultProxy,
+} from './testing/s3-fault-proxy.ts';
+
+const MIB = 1024 * 1024;
+
+describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3 server)', () => {
+  const file = randomFile(25 * MIB); // five 5 MiB parts
+  let harness: Harness;
+  let source: Awaited<ReturnType<typeof startFileSource>>;
+  const proxies: S3FaultProxy[] = [];
+
+  beforeAll(async () => {
+    harness = await Harness.create();
+    source = await startFileSource({ root: file.dir });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    await source?.close();
+    rmSync(file.dir, { recursive: true, force: true });
+  });
+
+  const workerBehind = async (fault: (request: S3ProxyRequest) => S3Fault | null) => {
+    const proxy = await startS3FaultProxy({ upstream: testS3Endpoint(), fault });
+    proxies.push(proxy);
+    // random 0: retries without backoff sleeps, so the test does not wait on jitter.
+    const worker = await harness.startWorker(
+      { S3_ENDPOINT: proxy.url, PART_SIZE_MIB: '5', PART_CONCURRENCY: '2' },
+      { random: () => 0 },
+    );
+    return { proxy, worker };
+  };
+
+  const rangedGets = () => source.requests.filter((r) => r.method === 'GET' && r.range).length;
+
+  it('retries the parts S3 refused with 500 InternalError and 503 SlowDown; the object is byte-identical', async () => {
+    const { proxy, worker } = await workerBehind((request) => {
+      if (request.operation !== 'UploadPart' || request.attempt !== 1) return null;
+      if (request.partNumber === 2) return INTERNAL_ERROR;
+      if (request.partNumber === 4) return SLOW_DOWN;
+      return null;
+    });
+    const gets = rangedGets();
+    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'faulted.bin');
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record.error).toBeUndefined();
+    expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(await objectSha256(harness.s3, harness.bucket, 'faulted.bin')).toEqual({
+      sha256: file.sha256,
+      size: 25 * MIB,
+    });
+
+    const parts = proxy.requests.filter((r) => r.operation === 'UploadPart');
+    const tries = (n: number) => parts.filter((r) => r.partNumber === n).map((r) => r.status);
+    expect(tries(2)).toEqual([500, 200]);
+    expect(tries(4)).toEqual([503, 200]);
+    for (const n of [1, 3, 5]) expect(tries(n)).toEqual([200]);
+    // A refused part is read from the source again: the bytes were never kept in memory.
+    expect(rangedGets() - gets).toBe(5 + 2);
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    await worker.close();
+  });
+
+  it('fails with DESTINATION_ERROR when S3 refuses every part, and leaves no multipart upload open', async () => {
+    const { proxy, worker } = await workerBehind((request) =>
+      request.operation === 'UploadPart' ? INTERNAL_ERROR : null,
+    );
+    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'refused.bin', {
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 100 },
+    });
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: {
+        code: 'DESTINATION_ERROR',
+        message: expect.stringMatching(/^S3 UploadPart \d+ failed: InternalError/),
+      },
+    });
+    expect(await harness.waitForJobState(id, ['failed'])).toBe('failed');
+    // Both attempts used the same upload; the last one aborted it.
+    const created = proxy.requests.filter((r) => r.operation === 'CreateMultipartUpload');
+    expect(created).toHaveLength(1);
+    const aborted = proxy.requests.filter((r) => r.operation === 'AbortMultipartUpload');
+    expect(aborted.map((r) => r.status)).toEqual([204]);
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
+    await worker.close();
+  });
+});

@@ -1,0 +1,148 @@
+import { rmSync } from 'node:fs';
+import { startFileSource } from '@ferry/local-stack';
+import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from './testing/harness.ts';
+import { type MeteredProxy, startMeteredProxy } from './testing/metered-proxy.ts';
+import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
+import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
+
+const MIB = 1024 * 1024;
+const SIZE = 60 * MIB;
+const PART = 5 * MIB;
+const PARTS = SIZE / PART;
+const LANES = 2;
+
+/** Part number of a `bytes=a-b` range header on the 5 MiB plan. */
+const partOf = (range: string | undefined): number =>
+  Number(/^bytes=(\d+)-/.exec(range ?? '')?.[1]) / PART + 1;
+
+describe.each([
+  ['the local S3 server (no ListParts: the checkpoint alone)', 'pass' as const],
+  ['an S3 server with ListParts', 'emulate' as const],
+])('SIGKILL mid-transfer, real worker processes, %s', (_name, listParts) => {
+  const file = randomFile(SIZE);
+  let harness: Harness;
+  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let meter: MeteredProxy;
+  let s3: S3FaultProxy;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    harness = await Harness.create();
+    source = await startFileSource({ root: file.dir });
+    meter = await startMeteredProxy(source.url, 3 * MIB);
+    // Passes everything through; it only records which upload every request belonged to.
+    s3 = await startS3FaultProxy({ upstream: testS3Endpoint(), listParts });
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((worker) => worker.stop()));
+    await harness?.close();
+    await s3?.close();
+    await meter?.close();
+    await source?.close();
+    rmSync(file.dir, { recursive: true, force: true });
+  });
+
+  const spawnWorker = async (): Promise<WorkerProcess> => {
+    const worker = spawnWorkerProcess(
+      harness.env({
+        S3_ENDPOINT: s3.url,
+        PART_SIZE_MIB: '5',
+        PART_CONCURRENCY: String(LANES),
+        WORKER_CONCURRENCY: '1',
+        // A dead worker's job is back in the queue within seconds (production: 30 s).
+        JOB_LOCK_MS: '4000',
+      }),
+    );
+    processes.push(worker);
+    await worker.ready;
+    return worker;
+  };
+
+  it('continues the same multipart upload and fetches only the parts that were not finished', async () => {
+    const first = await spawnWorker();
+    const id = await harness.submit({ type: 'http', url: `${meter.url}/${file.name}` }, 'killed.bin');
+    await expect
+      .poll(
+        async () => {
+          const [record, checkpoint] = await Promise.all([
+            harness.store.get(id),
+            harness.checkpoints.load(id),
+          ]);
+          const finished = checkpoint?.parts.size ?? 0;
+          // A third of the parts done, and the ones in flight well under way: a kill now loses them.
+          return finished >= 4 && (record?.bytesDone ?? 0) - finished * PART >= PART;
+        },
+        { timeout: 40_000, interval: 100 },
+      )
+      .toBe(true);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const killedAt = Date.now();
+    const atKill = await harness.checkpoints.load(id);
+    const checkpointed = new Set(atKill?.parts.keys());
+    const requestsBeforeKill = meter.requests.length;
+    expect(checkpointed.size).toBeGreaterThanOrEqual(4);
+    expect(checkpointed.size).toBeLessThan(PARTS);
+    expect((await harness.store.get(id))?.status).toBe('running'); // nobody said otherwise
+
+    meter.bytesPerSecond = Number.POSITIVE_INFINITY;
+    const second = await spawnWorker();
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const resumedAfterMs = Date.now() - killedAt;
+    expect(record.error, first.output() + second.output()).toBeUndefined();
+    // Stalled, not failed: the kill cost no attempt.
+    expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });
+    expect(record.result?.partCount).toBe(PARTS);
+    expect(await objectSha256(harness.s3, harness.bucket, 'killed.bin')).toEqual({
+      sha256: file.sha256,
+      size: SIZE,
+    });
+
+    // The same multipart upload, created once and continued by the second process.
+    const uploadId = atKill?.uploadId;
+    const created = s3.requests.filter((r) => r.operation === 'CreateMultipartUpload');
+    expect(created).toHaveLength(1);
+    const uploads = s3.requests.filter(
+      (r) => r.operation === 'UploadPart' || r.operation === 'CompleteMultipartUpload',
+    );
+    expect(new Set(uploads.map((r) => r.uploadId))).toEqual(new Set([uploadId]));
+    const resumed = second.logged('resuming from checkpoint');
+    expect(resumed).toMatchObject([{ uploadId }]);
+    const adopted = (resumed[0]?.finishedParts as number) - checkpointed.size;
+
+    // The source: every part after the kill was one the checkpoint did not have, each fetched once;
+    // the only bytes fetched twice belong to parts that were in flight when the worker died.
+    const before = meter.requests.slice(0, requestsBeforeKill).filter((r) => r.range);
+    const after = meter.requests.slice(requestsBeforeKill).filter((r) => r.range);
+    const afterParts = after.map((r) => partOf(r.range));
+    expect(new Set(afterParts).size).toBe(afterParts.length);
+    expect(afterParts.filter((n) => checkpointed.has(n))).toEqual([]);
+    expect(afterParts.length).toBe(PARTS - checkpointed.size - adopted);
+    const startedBefore = new Set(before.map((r) => partOf(r.range)));
+    const refetched = after.filter((r) => startedBefore.has(partOf(r.range)));
+    expect(refetched.length).toBeLessThanOrEqual(LANES);
+    const refetchedBytes = refetched.reduce((sum, r) => sum + r.bytes, 0);
+    expect(refetchedBytes).toBeLessThanOrEqual(LANES * PART);
+    const wastedBeforeKill = before
+      .filter((r) => !checkpointed.has(partOf(r.range)))
+      .reduce((sum, r) => sum + r.bytes, 0);
+    const servedAfter = after.reduce((sum, r) => sum + r.bytes, 0);
+    expect(servedAfter).toBe(SIZE - (checkpointed.size + adopted) * PART);
+    const servedInAll = meter.requests.reduce((sum, r) => sum + r.bytes, 0);
+    expect(servedInAll - SIZE).toBe(wastedBeforeKill);
+    expect(wastedBeforeKill).toBeLessThanOrEqual(LANES * PART);
+
+    console.info(
+      `[sigkill/${listParts}] checkpointed at kill: ${checkpointed.size}/${PARTS} parts; adopted from ListParts: ${adopted}; ` +
+        `parts fetched again: ${refetched.length} (${(refetchedBytes / MIB).toFixed(1)} MiB), of which ` +
+        `${(wastedBeforeKill / MIB).toFixed(1)} MiB had been read before the kill; source served ` +
+        `${(servedInAll / MIB).toFixed(1)} MiB for a ${SIZE / MIB} MiB file; kill to completed: ${resumedAfterMs} ms`,
+    );
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+import { rmSync } from 'node:fs';
+import { startFileSource } from '@ferry/local-stack';
+import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from './testing/harness.ts';
+import { type MeteredProxy, startMeteredProxy } from './testing/metered-proxy.ts';
+import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
+
+const MIB = 1024 * 1024;
+const SIZE = 40 * MIB;
+const PART = 5 * MIB;
+const PARTS = SIZE / PART;
+
+const partOf = (range: string | undefined): number =>
+  Number(/^bytes=(\d+)-/.exec(range ?? '')?.[1]) / PART + 1;
+
+describe('SIGTERM hand-back, real worker processes', () => {
+  const file = randomFile(SIZE);
+  let harness: Harness;
+  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let meter: MeteredProxy;
+  const processes: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    harness = await Harness.create();
+    source = await startFileSource({ root: file.dir });
+    meter = await startMeteredProxy(source.url, 2 * MIB);
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((worker) => worker.stop()));
+    await harness?.close();
+    await meter?.close();
+    await source?.close();
+    rmSync(file.dir, { recursive: true, force: true });
+  });
+
+  const spawnWorker = async (): Promise<WorkerProcess> => {
+    // DRAIN_TIMEOUT_S and JOB_LOCK_MS at their production defaults: the hand-back needs neither.
+    const worker = spawnWorkerProcess(harness.env({ PART_SIZE_MIB: '5', PART_CONCURRENCY: '2' }));
+    processes.push(worker);
+    await worker.ready;
+    return worker;
+  };
+
+  it('exits 0 promptly, puts the job straight back in the queue, and the next process finishes it', async () => {
+    const first = await spawnWorker();
+    const id = await harness.submit({ type: 'http', url: `${meter.url}/${file.name}` }, 'handed-back.bin');
+    await expect
+      .poll(
+        async () => {
+          const [record, checkpoint] = await Promise.all([
+            harness.store.get(id),
+            harness.checkpoints.load(id),
+          ]);
+          const finished = checkpoint?.parts.size ?? 0;
+          return finished >= 2 && (record?.bytesDone ?? 0) > finished * PART;
+        },
+        { timeout: 40_000, interval: 100 },
+      )
+      .toBe(true);
+    const beforeTerm = (await harness.checkpoints.load(id))?.parts.size ?? 0;
+
+    const termAt = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    const exitMs = Date.now() - termAt;
+    // Parts in flight (2 MiB/s, 5 MiB parts) get to finish; the exit must come well inside ECS's 120 s.
+    expect(exitMs).toBeLessThan(30_000);
+    expect(first.logged('import handed back to the queue')).toHaveLength(1);
+
+    // At once, without waiting for stall detection: queued again, no attempt used.
+    const job = await harness.queue.getJob(id);
+    expect(['waiting', 'delayed']).toContain(await job?.getState());
+    expect(job?.attemptsMade).toBe(0);
+    const handedBack = await harness.store.get(id);
+    expect(handedBack).toMatchObject({ status: 'queued' });
+    expect(handedBack?.error).toBeUndefined();
+    const checkpoint = await harness.checkpoints.load(id);
+    const finished = new Set(checkpoint?.parts.keys());
+    // The parts that were in flight finished and were checkpointed rather than thrown away.
+    expect(finished.size).toBeGreaterThan(beforeTerm);
+    expect(openMultipartUploads(harness.bucket).map((u) => u.uploadId)).toEqual([checkpoint?.uploadId]);
+
+    meter.bytesPerSecond = Number.POSITIVE_INFINITY;
+    const requestsBefore = meter.requests.length;
+    const second = await spawnWorker();
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record.error, second.output()).toBeUndefined();
+    expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });
+    expect(await objectSha256(harness.s3, harness.bucket, 'handed-back.bin')).toEqual({
+      sha256: file.sha256,
+      size: SIZE,
+    });
+    expect(second.logged('resuming from checkpoint')).toMatchObject([
+      { uploadId: checkpoint?.uploadId, finishedParts: finished.size },
+    ]);
+    // Nothing fetched twice: the second process read exactly the parts never started.
+    const after = meter.requests.slice(requestsBefore).filter((r) => r.range);
+    const afterParts = after.map((r) => partOf(r.range)).sort((a, b) => a - b);
+    const missing = Array.from({ length: PARTS }, (_, i) => i + 1).filter((n) => !finished.has(n));
+    expect(afterParts).toEqual(missing);
+    const served = meter.requests.reduce((sum, r) => sum + r.bytes, 0);
+    expect(served).toBe(SIZE);
+    console.info(
+      `[sigterm] exit 0 after ${exitMs} ms; ${beforeTerm} parts checkpointed at SIGTERM, ${finished.size} at exit; ` +
+        `source served ${(served / MIB).toFixed(1)} MiB for a ${SIZE / MIB} MiB file`,
+    );
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+  });
+});
