@@ -21,7 +21,7 @@ let checksumFailures = 0;
 
 /** Decodes aws-chunked framing (`<hex size>[;ext]\r\n<data>\r\n ... 0\r\n<trailers>\r\n\r\n`). */
 class AwsChunkedDecoder {
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #remaining = 0;
   #skipCrlf = false;
   #done = false;

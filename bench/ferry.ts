@@ -1,0 +1,237 @@
+import type { BenchContext } from './context.ts';
+import type { Sink } from './parties.ts';
+import { Child, cpuDelta, cpuTimes, peakRssBytes, rssBytes } from './processes.ts';
+import type { TransferRun } from './results.ts';
+import type { SourceFile } from './source-files.ts';
+import {
+  IMPORT_JOB_NAME,
+  IMPORT_JOB_OPTIONS,
+  type ImportRecord,
+  ImportStore,
+  newImportId,
+  Queue,
+  REPO_ROOT,
+  Redis,
+} from './workspace.ts';
+
+const TENANT = 'bench';
+const FINAL = ['completed', 'failed', 'canceled'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One benchmark's queue, used the way the API uses it: a record in the ImportStore, then a BullMQ
+ * job whose id is the import id. Going straight to Redis keeps the API's CPU out of the picture.
+ */
+export class BenchQueue {
+  readonly name: string;
+  readonly #redis: Redis;
+  readonly #store: ImportStore;
+  readonly #queue: Queue;
+  /** BullMQ does not close a connection it was given, so we do. */
+  readonly #queueConnection: Redis;
+
+  constructor(redisUrl: string, name: string) {
+    this.name = name;
+    this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.#store = new ImportStore(this.#redis, name);
+    this.#queueConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.#queue = new Queue(name, { connection: this.#queueConnection });
+  }
+
+  async submit(url: string, bucket: string, key: string): Promise<string> {
+    const id = newImportId();
+    const request = { source: { type: 'http' as const, url }, destination: { bucket, key } };
+    await this.#store.createMany([this.#store.newRecord(id, TENANT, request)]);
+    await this.#queue.add(
+      IMPORT_JOB_NAME,
+      { importId: id, tenant: TENANT, request },
+      { ...IMPORT_JOB_OPTIONS, jobId: id },
+    );
+    return id;
+  }
+
+  get(id: string): Promise<ImportRecord | null> {
+    return this.#store.get(id);
+  }
+
+  /** Polls every 25 ms: short next to a transfer, so wall time is not padded by the polling. */
+  async waitFor(
+    id: string,
+    until: (record: ImportRecord) => boolean,
+    options: { timeoutMs: number; worker?: Child },
+  ): Promise<ImportRecord> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const record = await this.#store.get(id);
+      if (record && until(record)) return record;
+      if (options.worker && !options.worker.running) {
+        throw new Error(`the worker exited (${record?.status ?? 'no record'}): ${options.worker.output()}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `import ${id} is still ${record?.status ?? 'missing'} after ${options.timeoutMs / 1000} s`,
+        );
+      }
+      await sleep(25);
+    }
+  }
+
+  waitForFinal(id: string, options: { timeoutMs: number; worker?: Child }): Promise<ImportRecord> {
+    return this.waitFor(id, (record) => FINAL.includes(record.status), options);
+  }
+
+  /** Workers connected to this queue, from Redis's client list. */
+  async workerCount(): Promise<number> {
+    return (await this.#queue.getWorkers()).length;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.obliterate({ force: true }).catch(() => {});
+    await this.#queue.close();
+    const keys = await this.#redis.keys(`${this.#store.keys.prefix}*`);
+    if (keys.length > 0) await this.#redis.del(...keys);
+    this.#redis.disconnect();
+    this.#queueConnection.disconnect();
+  }
+}
+
+/**
+ * A fresh `ferry worker` process, as a container runs it, so that its peak RSS belongs to this
+ * benchmark alone. Resolves once it is connected and idle, so its start-up CPU is not counted.
+ */
+export async function startFerryWorker(
+  ctx: BenchContext,
+  queue: BenchQueue,
+  sink: Sink,
+  extraEnv: Record<string, string> = {},
+): Promise<Child> {
+  const before = await queue.workerCount();
+  const worker = new Child('ferry worker', process.execPath, ['packages/cli/src/main.ts', 'worker'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      REDIS_URL: ctx.redisUrl,
+      FERRY_QUEUE: queue.name,
+      S3_ENDPOINT: sink.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: '1',
+      AWS_ACCESS_KEY_ID: 'ferry-bench',
+      AWS_SECRET_ACCESS_KEY: 'ferry-bench-secret',
+      SOURCE_ALLOW_PRIVATE: '1',
+      LOG_LEVEL: 'warn',
+      ...ctx.workerEnv,
+      ...extraEnv,
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while ((await queue.workerCount()) <= before) {
+    if (!worker.running) throw new Error(`the worker exited on start: ${worker.output()}`);
+    if (Date.now() > deadline) throw new Error(`the worker did not connect in 30 s: ${worker.output()}`);
+    await sleep(100);
+  }
+  // Module loading and JIT warm-up go on briefly after the connection is up.
+  await sleep(1000);
+  return worker;
+}
+
+/** Moves `file` into `sink` with one Ferry worker and measures that worker. */
+export async function ferryTransfer(
+  ctx: BenchContext,
+  sink: Sink,
+  file: SourceFile,
+  label: string,
+): Promise<TransferRun> {
+  const queue = new BenchQueue(ctx.redisUrl, `ferry-bench-${ctx.runId}-${label}`);
+  const key = `ferry/${ctx.runId}/${label}/${file.name}`;
+  let worker: Child | null = null;
+  try {
+    worker = await startFerryWorker(ctx, queue, sink);
+    await ctx.source.stats(true);
+    const idleRss = rssBytes(worker.pid);
+    const cpuBefore = cpuTimes(worker.pid);
+    const sinkBefore = cpuTimes(sink.child.pid);
+    const started = performance.now();
+    const id = await queue.submit(ctx.source.fileUrl(file), sink.bucket, key);
+    const record = await queue.waitForFinal(id, { timeoutMs: 30 * 60_000, worker });
+    const wallS = (performance.now() - started) / 1000;
+    const cpu = cpuDelta(cpuBefore, cpuTimes(worker.pid));
+    const sinkCpu = cpuDelta(sinkBefore, cpuTimes(sink.child.pid));
+    const peak = peakRssBytes(worker.pid);
+    const served = await ctx.source.stats();
+    const check = await verifyFerryObject(record, file, sink, key);
+    return {
+      tool: 'ferry',
+      sink: sink.name,
+      bytes: file.size,
+      ok: check.ok,
+      ...(check.ok ? {} : { error: check.detail }),
+      wallS,
+      ...cpu,
+      peakRssBytes: peak,
+      idleRssBytes: idleRss,
+      sinkCpuS: sinkCpu.cpuS,
+      source: { requests: served.requests, bytes: served.bytes },
+      verified: check.detail,
+    };
+  } catch (error) {
+    return failedRun('ferry', sink, file, error);
+  } finally {
+    await worker?.stop();
+    await queue.close();
+  }
+}
+
+/**
+ * The record's result must name the source's size and CRC-32 (the worker combines it from the parts'
+ * CRC-32s, each of which the sink checked on arrival) and the sink must hold that many bytes; where
+ * the sink keeps bytes, they are read back and checksummed too.
+ */
+export async function verifyFerryObject(
+  record: ImportRecord,
+  file: SourceFile,
+  sink: Sink,
+  key: string,
+): Promise<{ ok: boolean; detail: string }> {
+  if (record.status !== 'completed' || !record.result) {
+    return {
+      ok: false,
+      detail: `import ${record.status}: ${record.error?.code ?? ''} ${record.error?.message ?? ''}`,
+    };
+  }
+  const expected = `crc32:${file.crc32.toString(16).padStart(8, '0')}`;
+  if (record.result.size !== file.size || record.result.checksum !== expected) {
+    return {
+      ok: false,
+      detail: `result ${record.result.size} B ${record.result.checksum}, source ${file.size} B ${expected}`,
+    };
+  }
+  const stored = await sink.objectSize(key);
+  if (stored !== file.size) return { ok: false, detail: `the sink holds ${stored} bytes of ${file.size}` };
+  const storedCrc = await sink.objectCrc32(key);
+  if (storedCrc === null) return { ok: true, detail: 'result CRC-32 = source; sink size = source' };
+  if (storedCrc !== file.crc32) return { ok: false, detail: 'the stored bytes differ from the source' };
+  return { ok: true, detail: 'stored bytes read back: CRC-32 = source' };
+}
+
+export function failedRun(
+  tool: TransferRun['tool'],
+  sink: Sink,
+  file: SourceFile,
+  error: unknown,
+): TransferRun {
+  return {
+    tool,
+    sink: sink.name,
+    bytes: file.size,
+    ok: false,
+    error: (error as Error).message,
+    wallS: 0,
+    userS: 0,
+    sysS: 0,
+    cpuS: 0,
+    peakRssBytes: 0,
+    sinkCpuS: null,
+    source: { requests: 0, bytes: 0 },
+    verified: 'failed',
+  };
+}

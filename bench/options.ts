@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { MIB } from './source-files.ts';
+
+export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [options])
+
+  --quick               256 MiB transfers, 1 GiB for the memory run, 256 MiB for resume
+  --size MiB            file for scenarios 1, 2 and 4 (default 1024)
+  --big MiB             big file of scenario 3 (default 5120; above 1 GiB made for the run, deleted after)
+  --resume-size MiB     file of scenario 5 (default 512)
+  --only LIST           scenarios to run, e.g. 1,3 (default 1,2,3,5; 4 is read from 1)
+  --repeat N            transfers per tool in scenarios 1 and 2; the median counts (default 3, quick 1)
+  --no-rclone           skip the rclone columns
+  --worker-env K=V      extra environment for every worker (repeatable), e.g. PART_CONCURRENCY=8
+  --keep-sources        keep the big file too, whatever its size
+  --no-write            print only; leave BENCHMARKS.md and bench/results/latest.json alone
+
+Generated source files are cached in $TMPDIR/ferry-bench (default /tmp/ferry-bench).`;
+
+export interface BenchOptions {
+  quick: boolean;
+  size: number;
+  big: number;
+  resumeSize: number;
+  scenarios: Set<number>;
+  repeat: number;
+  rclone: boolean;
+  workerEnv: Record<string, string>;
+  keepSources: boolean;
+  write: boolean;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      size: { type: 'string' },
+      big: { type: 'string' },
+      'resume-size': { type: 'string' },
+      only: { type: 'string', default: '1,2,3,5' },
+      repeat: { type: 'string' },
+      'no-rclone': { type: 'boolean', default: false },
+      'worker-env': { type: 'string', multiple: true, default: [] },
+      'keep-sources': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick;
+  const scenarios = new Set(values.only.split(',').map((s) => wholeNumber('--only', s.trim(), 1, 5)));
+  const workerEnv: Record<string, string> = {};
+  for (const pair of values['worker-env']) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--worker-env expects NAME=value, got "${pair}"`);
+    workerEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return {
+    quick,
+    size: wholeNumber('--size', values.size ?? (quick ? '256' : '1024'), 5, 102_400) * MIB,
+    big: wholeNumber('--big', values.big ?? (quick ? '1024' : '5120'), 5, 102_400) * MIB,
+    resumeSize:
+      wholeNumber('--resume-size', values['resume-size'] ?? (quick ? '256' : '512'), 16, 102_400) * MIB,
+    scenarios,
+    repeat: wholeNumber('--repeat', values.repeat ?? (quick ? '1' : '3'), 1, 20),
+    rclone: !values['no-rclone'],
+    workerEnv,
+    keepSources: values['keep-sources'],
+    write: !values['no-write'],
+  };
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag} must be a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -1,0 +1,376 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  type BenchResults,
+  checkTargets,
+  cpuPerGiB,
+  DEFAULT_SIZES,
+  mbPerS,
+  medianRun,
+  type ResumeScenario,
+  rssMiB,
+  sizeLabel,
+  type TransferRun,
+  type TransferScenario,
+} from './results.ts';
+import { GIB, MIB } from './source-files.ts';
+
+/**
+ * Turns results into tables once, then prints them for the terminal and writes them into
+ * BENCHMARKS.md (below the hand-written introduction, which is kept) and bench/results/latest.json.
+ */
+interface Table {
+  title: string;
+  headers: string[];
+  rows: string[][];
+  notes: string[];
+}
+
+const MARKER = '<!-- Everything below is written by `pnpm bench`; edit the text above this line only. -->';
+
+/** rclone's default --s3-upload-cutoff: at or below it, one PutObject instead of a multipart upload. */
+const RCLONE_UPLOAD_CUTOFF = 200 * MIB;
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+const TRANSFER_HEADERS = [
+  'Tool',
+  'MB/s',
+  'CPU-s/GiB',
+  'CPU-s (user + sys)',
+  'Peak RSS MiB',
+  'Sink CPU-s',
+  'Source requests',
+  'Wall',
+  'Object check',
+];
+
+/** A row that names the tool and says something in the last column only. */
+const remarkRow = (label: string, status: string, remark: string) => [
+  label,
+  status,
+  ...TRANSFER_HEADERS.slice(2, -1).map(() => ''),
+  oneLine(remark),
+];
+
+/** Error messages carry the tools' multi-line output; a table cell takes one line. */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function transferRow(label: string, runs: TransferRun[] | null): string[] {
+  if (!runs) return remarkRow(label, 'not run', 'rclone missing (`apt-get install rclone`) or --no-rclone');
+  const run = medianRun(runs);
+  if (!run) return remarkRow(label, 'failed', runs.find((r) => !r.ok)?.error?.slice(0, 160) ?? '');
+  const idle = run.idleRssBytes ? ` (idle ${fixed(run.idleRssBytes / MIB, 0)})` : '';
+  return [
+    label,
+    fixed(mbPerS(run), 0),
+    fixed(cpuPerGiB(run), 2),
+    `${fixed(run.cpuS, 2)} (${fixed(run.userS, 2)} + ${fixed(run.sysS, 2)})`,
+    `${fixed(rssMiB(run), 0)}${idle}`,
+    run.sinkCpuS === null ? '—' : fixed(run.sinkCpuS, 2),
+    String(run.source.requests),
+    `${fixed(run.wallS, 2)} s`,
+    run.verified,
+  ];
+}
+
+function transferTable(number: number, scenario: TransferScenario, note: string): Table {
+  const rows = [transferRow('Ferry', scenario.ferry), transferRow('rclone', scenario.rclone)];
+  const ferry = medianRun(scenario.ferry);
+  const rclone = medianRun(scenario.rclone);
+  if (ferry && rclone) {
+    const ratio = (a: number, b: number) => `${fixed(a / b, 2)} ×`;
+    const row = remarkRow('Ferry / rclone', ratio(mbPerS(ferry), mbPerS(rclone)), '');
+    row[2] = ratio(cpuPerGiB(ferry), cpuPerGiB(rclone));
+    row[4] = ratio(ferry.peakRssBytes, rclone.peakRssBytes);
+    rows.push(row);
+  }
+  const notes = [note];
+  if (scenario.rclone && scenario.fileBytes <= RCLONE_UPLOAD_CUTOFF) {
+    notes.push(
+      "At this size (≤ rclone's 200 MiB upload cutoff) rclone sends one PutObject, not a multipart upload, so the " +
+        'two tools do not do the same work (and fauxqs refuses a body that large).',
+    );
+  }
+  if (scenario.ferry.length > 1) {
+    notes.push(
+      `Each figure is the median of ${scenario.ferry.length} runs per tool, taken column by column (user and ` +
+        'system CPU separately, so they need not add up to the total); every run is in latest.json.',
+    );
+  }
+  return {
+    title: `${number}. ${sizeLabel(scenario.fileBytes)} ranged HTTP file → ${scenario.sink}: Ferry vs rclone`,
+    headers: TRANSFER_HEADERS,
+    rows,
+    notes,
+  };
+}
+
+function memoryTable(results: BenchResults): Table | null {
+  const memory = results.memory;
+  if (!memory) return null;
+  const row = (label: string, run: TransferRun | null): string[] =>
+    run?.ok
+      ? [
+          label,
+          sizeLabel(run.bytes),
+          fixed(rssMiB(run), 0),
+          run.idleRssBytes ? fixed(run.idleRssBytes / MIB, 0) : '—',
+          fixed(mbPerS(run), 0),
+          fixed(cpuPerGiB(run), 2),
+        ]
+      : [
+          label,
+          run ? sizeLabel(run.bytes) : '',
+          'failed',
+          '',
+          '',
+          oneLine(run?.error?.slice(0, 160) ?? memory.error ?? ''),
+        ];
+  return {
+    title: '3. Peak RSS of one worker: big file vs small file (null sink)',
+    headers: ['Run', 'File', 'Peak RSS MiB', 'Idle RSS MiB', 'MB/s', 'CPU-s/GiB'],
+    rows: [row('small', memory.small), row('big', memory.big)],
+    notes: [
+      'Each run is a fresh `ferry worker` process with default settings (WORKER_CONCURRENCY 4, PART_CONCURRENCY 4, ' +
+        '8 MiB parts). Peak RSS is its VmHWM, start-up included; idle RSS its VmRSS just before the job was ' +
+        'submitted. Flat memory means the big file peaks where the small one does.',
+    ],
+  };
+}
+
+function throughputTable(results: BenchResults): Table | null {
+  const runs = results.nullSink?.ferry.filter((r) => r.ok) ?? [];
+  const run = medianRun(results.nullSink?.ferry);
+  if (!run) return null;
+  // One JavaScript thread does nearly all of a job's work, so its CPU cost per GiB caps its speed.
+  const ceiling = GIB / 1e6 / cpuPerGiB(run);
+  return {
+    title: '4. Throughput of one job into the null sink',
+    headers: ['File', 'MB/s (median)', 'Each run', 'CPU-bound ceiling'],
+    rows: [
+      [
+        sizeLabel(run.bytes),
+        fixed(mbPerS(run), 0),
+        runs.map((r) => fixed(mbPerS(r), 0)).join(', '),
+        `~${fixed(ceiling, 0)} MB/s`,
+      ],
+    ],
+    notes: [
+      "Scenario 1's Ferry runs, from the job's submission to its record reading completed; MB/s are 10^6 bytes per " +
+        'second. The ceiling is 1 GiB / (CPU-s per GiB): what one worker process could reach with a core to itself ' +
+        '(roughly: a little of its work runs on other threads). On 2 cores shared with the source and the sink, and ' +
+        'with whatever else runs on the machine, the measured figure stays well below it.',
+    ],
+  };
+}
+
+function resumeTable(resume: ResumeScenario | undefined): Table | null {
+  if (!resume) return null;
+  const envNote = Object.entries(resume.workerEnv)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+  return {
+    title: '5. Resume after SIGKILL at 50% (null sink)',
+    headers: [
+      'File',
+      'Killed at (source bytes)',
+      'Record bytesDone then',
+      'Kill → next request',
+      'Source bytes sent',
+      'Re-fetched',
+      'Ranges sent twice',
+      'Object check',
+    ],
+    rows: [
+      [
+        sizeLabel(resume.fileBytes),
+        resume.killedAt ? `${fixed(resume.killedAt.sourceBytes / MIB, 1)} MiB` : '—',
+        resume.killedAt ? `${fixed(resume.killedAt.recordBytesDone / MIB, 1)} MiB` : '—',
+        resume.resumedAfterS === null ? '—' : `${fixed(resume.resumedAfterS, 1)} s`,
+        resume.source ? `${fixed(resume.source.bytes / MIB, 1)} MiB` : '—',
+        resume.refetchedBytes === null ? '—' : `${fixed(resume.refetchedBytes / MIB, 1)} MiB`,
+        String(resume.repeatedRanges.length),
+        resume.ok ? resume.verified : oneLine(`FAILED: ${resume.error ?? resume.verified}`.slice(0, 200)),
+      ],
+    ],
+    notes: [
+      'Re-fetched = body bytes the source sent − file size: the partial parts the dead worker was reading, plus any part ' +
+        "it had uploaded but not yet checkpointed. The kill is timed by the source's byte count (the record is updated once a second).",
+      envNote
+        ? `Both workers ran with ${envNote}, so the dead worker's job is put back within a few lock periods instead of BullMQ's default 30-60 s.`
+        : "The worker has no job-lock setting yet, so the next worker waits for BullMQ's stall detection " +
+          '(lock expiry 30 s after the last renewal, then the next stalled-job check): "Kill → next request" is that wait.',
+      ...(resume.repeatedRanges.length > 0
+        ? [`Ranges sent twice: ${resume.repeatedRanges.join(', ')}.`]
+        : []),
+    ],
+  };
+}
+
+const sizesDiffer = (results: BenchResults) =>
+  results.sizes.transfer !== DEFAULT_SIZES.transfer ||
+  results.sizes.big !== DEFAULT_SIZES.big ||
+  results.sizes.resume !== DEFAULT_SIZES.resume;
+
+export function buildTables(results: BenchResults): Table[] {
+  const tables: Array<Table | null> = [
+    {
+      title: 'Targets (issue 3)',
+      headers: ['Target', 'Measured', 'Result'],
+      rows: checkTargets(results).map((check) => [
+        check.target,
+        check.measured,
+        check.pass === null ? '—' : check.pass ? 'PASS' : 'FAIL',
+      ]),
+      notes: sizesDiffer(results)
+        ? [
+            `This run used ${sizeLabel(results.sizes.transfer)}, ${sizeLabel(results.sizes.big)} and ` +
+              `${sizeLabel(results.sizes.resume)} files; the targets are defined for ${sizeLabel(DEFAULT_SIZES.transfer)}, ` +
+              `${sizeLabel(DEFAULT_SIZES.big)} and ${sizeLabel(DEFAULT_SIZES.resume)}.`,
+          ]
+        : [],
+    },
+    results.nullSink
+      ? transferTable(
+          1,
+          results.nullSink,
+          "The null sink checks every part (CRC-32 or MD5) and throws the bytes away, so these are the tools' own costs.",
+        )
+      : null,
+    results.fauxqs
+      ? transferTable(
+          2,
+          results.fauxqs,
+          'fauxqs is single-threaded and CPU-bound (see Sink CPU-s): MB/s here measure the emulator, not the tools. ' +
+            "rclone's requests pass a small proxy that fixes its CompleteMultipartUpload for fauxqs (bench/etag-fixup-proxy.ts, own process, not counted).",
+        )
+      : null,
+    memoryTable(results),
+    throughputTable(results),
+    resumeTable(results.resume),
+  ];
+  return tables.filter((table): table is Table => table !== null);
+}
+
+function textTable(table: Table): string {
+  const widths = table.headers.map((header, i) =>
+    Math.max(header.length, ...table.rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [
+    table.title,
+    line(table.headers),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...table.rows.map(line),
+  ].join('\n');
+}
+
+function markdownTable(table: Table): string {
+  const cellText = (cell: string) => cell.replaceAll('|', '\\|');
+  return [
+    `### ${table.title}`,
+    '',
+    `| ${table.headers.join(' | ')} |`,
+    `|${table.headers.map(() => '---').join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(cellText).join(' | ')} |`),
+    ...table.notes.flatMap((note) => ['', note]),
+  ].join('\n');
+}
+
+export function printTables(tables: Table[]): void {
+  console.log(`\n${tables.map(textTable).join('\n\n')}\n`);
+}
+
+function machineLines(results: BenchResults): string[] {
+  const m = results.machine;
+  const load = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
+  return [
+    `- Date: ${m.date}`,
+    `- Command: \`${results.command}\``,
+    `- Machine: ${m.cores} cores, ${m.cpuModel}, ${(m.ramBytes / GIB).toFixed(1)} GiB RAM, Linux ${m.kernel}`,
+    `- Node ${m.node}; ${m.rclone ?? 'rclone not installed'}`,
+    `- Load average at start ${load(m.loadAverageStart)}, at end ${load(m.loadAverageEnd)} (1, 5, 15 min): ` +
+      'other work on the machine slows wall-clock numbers; CPU-seconds are far less affected.',
+    ...(Object.keys(results.workerEnv).length > 0
+      ? [
+          `- Worker environment added: ${Object.entries(results.workerEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+        ]
+      : []),
+  ];
+}
+
+const MEANINGS = `### What the numbers mean
+
+- **MB/s**: file size (10^6 bytes) / wall time. Ferry's wall time runs from submitting the job to its
+  record reading \`completed\` (HEAD, planning, every part, CompleteMultipartUpload and the size check);
+  rclone's is the whole \`rclone copyurl\` process, start-up included.
+- **CPU-s/GiB**: user + system CPU of the transferring process per GiB moved: for Ferry the worker's
+  /proc/<pid>/stat from just before submission to completion (its start-up is not counted: workers are
+  long-lived); for rclone GNU time's figures for the whole process. Only the tool is counted: the source,
+  the sink, Redis and the benchmark itself run in their own processes.
+- **Peak RSS**: the process's high-water resident set (VmHWM for Ferry, GNU time's %M for rclone). Each
+  Ferry run is a fresh worker process, so the peak is that run's.
+- **Sink CPU-s**: what the sink process spent meanwhile; with fauxqs this is the bottleneck.
+- **Source requests**: rclone reads the file with one GET; Ferry with one ranged GET per part (8 MiB by
+  default) after a HEAD.
+- **Object check**: for Ferry the import's result must carry the source file's size and CRC-32 (combined
+  from the per-part CRC-32s, each verified by the sink on arrival) and the sink must report that size;
+  fauxqs objects are also read back and checksummed.
+- Both tools check integrity: Ferry CRC-32 per part (sent as an aws-chunked trailer, verified by the sink)
+  and for the whole object; rclone an MD5 per part (Content-MD5).`;
+
+export function renderMarkdown(intro: string, results: BenchResults, tables: Table[]): string {
+  return [
+    intro.trimEnd(),
+    '',
+    MARKER,
+    '',
+    `## Latest run${results.quick ? ' (quick)' : ''}`,
+    '',
+    ...machineLines(results),
+    '',
+    tables.map(markdownTable).join('\n\n'),
+    '',
+    MEANINGS,
+    '',
+  ].join('\n');
+}
+
+const DEFAULT_INTRO = `# Benchmarks
+
+\`pnpm bench\` (or \`./ferryw bench\`) measures the transfer engine against issue 3's targets and against
+rclone on the same source, sink and machine, and rewrites this file below the marker.`;
+
+/** Keeps whatever is above the marker; a file without one is taken as all introduction. */
+export async function writeBenchmarksMd(path: string, results: BenchResults, tables: Table[]): Promise<void> {
+  let intro = DEFAULT_INTRO;
+  try {
+    const existing = await readFile(path, 'utf8');
+    const at = existing.indexOf(MARKER);
+    intro = at >= 0 ? existing.slice(0, at) : existing;
+  } catch {
+    // First run: the default introduction.
+  }
+  await writeFile(path, renderMarkdown(intro, results, tables));
+}
+
+/**
+ * Written through a .tmp file (gitignored) so an interrupted run never leaves half a JSON, then put in
+ * Biome's format (it folds short arrays that JSON.stringify spreads out) so `biome ci .` stays green.
+ */
+export async function writeJson(path: string, results: BenchResults, biome: string): Promise<void> {
+  await writeFile(`${path}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+  try {
+    execFileSync(biome, ['format', '--write', path], { stdio: 'ignore' });
+  } catch {
+    // Without Biome the file is still valid JSON; only the lint would complain.
+  }
+}

@@ -1,0 +1,200 @@
+import { GIB, MIB } from './source-files.ts';
+
+/**
+ * The shape of bench/results/latest.json, and the arithmetic every table and target shares, so that
+ * stdout, BENCHMARKS.md and the JSON cannot disagree.
+ */
+
+export interface SourceUsage {
+  requests: number;
+  /** Body bytes the source sent: what the origin paid for. */
+  bytes: number;
+}
+
+/** One transfer of one file by one tool into one sink. */
+export interface TransferRun {
+  tool: 'ferry' | 'rclone';
+  sink: string;
+  bytes: number;
+  ok: boolean;
+  error?: string;
+  wallS: number;
+  userS: number;
+  sysS: number;
+  cpuS: number;
+  peakRssBytes: number;
+  /** Ferry only: the worker's RSS when idle, just before the job was submitted. */
+  idleRssBytes?: number;
+  /** CPU the sink process spent during the transfer: where the time goes when the sink is slow. */
+  sinkCpuS: number | null;
+  source: SourceUsage;
+  /** How the stored object was checked against the source file. */
+  verified: string;
+}
+
+export interface TransferScenario {
+  sink: string;
+  fileBytes: number;
+  ferry: TransferRun[];
+  /** null: rclone not installed or --no-rclone. */
+  rclone: TransferRun[] | null;
+  error?: string;
+}
+
+export interface MemoryScenario {
+  small: TransferRun | null;
+  big: TransferRun | null;
+  error?: string;
+}
+
+export interface ResumeScenario {
+  fileBytes: number;
+  /** Worker environment added for this scenario only (a short job lock, when the worker has one). */
+  workerEnv: Record<string, string>;
+  killedAt: { sourceBytes: number; recordBytesDone: number; afterS: number } | null;
+  /** From the SIGKILL until the source saw the next worker's first request: stall detection. */
+  resumedAfterS: number | null;
+  totalWallS: number | null;
+  source: SourceUsage | null;
+  refetchedBytes: number | null;
+  /** Ranges the source served more than once. */
+  repeatedRanges: string[];
+  ok: boolean;
+  verified: string;
+  error?: string;
+}
+
+export interface Machine {
+  date: string;
+  cpuModel: string;
+  cores: number;
+  ramBytes: number;
+  kernel: string;
+  node: string;
+  rclone: string | null;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+}
+
+export interface BenchResults {
+  command: string;
+  quick: boolean;
+  /** File sizes of this run; the targets are defined for DEFAULT_SIZES. */
+  sizes: { transfer: number; big: number; resume: number };
+  machine: Machine;
+  workerEnv: Record<string, string>;
+  sourceDir: string;
+  nullSink?: TransferScenario;
+  fauxqs?: TransferScenario;
+  memory?: MemoryScenario;
+  resume?: ResumeScenario;
+}
+
+export const mbPerS = (run: TransferRun): number => run.bytes / 1e6 / run.wallS;
+export const cpuPerGiB = (run: TransferRun): number => run.cpuS / (run.bytes / GIB);
+export const rssMiB = (run: TransferRun): number => run.peakRssBytes / MIB;
+
+/**
+ * Several runs of one tool as one row: the median of each figure on its own, so one run slowed by a
+ * neighbour moves no column. Failed runs are left out and counted in `verified`.
+ */
+export function medianRun(runs: TransferRun[] | null | undefined): TransferRun | null {
+  const ok = (runs ?? []).filter((run) => run.ok);
+  const first = ok[0];
+  if (!first) return null;
+  if (ok.length === 1 && runs?.length === 1) return first;
+  const of = (pick: (run: TransferRun) => number) => median(ok.map(pick));
+  const failed = (runs?.length ?? 0) - ok.length;
+  return {
+    ...first,
+    wallS: of((run) => run.wallS),
+    userS: of((run) => run.userS),
+    sysS: of((run) => run.sysS),
+    cpuS: of((run) => run.cpuS),
+    peakRssBytes: of((run) => run.peakRssBytes),
+    ...(first.idleRssBytes === undefined ? {} : { idleRssBytes: of((run) => run.idleRssBytes ?? 0) }),
+    sinkCpuS: first.sinkCpuS === null ? null : of((run) => run.sinkCpuS ?? 0),
+    verified: `${first.verified}${failed > 0 ? ` (${failed} of ${runs?.length} runs failed)` : ''}`,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  /** null: not measured in this run. */
+  pass: boolean | null;
+}
+
+export const DEFAULT_SIZES = { transfer: GIB, big: 5 * GIB, resume: 512 * MIB };
+
+const TARGET_CPU_RATIO = 0.8;
+const TARGET_RSS_MIB = 150;
+const TARGET_RSS_GROWTH = 1.1;
+const TARGET_MB_PER_S = 400;
+const TARGET_REFETCH_MIB = 64;
+
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const ferry = medianRun(results.nullSink?.ferry);
+  const rclone = medianRun(results.nullSink?.rclone);
+  const { small, big } = results.memory ?? { small: null, big: null };
+  const resume = results.resume;
+  const ratio = ferry && rclone ? cpuPerGiB(ferry) / cpuPerGiB(rclone) : null;
+  const bigOk = big?.ok ? big : null;
+  const smallOk = small?.ok ? small : null;
+  return [
+    {
+      target: `Ferry CPU/GiB ≤ ${TARGET_CPU_RATIO} × rclone's (null sink)`,
+      measured:
+        ratio === null || !ferry || !rclone
+          ? 'not measured'
+          : `${ratio.toFixed(2)} × (${cpuPerGiB(ferry).toFixed(2)} vs ${cpuPerGiB(rclone).toFixed(2)} CPU-s/GiB)`,
+      pass: ratio === null ? null : ratio <= TARGET_CPU_RATIO,
+    },
+    {
+      target: `Peak RSS for the big file ≤ ${TARGET_RSS_MIB} MiB`,
+      measured: bigOk ? `${rssMiB(bigOk).toFixed(0)} MiB (${sizeLabel(bigOk.bytes)})` : 'not measured',
+      pass: bigOk ? rssMiB(bigOk) <= TARGET_RSS_MIB : null,
+    },
+    {
+      target: `Peak RSS for the big file within ${Math.round((TARGET_RSS_GROWTH - 1) * 100)}% of the small one's`,
+      measured:
+        bigOk && smallOk
+          ? `${rssMiB(bigOk).toFixed(0)} vs ${rssMiB(smallOk).toFixed(0)} MiB (${signedPercent(bigOk.peakRssBytes / smallOk.peakRssBytes - 1)})`
+          : 'not measured',
+      pass: bigOk && smallOk ? bigOk.peakRssBytes <= smallOk.peakRssBytes * TARGET_RSS_GROWTH : null,
+    },
+    {
+      target: `Throughput into the null sink ≥ ${TARGET_MB_PER_S} MB/s (one job)`,
+      measured: ferry ? `${mbPerS(ferry).toFixed(0)} MB/s` : 'not measured',
+      pass: ferry ? mbPerS(ferry) >= TARGET_MB_PER_S : null,
+    },
+    {
+      target: `Re-fetched after SIGKILL at 50% ≤ ${TARGET_REFETCH_MIB} MiB`,
+      measured:
+        resume?.refetchedBytes != null
+          ? `${(resume.refetchedBytes / MIB).toFixed(1)} MiB${resume.ok ? '' : ' (object check failed)'}`
+          : 'not measured',
+      pass:
+        resume?.refetchedBytes != null
+          ? resume.ok && resume.refetchedBytes <= TARGET_REFETCH_MIB * MIB
+          : null,
+    },
+  ];
+}
+
+export function sizeLabel(bytes: number): string {
+  if (bytes >= GIB && bytes % GIB === 0) return `${bytes / GIB} GiB`;
+  return `${(bytes / MIB).toFixed(bytes % MIB === 0 ? 0 : 1)} MiB`;
+}
+
+function signedPercent(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)}%`;
+}

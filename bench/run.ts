@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext } from './context.ts';
+import { describeMachine, finishMachine } from './machine.ts';
+import { type BenchOptions, parseOptions, USAGE } from './options.ts';
+import { type Sink, SourceServer, startFauxqsSink, startNullSink } from './parties.ts';
+import { cleanup, installCleanupHandlers, onCleanup } from './processes.ts';
+import { RCLONE_MISSING, rcloneVersion } from './rclone.ts';
+import { buildTables, printTables, writeBenchmarksMd, writeJson } from './report.ts';
+import { type BenchResults, medianRun } from './results.ts';
+import { runMemoryScenario } from './scenarios/memory.ts';
+import { runResumeScenario } from './scenarios/resume.ts';
+import { runTransferScenario } from './scenarios/transfer.ts';
+import { ensureSourceFile, GIB, removeSourceFile } from './source-files.ts';
+import { ensureRedis, REPO_ROOT } from './workspace.ts';
+
+/**
+ * `pnpm bench`: issue 3's benchmarks. Starts Redis (if none answers), the HTTP source and the sinks
+ * as processes of their own, runs each scenario with fresh worker processes, then prints the tables
+ * and rewrites BENCHMARKS.md and bench/results/latest.json.
+ */
+const log = (line: string) => console.error(line);
+
+/** Generated sources up to this size stay in $TMPDIR/ferry-bench for the next run. */
+const MAX_CACHED_SIZE = GIB;
+
+async function main(options: BenchOptions): Promise<void> {
+  installCleanupHandlers();
+  const rclone = rcloneVersion();
+  if (!rclone && options.rclone) log(`${RCLONE_MISSING}; the rclone columns stay empty`);
+  const results: BenchResults = {
+    command: ['pnpm bench', ...process.argv.slice(2)].join(' '),
+    quick: options.quick,
+    sizes: { transfer: options.size, big: options.big, resume: options.resumeSize },
+    machine: describeMachine(rclone),
+    workerEnv: options.workerEnv,
+    sourceDir: join(tmpdir(), 'ferry-bench'),
+  };
+  mkdirSync(results.sourceDir, { recursive: true });
+
+  // The Redis at REDIS_URL (the default's when unset), or one started for the run.
+  const { REDIS_URL = 'redis://127.0.0.1:6379' } = process.env;
+  const redis = await ensureRedis(REDIS_URL, { log });
+  onCleanup(() => redis.close());
+  const source = await SourceServer.start(results.sourceDir);
+  const ctx: BenchContext = {
+    redisUrl: redis.url,
+    source,
+    tmpDir: results.sourceDir,
+    workerEnv: options.workerEnv,
+    runId: `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
+    rclone: options.rclone && rclone !== null,
+    log,
+  };
+  const run = (n: number) => options.scenarios.has(n);
+  const file = await ensureSourceFile(results.sourceDir, options.size, log);
+
+  let nullSink: Sink | null = null;
+  if (run(1) || run(3) || run(5)) nullSink = await startNullSink();
+
+  if (run(1) && nullSink) {
+    log(`1. ${file.name} → null sink`);
+    results.nullSink = await runTransferScenario(ctx, nullSink, file, options.repeat);
+  }
+  if (run(2)) {
+    log(`2. ${file.name} → fauxqs`);
+    const fauxqs = await startFauxqsSink(results.sourceDir);
+    try {
+      results.fauxqs = await runTransferScenario(ctx, fauxqs, file, options.repeat);
+    } finally {
+      await fauxqs.stop();
+    }
+  }
+  if (run(3) && nullSink) {
+    const big = await ensureSourceFile(results.sourceDir, options.big, log);
+    // Files up to 1 GiB are cheap to keep for the next run; a 5 GiB one is not.
+    const removeBig = !options.keepSources && big.size > MAX_CACHED_SIZE;
+    if (removeBig) onCleanup(() => removeSourceFile(big));
+    log(`3. peak RSS: ${big.name} vs ${file.name}`);
+    results.memory = await runMemoryScenario(ctx, nullSink, file, big, medianRun(results.nullSink?.ferry));
+    if (removeBig) await removeSourceFile(big);
+  }
+  if (run(5) && nullSink) {
+    const resumeFile = await ensureSourceFile(results.sourceDir, options.resumeSize, log);
+    log(`5. resume: SIGKILL at 50% of ${resumeFile.name}`);
+    results.resume = await runResumeScenario(ctx, nullSink, resumeFile);
+  }
+
+  finishMachine(results.machine);
+  const tables = buildTables(results);
+  printTables(tables);
+  if (options.write) {
+    await writeJson(
+      join(REPO_ROOT, 'bench/results/latest.json'),
+      results,
+      join(REPO_ROOT, 'node_modules/.bin/biome'),
+    );
+    await writeBenchmarksMd(join(REPO_ROOT, 'BENCHMARKS.md'), results, tables);
+    log('wrote BENCHMARKS.md and bench/results/latest.json');
+  }
+  log(`generated sources are kept in ${results.sourceDir} for the next run`);
+}
+
+let options: BenchOptions | 'help';
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+try {
+  await main(options);
+} catch (error) {
+  console.error(`benchmark failed: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

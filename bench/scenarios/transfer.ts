@@ -1,0 +1,42 @@
+import type { BenchContext } from '../context.ts';
+import { ferryTransfer } from '../ferry.ts';
+import type { Sink } from '../parties.ts';
+import { rcloneTransfer } from '../rclone.ts';
+import type { TransferRun, TransferScenario } from '../results.ts';
+import { type SourceFile, warmPageCache } from '../source-files.ts';
+
+/**
+ * Scenarios 1 and 2: the same file into the same sink, Ferry then rclone, `repeat` times each.
+ * Into the null sink this measures the tools; into fauxqs it mostly measures fauxqs, which is
+ * single-threaded and CPU-bound, so there only CPU-s/GiB and peak RSS say something about the tools.
+ */
+export async function runTransferScenario(
+  ctx: BenchContext,
+  sink: Sink,
+  file: SourceFile,
+  repeat: number,
+): Promise<TransferScenario> {
+  await warmPageCache(file);
+  const ferry: TransferRun[] = [];
+  const rclone: TransferRun[] | null = ctx.rclone ? [] : null;
+  const tag = sink.name.replaceAll(' ', '-');
+  for (let i = 1; i <= repeat; i++) {
+    ctx.log(`  ${sink.name}: Ferry, run ${i}/${repeat}`);
+    ferry.push(await ferryTransfer(ctx, sink, file, `${tag}-${i}`));
+    report(ctx, ferry.at(-1));
+    if (!rclone) continue;
+    ctx.log(`  ${sink.name}: rclone, run ${i}/${repeat}`);
+    rclone.push(await rcloneTransfer(ctx, sink, file, `${tag}-${i}`));
+    report(ctx, rclone.at(-1));
+  }
+  return { sink: sink.name, fileBytes: file.size, ferry, rclone };
+}
+
+function report(ctx: BenchContext, run: TransferRun | undefined): void {
+  if (!run) return;
+  ctx.log(
+    run.ok
+      ? `    ${run.wallS.toFixed(2)} s wall, ${run.cpuS.toFixed(2)} CPU-s, peak RSS ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MiB`
+      : `    failed: ${run.error}`,
+  );
+}

@@ -1,0 +1,20 @@
+/** What the benchmarks use from the workspace and its dependencies, in one place. */
+export { Queue } from 'bullmq';
+export { Redis } from 'ioredis';
+
+export {
+  ensureRedis,
+  type RedisHandle,
+  startFileSource,
+  startS3Server,
+} from '@ferry/local-stack';
+export {
+  IMPORT_JOB_NAME,
+  IMPORT_JOB_OPTIONS,
+  type ImportRecord,
+  ImportStore,
+  newImportId,
+} from '@ferry/shared';
+
+/** The repository root, where `node packages/cli/src/main.ts worker` runs from. */
+export const REPO_ROOT = new URL('..', import.meta.url).pathname;
