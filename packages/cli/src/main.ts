@@ -10,7 +10,7 @@ Usage: pnpm ferry <command> [options]
   demo [--size MiB]                    start the local stack, import a sample file, verify, stop
   api                                  the HTTP API, as a container runs it
   worker                               one worker process, as a container runs it
-  import <source> s3://bucket/key      submit an import (source: http(s) URL)
+  import <source> s3://bucket/key      submit an import (source: http(s) URL or s3://bucket/key)
          [--wait] [--header "Name: value"]...
   status <id>                          one import as JSON
   ls [--status S] [--cursor C]         your imports, newest first

@@ -9,6 +9,11 @@ describe('CLI arguments', () => {
       headers: { Authorization: 'Bearer t' },
     });
     expect(() => parseSourceArgument('ftp://x/f', {})).toThrow(/unsupported source/);
+    expect(parseSourceArgument('s3://src-bucket/a/b.bin', {})).toEqual({
+      type: 's3',
+      bucket: 'src-bucket',
+      key: 'a/b.bin',
+    });
   });
 
   it('parses s3 destinations, keys with slashes included', () => {

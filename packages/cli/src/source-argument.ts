@@ -1,14 +1,15 @@
 import type { Destination, Source } from '@ferry/shared';
 
 /**
- * Turns the CLI's `<source>` argument into a source definition. Plain http(s) URLs for now; the
- * provider schemes (dropbox:, gdrive:, s3://) join as their sources land.
+ * Turns the CLI's `<source>` argument into a source definition: an http(s) URL, or s3://bucket/key
+ * for a server-side copy. The provider schemes (dropbox:, gdrive:) join as their sources land.
  */
 export function parseSourceArgument(value: string, headers: Record<string, string>): Source {
   if (/^https?:\/\//i.test(value)) {
     return { type: 'http', url: value, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
   }
-  throw new Error(`unsupported source "${value}": give an http:// or https:// URL`);
+  if (value.startsWith('s3://')) return { type: 's3', ...parseS3Url(value) };
+  throw new Error(`unsupported source "${value}": give an http(s):// URL or s3://bucket/key`);
 }
 
 export function parseS3Url(value: string): Destination {

@@ -5,6 +5,7 @@ import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
+import { RegionalS3Clients } from './sink/regional-s3-clients.ts';
 import { createSinkS3Client } from './sink/s3-client.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
@@ -48,6 +49,7 @@ export function startWorker(
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
   const checkpoints = new CheckpointStore(redis, store.keys);
   const s3 = createSinkS3Client(config, logger);
+  const s3Clients = new RegionalS3Clients(s3, config, logger);
   const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
   const running = new RunningImports();
 
@@ -64,6 +66,7 @@ export function startWorker(
     store,
     checkpoints,
     s3,
+    s3ForRegion: (region: string | undefined) => s3Clients.forRegion(region),
     agent,
     running,
     partSize: config.PART_SIZE_MIB * MIB,
@@ -138,7 +141,7 @@ export function startWorker(
     await cancels.close();
     await spotClosed;
     await Promise.allSettled([redis.quit(), workerConnection.quit()]);
-    s3.destroy();
+    s3Clients.destroy();
     await settlesWithin(agent.destroy(), 500);
     logger.info('worker closed');
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BucketName, ObjectKey } from './destination.ts';
 
 /** Header names a client may not set on a source request: the transfer engine owns them. */
 const ENGINE_OWNED_HEADERS = new Set([
@@ -48,10 +49,28 @@ export const HttpSource = z.strictObject({
 });
 export type HttpSource = z.infer<typeof HttpSource>;
 
-/** Tagged union on `type`; Dropbox, Google Drive and S3 sources join here. */
-export const Source = z.discriminatedUnion('type', [HttpSource]);
+/**
+ * An object in another S3 bucket, read with the worker's own AWS credentials. Bytes never pass
+ * through the worker: parts are copied server-side (UploadPartCopy).
+ */
+export const S3Source = z.strictObject({
+  type: z.literal('s3'),
+  bucket: BucketName,
+  key: ObjectKey,
+  /** The source bucket's region when it differs from the worker's S3_REGION. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')
+    .optional(),
+  /** Copy this version of a versioned object rather than the latest. */
+  versionId: z.string().min(1).max(1024).optional(),
+});
+export type S3Source = z.infer<typeof S3Source>;
+
+/** Tagged union on `type`; Dropbox and Google Drive sources join here. */
+export const Source = z.discriminatedUnion('type', [HttpSource, S3Source]);
 export type Source = z.infer<typeof Source>;
-export const SOURCE_TYPES = ['http'] as const;
+export const SOURCE_TYPES = ['http', 's3'] as const;
 
 /** The source as an API response may show it: which secrets were given, never their values. */
 export function describeSource(source: Source): Record<string, unknown> {
@@ -62,6 +81,9 @@ export function describeSource(source: Source): Record<string, unknown> {
         url: redactUrlCredentials(source.url),
         headerNames: Object.keys(source.headers ?? {}),
       };
+    case 's3':
+      // Nothing secret: the worker's own credentials do the reading.
+      return { ...source };
   }
 }
 

@@ -31,6 +31,29 @@ describe('POST /v1/imports', () => {
     expect(record).toMatchObject({ id, tenant: TENANTS.a, status: 'queued', request });
   });
 
+  it('accepts an S3 source (no address check: workers read it with their own credentials)', async () => {
+    const request = {
+      source: { type: 's3', bucket: 'source-bucket', key: 'big/object.bin', region: 'eu-west-1' },
+      destination: importRequest('submit/from-s3.bin').destination,
+    };
+    const response = await api.call('a', { method: 'POST', url: '/v1/imports', payload: request });
+    expect(response.statusCode).toBe(202);
+    const view = await api.call('a', { method: 'GET', url: `/v1/imports/${response.json().id}` });
+    expect(view.json().source).toEqual(request.source);
+  });
+
+  it('names the field of a bad S3 source', async () => {
+    const request = {
+      source: { type: 's3', bucket: 'Bad_Bucket', key: 'k', region: 'moon-1' },
+      destination: importRequest('submit/bad-s3.bin').destination,
+    };
+    const response = await api.call('a', { method: 'POST', url: '/v1/imports', payload: request });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('VALIDATION_FAILED');
+    expect(response.json().error.message).toContain('source.bucket');
+    expect(response.json().error.message).toContain('source.region');
+  });
+
   describe('Idempotency-Key', () => {
     it('answers 200 with the first import for the same key and body, in any key order', async () => {
       const headers = { 'idempotency-key': 'order-1234' };

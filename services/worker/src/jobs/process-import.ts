@@ -26,6 +26,7 @@ export interface ProcessorDeps {
   checkpoints: CheckpointStore;
   s3: S3Client;
   agent: Dispatcher;
+  s3ForRegion: (region: string | undefined) => S3Client;
   running: RunningImports;
   partSize: number;
   partConcurrency: number;
@@ -97,7 +98,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
       outcome = await importFile({
         importId,
         destination: request.destination,
-        source: openSource(request.source, { agent: deps.agent }),
+        source: openSource(request.source, { agent: deps.agent, s3ForRegion: deps.s3ForRegion }),
         s3: deps.s3,
         checkpoints: deps.checkpoints,
         partSize: deps.partSize,

@@ -9,6 +9,13 @@ export interface SourceMetadata {
   ranges: boolean;
 }
 
+/** An object S3 itself can copy from: parts move with UploadPartCopy, no bytes through the worker. */
+export interface ServerSideCopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
 /**
  * Where an import reads from. HTTP is the first adapter; Dropbox, Google Drive and S3 sources join
  * behind the same three calls.
@@ -22,6 +29,8 @@ export interface Source {
   readRange(start: number, end: number, expected: SourceMetadata, signal: AbortSignal): Promise<Readable>;
   /** The whole object as one stream, for sources without ranges or a known size. */
   readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }>;
+  /** Present when the destination's S3 can copy the parts itself. */
+  readonly serverSideCopy?: ServerSideCopySource;
 }
 
 /** Sources the multipart engine can read part by part: known size, ranges, and a version to pin. */

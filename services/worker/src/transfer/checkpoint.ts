@@ -14,7 +14,8 @@ export interface CheckpointHeader {
 export interface FinishedPart {
   partNumber: number;
   etag: string;
-  crc32: number;
+  /** The part's CRC-32; null for a server-side copied part when the S3 server did not report one. */
+  crc32: number | null;
   size: number;
 }
 

@@ -13,6 +13,7 @@ import {
 import { toDestinationError } from '../sink/destination-error.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import type { Checkpoint, FinishedPart } from './checkpoint.ts';
+import { copyPart } from './copy-part.ts';
 import { crc32Base64, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
 import { abortUploadQuietly } from './discard-upload.ts';
 import {
@@ -73,8 +74,9 @@ export async function runMultipartTransfer(
     throw failure ?? transientError(ErrorCode.INTERNAL, 'parts are missing after the transfer');
   }
 
+  await verifySourceUnchanged(ctx, metadata);
   const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
-  const crc = crc32CombineAll(parts);
+  const crc = wholeObjectCrc32(parts);
   const etag = await complete(ctx, upload.uploadId, parts, crc, metadata.size);
   await verifySize(ctx, metadata.size);
   return {
@@ -82,7 +84,8 @@ export async function runMultipartTransfer(
     result: {
       size: metadata.size,
       etag,
-      checksum: formatCrc32(crc),
+      // Without every part's CRC-32 (a copy on a server that keeps none) S3's own ETag is the check.
+      checksum: crc === null ? `s3-etag:${etag}` : formatCrc32(crc),
       partCount: parts.length,
       durationMs: ctx.now() - startedAt,
     },
@@ -176,7 +179,7 @@ async function moveParts(
       const part = pending[next++];
       if (!part) return;
       try {
-        const done = await withRetries(() => uploadPart(ctx, upload, metadata, part, signal), {
+        const done = await withRetries(() => movePart(ctx, upload, metadata, part, signal), {
           tries: ctx.partTries,
           policy: ctx.partBackoff,
           random: ctx.random,
@@ -206,11 +209,47 @@ async function moveParts(
   return failure;
 }
 
+/** A part streamed through the worker, or copied by S3 itself when the source is an S3 object. */
+function movePart(
+  ctx: TransferContext,
+  upload: OpenUpload,
+  metadata: RangedMetadata,
+  part: PartRange,
+  signal: AbortSignal,
+): Promise<FinishedPart> {
+  const copySource = ctx.source.serverSideCopy;
+  return copySource
+    ? copyPart(ctx, upload, metadata, part, signal, copySource)
+    : uploadPart(ctx, upload, metadata, part, signal);
+}
+
+function wholeObjectCrc32(parts: FinishedPart[]): number | null {
+  const known = parts.filter((part): part is FinishedPart & { crc32: number } => part.crc32 !== null);
+  return known.length === parts.length ? crc32CombineAll(known) : null;
+}
+
+/**
+ * Asks the source for its version once more before completing. Ranged reads are pinned already
+ * (If-Range, If-Match, CopySourceIfMatch), but a server that ignores those would otherwise let an
+ * object made of two versions through; one metadata request is cheap insurance.
+ */
+async function verifySourceUnchanged(ctx: TransferContext, metadata: RangedMetadata): Promise<void> {
+  const now = await withRetries(() => ctx.source.metadata(ctx.abort), {
+    tries: ctx.partTries,
+    policy: ctx.partBackoff,
+    random: ctx.random,
+    signal: ctx.abort,
+  });
+  if (now.version !== metadata.version || now.size !== metadata.size) {
+    throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed during the import');
+  }
+}
+
 async function complete(
   ctx: TransferContext,
   uploadId: string,
   parts: FinishedPart[],
-  crc: number,
+  crc: number | null,
   size: number,
 ): Promise<string> {
   try {
@@ -219,15 +258,14 @@ async function complete(
         Bucket: ctx.destination.bucket,
         Key: ctx.destination.key,
         UploadId: uploadId,
-        ChecksumCRC32: crc32Base64(crc),
-        ChecksumType: 'FULL_OBJECT',
+        ...(crc === null ? {} : { ChecksumCRC32: crc32Base64(crc), ChecksumType: 'FULL_OBJECT' as const }),
         // S3 refuses to complete when the parts don't add up to this.
         MpuObjectSize: size,
         MultipartUpload: {
           Parts: parts.map((part) => ({
             PartNumber: part.partNumber,
             ETag: part.etag,
-            ChecksumCRC32: crc32Base64(part.crc32),
+            ...(part.crc32 === null ? {} : { ChecksumCRC32: crc32Base64(part.crc32) }),
           })),
         },
       }),
