@@ -1,25 +1,55 @@
 import { Agent as HttpAgent } from 'node:http';
-import { Agent } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from './logger.ts';
 
 export interface S3Settings {
   S3_ENDPOINT?: string | undefined;
   S3_REGION: string;
   S3_FORCE_PATH_STYLE: boolean;
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
 }
 
 /**
- * One S3 client per process. Keep-alive sockets with a generous cap: a worker runs several jobs with
- * several parts in flight each, and the SDK's default of 50 sockets would queue them silently.
+ * An S3 client for a long-running service: keep-alive sockets with a cap well above
+ * WORKER_CONCURRENCY x PART_CONCURRENCY (the SDK's default of 50 would queue parts silently),
+ * credentials taken from
+ * the environment object it was started with (the CLI and tests start workers in-process with an
+ * env that is not process.env; without them the SDK's own chain applies), and an idle-socket timeout
+ * so a hung UploadPart fails and is retried instead of holding a part forever.
  */
-export function createS3Client(settings: S3Settings, maxSockets = 256): S3Client {
+export function createS3Client(settings: S3Settings, logger: Logger, maxSockets = 256): S3Client {
+  const explicit =
+    settings.AWS_ACCESS_KEY_ID && settings.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: settings.AWS_ACCESS_KEY_ID,
+            secretAccessKey: settings.AWS_SECRET_ACCESS_KEY,
+            ...(settings.AWS_SESSION_TOKEN ? { sessionToken: settings.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {};
   return new S3Client({
     region: settings.S3_REGION,
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT } : {}),
     forcePathStyle: settings.S3_FORCE_PATH_STYLE,
+    ...explicit,
     requestHandler: {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new Agent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      requestTimeout: 120_000,
+    },
+    // The SDK logs every command at info and warns on each failed streaming part; the engine
+    // reports failures itself, so keep the SDK's voice at debug.
+    logger: {
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: (...content: unknown[]) =>
+        logger.debug({ sdk: content.map(String).join(' ') }, 'aws sdk warning'),
+      error: (...content: unknown[]) => logger.debug({ sdk: content.map(String).join(' ') }, 'aws sdk error'),
     },
   });
 }

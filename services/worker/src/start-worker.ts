@@ -1,4 +1,11 @@
-import { createLogger, createRedis, ImportStore, type Logger, type ResolveAll } from '@ferry/shared';
+import {
+  createLogger,
+  createRedis,
+  createS3Client,
+  ImportStore,
+  type Logger,
+  type ResolveAll,
+} from '@ferry/shared';
 import { Worker } from 'bullmq';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
@@ -6,7 +13,6 @@ import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { RegionalS3Clients } from './sink/regional-s3-clients.ts';
-import { createSinkS3Client } from './sink/s3-client.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
 import { MIB } from './transfer/plan-parts.ts';
@@ -48,7 +54,7 @@ export function startWorker(
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
   const checkpoints = new CheckpointStore(redis, store.keys);
-  const s3 = createSinkS3Client(config, logger);
+  const s3 = createS3Client(config, logger);
   const s3Clients = new RegionalS3Clients(s3, config, logger);
   const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
   const running = new RunningImports();

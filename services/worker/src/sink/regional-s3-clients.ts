@@ -1,17 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '@ferry/shared';
-import { createSinkS3Client, type SinkS3Settings } from './s3-client.ts';
+import { createS3Client, type Logger, type S3Settings } from '@ferry/shared';
 
 /**
  * S3 clients by region, for S3 sources in another region than the worker's: the worker's own
  * client serves its region, others are made on first use and kept (one connection pool each).
  */
 export class RegionalS3Clients {
-  readonly #settings: SinkS3Settings;
+  readonly #settings: S3Settings;
   readonly #logger: Logger;
   readonly #clients = new Map<string, S3Client>();
 
-  constructor(home: S3Client, settings: SinkS3Settings, logger: Logger) {
+  constructor(home: S3Client, settings: S3Settings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;
     this.#clients.set(settings.S3_REGION, home);
@@ -21,7 +20,7 @@ export class RegionalS3Clients {
     const wanted = region ?? this.#settings.S3_REGION;
     let client = this.#clients.get(wanted);
     if (!client) {
-      client = createSinkS3Client({ ...this.#settings, S3_REGION: wanted }, this.#logger);
+      client = createS3Client({ ...this.#settings, S3_REGION: wanted }, this.#logger);
       this.#clients.set(wanted, client);
     }
     return client;
