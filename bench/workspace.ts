@@ -1,6 +1,4 @@
 /** What the benchmarks use from the workspace and its dependencies, in one place. */
-export { Queue } from 'bullmq';
-export { Redis } from 'ioredis';
 
 export {
   ensureRedis,
@@ -15,6 +13,8 @@ export {
   ImportStore,
   newImportId,
 } from '@ferry/shared';
+export { Queue } from 'bullmq';
+export { Redis } from 'ioredis';
 
 /** The repository root, where `node packages/cli/src/main.ts worker` runs from. */
 export const REPO_ROOT = new URL('..', import.meta.url).pathname;

@@ -26,6 +26,8 @@ export const ErrorCode = {
   SOURCE_CHANGED: 'SOURCE_CHANGED',
   DESTINATION_ERROR: 'DESTINATION_ERROR',
   SIZE_MISMATCH: 'SIZE_MISMATCH',
+  /** The bytes read do not have the checksum the source states for them. */
+  CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
   CANCELED: 'CANCELED',
   INTERNAL: 'INTERNAL',
   // Start-up.

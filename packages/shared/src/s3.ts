@@ -1,7 +1,10 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from './logger.ts';
+
+// Not `import ... from 'node:http'`: the ESM view of node:http reads every export, and three of them
+// (WebSocket, CloseEvent, MessageEvent) load Node's bundled undici, 8 MiB of heap nothing here uses.
+const { Agent: HttpAgent } = process.getBuiltinModule('node:http');
+const { Agent: HttpsAgent } = process.getBuiltinModule('node:https');
 
 export interface S3Settings {
   S3_ENDPOINT?: string | undefined;

@@ -15,6 +15,19 @@ export const WorkerEnv = z.object({
   PART_CONCURRENCY: envInt(4, 1, 64),
   /** Preferred part size; grown for objects that would need more than 10,000 parts. */
   PART_SIZE_MIB: envInt(8, 5, 5120),
+  /**
+   * Part bytes one worker process may hold in memory at once, across all its imports. A streamed
+   * part takes a 1 MiB window of it (the bytes between the source socket and the S3 socket, in
+   * reused buffers), an import on the streaming fallback its buffered parts; what does not fit waits.
+   * With the process's own ~130 MiB, this bounds a worker's memory whatever the file sizes.
+   */
+  WORKER_MEMORY_BUDGET_MIB: envInt(64, 1, 65_536),
+  /**
+   * A source that changes during an import (new ETag or Last-Modified): `restart` aborts the upload,
+   * forgets the checkpoint and imports the new version from the start; `fail` fails the import with
+   * SOURCE_CHANGED. Either way no object ever mixes two versions.
+   */
+  ON_SOURCE_CHANGE: z.enum(['restart', 'fail']).default('restart'),
   /** SIGTERM to exit: parts in flight get most of it, handing jobs back the rest. ECS waits 120 s at most. */
   DRAIN_TIMEOUT_S: envInt(90, 1, 100),
   // The SDK's credential chain reads process.env; a worker started in-process with its own env

@@ -14,7 +14,9 @@ import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { RegionalS3Clients } from './sink/regional-s3-clients.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
+import { PooledHttpClient } from './sources/pooled-http-client.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
+import { MemoryBudget } from './transfer/memory-budget.ts';
 import { MIB } from './transfer/plan-parts.ts';
 
 export interface WorkerDeps {
@@ -57,6 +59,10 @@ export function startWorker(
   const s3 = createS3Client(config, logger);
   const s3Clients = new RegionalS3Clients(s3, config, logger);
   const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
+  const ranges = new PooledHttpClient({
+    allowPrivate: config.SOURCE_ALLOW_PRIVATE,
+    ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
+  });
   const running = new RunningImports();
 
   const cancels = listenForCancels(
@@ -74,7 +80,10 @@ export function startWorker(
     s3,
     s3ForRegion: (region: string | undefined) => s3Clients.forRegion(region),
     agent,
+    ranges,
     running,
+    memory: new MemoryBudget(config.WORKER_MEMORY_BUDGET_MIB * MIB),
+    onSourceChange: config.ON_SOURCE_CHANGE,
     partSize: config.PART_SIZE_MIB * MIB,
     partConcurrency: config.PART_CONCURRENCY,
     partTries: 5,
@@ -105,6 +114,7 @@ export function startWorker(
         queue: config.FERRY_QUEUE,
         concurrency: config.WORKER_CONCURRENCY,
         partConcurrency: config.PART_CONCURRENCY,
+        memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
       },
       'worker ready',
     );
@@ -148,6 +158,7 @@ export function startWorker(
     await spotClosed;
     await Promise.allSettled([redis.quit(), workerConnection.quit()]);
     s3Clients.destroy();
+    ranges.close();
     await settlesWithin(agent.destroy(), 500);
     logger.info('worker closed');
   };

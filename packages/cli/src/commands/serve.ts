@@ -3,6 +3,8 @@
  * SIGINT starts the graceful shutdown; the process exits 0 once it is done.
  */
 export async function serve(command: 'api' | 'worker'): Promise<number> {
+  // Before the worker's modules load, which would otherwise grow V8's young generation.
+  if (command === 'worker') await import('@ferry/worker/heap-tuning');
   const service =
     command === 'api'
       ? await (await import('@ferry/api')).startApi(process.env)

@@ -87,7 +87,7 @@ describe('bad input never gets a 500', () => {
       400,
       'VALIDATION_FAILED',
     );
-    expect(error.details).toEqual([{ field: 'source.type', message: 'must be one of "http"' }]);
+    expect(error.details).toEqual([{ field: 'source.type', message: 'must be one of "http", "s3"' }]);
   });
 
   it('an unknown field -> 400 naming it', async () => {

@@ -12,10 +12,12 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Dispatcher } from 'undici';
 import { toTransferError } from '../errors/transfer-error.ts';
 import { openSource } from '../sources/open-source.ts';
+import type { PooledHttpClient } from '../sources/pooled-http-client.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
 import type { CheckpointStore } from '../transfer/checkpoint.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
+import type { MemoryBudget } from '../transfer/memory-budget.ts';
 import { reconcileCheckpoint } from '../transfer/reconcile-checkpoint.ts';
 import { type TransferOutcome, TransferProgress } from '../transfer/transfer-context.ts';
 import { startProgressReporter } from './progress-reporter.ts';
@@ -26,8 +28,11 @@ export interface ProcessorDeps {
   checkpoints: CheckpointStore;
   s3: S3Client;
   agent: Dispatcher;
+  ranges: PooledHttpClient;
   s3ForRegion: (region: string | undefined) => S3Client;
   running: RunningImports;
+  memory: MemoryBudget;
+  onSourceChange: 'restart' | 'fail';
   partSize: number;
   partConcurrency: number;
   partTries: number;
@@ -98,9 +103,15 @@ export function createImportProcessor(deps: ProcessorDeps) {
       outcome = await importFile({
         importId,
         destination: request.destination,
-        source: openSource(request.source, { agent: deps.agent, s3ForRegion: deps.s3ForRegion }),
+        source: openSource(request.source, {
+          agent: deps.agent,
+          ranges: deps.ranges,
+          s3ForRegion: deps.s3ForRegion,
+        }),
         s3: deps.s3,
         checkpoints: deps.checkpoints,
+        memory: deps.memory,
+        onSourceChange: deps.onSourceChange,
         partSize: deps.partSize,
         partConcurrency: deps.partConcurrency,
         partTries: deps.partTries,

@@ -1,5 +1,7 @@
-import { request } from 'node:http';
 import type { Logger } from '@ferry/shared';
+
+// Not `import ... from 'node:http'`, which loads Node's bundled undici (see shared's s3.ts).
+const { request } = process.getBuiltinModule('node:http');
 
 /** The body of `/latest/meta-data/spot/instance-action`: what EC2 will do to the instance, and when. */
 export interface SpotInterruptionNotice {

@@ -1,13 +1,16 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { text } from 'node:stream/consumers';
+import { join } from 'node:path';
 import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode } from '@ferry/shared';
 import { randomFile } from '@ferry/test-support';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPartStream } from '../testing/read-part-stream.ts';
+import { MemoryBudget } from '../transfer/memory-budget.ts';
 import { createGuardedAgent } from './guarded-agent.ts';
 import { HttpSource } from './http-source.ts';
+import { PooledHttpClient } from './pooled-http-client.ts';
 
 describe('HttpSource (real HTTP origin)', () => {
   const file = randomFile(64 * 1024);
@@ -16,6 +19,8 @@ describe('HttpSource (real HTTP origin)', () => {
   let source: Awaited<ReturnType<typeof startFileSource>>;
   let noHead: Awaited<ReturnType<typeof startFileSource>>;
   let agent: Agent;
+  const client = new PooledHttpClient({ allowPrivate: true });
+  const budget = new MemoryBudget(4 * 1024 * 1024);
 
   beforeAll(async () => {
     source = await startFileSource({
@@ -41,42 +46,60 @@ describe('HttpSource (real HTTP origin)', () => {
 
   afterAll(async () => {
     await agent?.close();
+    client.close();
     await source?.close();
     await noHead?.close();
     rmSync(file.dir, { recursive: true, force: true });
   });
 
   const http = (url: string, headers: Record<string, string> = { 'x-secret': 'hunter2' }) =>
-    new HttpSource({ type: 'http', url, headers }, agent);
+    new HttpSource({ type: 'http', url, headers }, agent, client);
   const signal = () => new AbortController().signal;
+  const lease = () => budget.acquire(1024 * 1024, signal());
 
   it('reads size, version and range support from HEAD, sending the source headers', async () => {
     const metadata = await http(`${source.url}/${file.name}`).metadata(signal());
-    expect(metadata).toEqual({ size: 64 * 1024, version: expect.stringMatching(/^"/), ranges: true });
+    expect(metadata).toEqual({
+      size: 64 * 1024,
+      version: expect.stringMatching(/^"/),
+      ranges: true,
+      location: `${source.url}/${file.name}`,
+    });
     expect(seen.at(-1)?.['x-secret']).toBe('hunter2');
     expect(seen.at(-1)?.['accept-encoding']).toBe('identity');
   });
 
   it('falls back to a one-byte range probe when HEAD is refused', async () => {
     const metadata = await http(`${noHead.url}/${file.name}`).metadata(signal());
-    expect(metadata).toEqual({ size: 64 * 1024, version: expect.stringMatching(/^"/), ranges: true });
+    expect(metadata).toMatchObject({ size: 64 * 1024, version: expect.stringMatching(/^"/), ranges: true });
     const missing = http(`${noHead.url}/missing.bin`).metadata(signal());
     await expect(missing).rejects.toMatchObject({ code: ErrorCode.SOURCE_NOT_FOUND, retryable: false });
   });
 
-  it('reads a range pinned with If-Range', async () => {
+  it('reads a range pinned with If-Range and If-Match, into the lease', async () => {
     const h = http(`${source.url}/${file.name}`);
     const metadata = await h.metadata(signal());
-    const body = await h.readRange(100, 199, metadata, signal());
-    expect((await text(body)).length).toBeGreaterThan(0);
-    expect(seen.at(-1)).toMatchObject({ range: 'bytes=100-199', 'if-range': metadata.version });
+    const held = await lease();
+    try {
+      const body = await readPartStream(await h.readRange(100, 199, metadata, signal(), held));
+      expect(body).toEqual(readFileSync(join(file.dir, file.name)).subarray(100, 200));
+    } finally {
+      held.release();
+    }
+    expect(seen.at(-1)).toMatchObject({
+      range: 'bytes=100-199',
+      'if-range': metadata.version,
+      'if-match': metadata.version,
+    });
   });
 
   it('calls a changed object SOURCE_CHANGED (200 to a ranged GET), permanently', async () => {
     const h = http(`${source.url}/${file.name}`);
     const metadata = await h.metadata(signal());
-    const read = h.readRange(0, 99, { ...metadata, version: '"an-older-version"' }, signal());
+    const held = await lease();
+    const read = h.readRange(0, 99, { ...metadata, version: '"an-older-version"' }, signal(), held);
     await expect(read).rejects.toMatchObject({ code: ErrorCode.SOURCE_CHANGED, retryable: false });
+    held.release();
   });
 
   it('refuses a Content-Range other than the one asked for, retryably', async () => {
@@ -84,8 +107,10 @@ describe('HttpSource (real HTTP origin)', () => {
     const metadata = await h.metadata(signal());
     wrongContentRange = true;
     try {
-      const read = h.readRange(0, 99, metadata, signal());
+      const held = await lease();
+      const read = h.readRange(0, 99, metadata, signal(), held);
       await expect(read).rejects.toMatchObject({ code: ErrorCode.SOURCE_SIZE_MISMATCH, retryable: true });
+      held.release();
     } finally {
       wrongContentRange = false;
     }
@@ -102,31 +127,41 @@ describe('HttpSource (real HTTP origin)', () => {
   });
 });
 
-describe('createGuardedAgent', () => {
+describe('SSRF policy at connect time (pooled client for metadata and parts, undici for whole reads)', () => {
+  const signal = () => new AbortController().signal;
+
   it('refuses cloud metadata addresses even when private addresses are allowed', async () => {
     const agent = createGuardedAgent(true);
+    const client = new PooledHttpClient({ allowPrivate: true });
     try {
-      const read = new HttpSource(
+      const source = new HttpSource(
         { type: 'http', url: 'http://169.254.169.254/latest/meta-data/' },
         agent,
-      ).metadata(new AbortController().signal);
-      await expect(read).rejects.toMatchObject({ code: ErrorCode.SOURCE_ADDRESS_REFUSED, retryable: false });
+        client,
+      );
+      const refused = { code: ErrorCode.SOURCE_ADDRESS_REFUSED, retryable: false };
+      await expect(source.metadata(signal())).rejects.toMatchObject(refused);
+      await expect(source.readAll(signal())).rejects.toMatchObject(refused);
     } finally {
+      client.close();
       await agent.close();
     }
   });
 
   it('refuses a name whose resolution includes a private address', async () => {
-    const agent = createGuardedAgent(false, async () => [
+    const resolveAll = async () => [
       { address: '93.184.215.14', family: 4 },
       { address: '10.0.0.7', family: 4 },
-    ]);
+    ];
+    const agent = createGuardedAgent(false, resolveAll);
+    const client = new PooledHttpClient({ allowPrivate: false, resolveAll });
     try {
-      const read = new HttpSource({ type: 'http', url: 'http://mixed.example.test/f' }, agent).metadata(
-        new AbortController().signal,
-      );
-      await expect(read).rejects.toMatchObject({ code: ErrorCode.SOURCE_ADDRESS_REFUSED });
+      const source = new HttpSource({ type: 'http', url: 'http://mixed.example.test/f' }, agent, client);
+      const refused = { code: ErrorCode.SOURCE_ADDRESS_REFUSED };
+      await expect(source.metadata(signal())).rejects.toMatchObject(refused);
+      await expect(source.readAll(signal())).rejects.toMatchObject(refused);
     } finally {
+      client.close();
       await agent.close();
     }
   });

@@ -2,13 +2,15 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, type HttpSource as HttpSourceSpec } from '@ferry/shared';
 import { type Dispatcher, interceptors, request } from 'undici';
 import { permanentError, transientError } from '../errors/transfer-error.ts';
+import type { BufferLease } from '../transfer/memory-budget.ts';
+import type { PartStream } from '../transfer/part-stream.ts';
 import { parseContentRange } from './content-range.ts';
 import { sourceStatusError } from './http-status.ts';
+import type { Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
 import type { Source, SourceMetadata } from './source.ts';
 import { toSourceError } from './source-error.ts';
 
-type Response = Dispatcher.ResponseData;
-type Headers = Response['headers'];
+type Headers = Record<string, string | string[] | undefined>;
 
 /** HEAD answers that mean "this origin does not do HEAD", not "this file is not there". */
 const HEAD_REFUSED = new Set([400, 403, 405, 406, 501]);
@@ -16,16 +18,21 @@ const HEAD_REFUSED = new Set([400, 403, 405, 406, 501]);
 /**
  * A plain HTTP(S) URL. Every request carries the source's own headers (secrets: they are never
  * logged or put in messages, and dropped on a redirect to another origin), asks for identity
- * encoding so lengths and ranges count stored bytes, and goes through the SSRF-guarded agent.
+ * encoding so lengths and ranges count stored bytes, and applies the SSRF address policy when it
+ * connects. Metadata and part reads go through the worker's pooled HTTP/1.1 client, which reads
+ * part bodies straight into the part's memory-budget buffers; the whole-object read of the
+ * streaming fallback goes through the undici agent, as a stream.
  */
 export class HttpSource implements Source {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #dispatcher: Dispatcher;
+  readonly #client: PooledHttpClient;
 
-  constructor(spec: HttpSourceSpec, agent: Dispatcher) {
+  constructor(spec: HttpSourceSpec, agent: Dispatcher, client: PooledHttpClient) {
     this.#url = spec.url;
     this.#headers = spec.headers ?? {};
+    this.#client = client;
     this.#dispatcher = agent.compose(
       interceptors.redirect({
         maxRedirections: 5,
@@ -35,12 +42,18 @@ export class HttpSource implements Source {
   }
 
   async metadata(signal: AbortSignal): Promise<SourceMetadata> {
-    const head = await this.#send('HEAD', {}, signal);
-    discard(head);
+    const head = await this.#ask('HEAD', {}, signal);
+    head.body.destroy();
     if (isSuccess(head.statusCode)) {
       const size = contentLength(head.headers);
       if (size !== null) {
-        return { size, version: versionOf(head.headers), ranges: acceptsRanges(head.headers) };
+        return {
+          size,
+          version: versionOf(head.headers),
+          ranges: acceptsRanges(head.headers),
+          location: recordableUrl(this.#url),
+          ...statedCrc32(head.headers),
+        };
       }
     } else if (!HEAD_REFUSED.has(head.statusCode)) {
       throw sourceStatusError(head.statusCode, 'HEAD');
@@ -50,10 +63,11 @@ export class HttpSource implements Source {
 
   /** For origins that refuse HEAD or omit its length: one byte, whose Content-Range tells the size. */
   async #probe(signal: AbortSignal): Promise<SourceMetadata> {
-    const response = await this.#send('GET', { range: 'bytes=0-0' }, signal);
+    const response = await this.#ask('GET', { range: 'bytes=0-0' }, signal);
+    // The byte itself (or, ranges ignored, the whole object) is not wanted.
+    response.body.destroy();
     const version = versionOf(response.headers);
     if (response.statusCode === 206) {
-      await drain(response);
       const range = parseContentRange(header(response.headers, 'content-range'));
       if (range?.kind !== 'range' || range.start !== 0) {
         throw transientError(
@@ -61,20 +75,29 @@ export class HttpSource implements Source {
           'source answered a range probe with a bad Content-Range',
         );
       }
-      return { size: range.size, version, ranges: true };
+      return {
+        size: range.size,
+        version,
+        ranges: true,
+        location: recordableUrl(this.#url),
+        ...statedCrc32(response.headers),
+      };
     }
     if (response.statusCode === 200) {
-      // Ranges ignored: the whole object is on its way. Stop it; the streaming path asks again.
-      discard(response);
-      return { size: contentLength(response.headers), version, ranges: false };
+      // Ranges ignored: the streaming path asks again.
+      return {
+        size: contentLength(response.headers),
+        version,
+        ranges: false,
+        location: recordableUrl(this.#url),
+      };
     }
     if (response.statusCode === 416) {
-      await drain(response);
       // Only an empty object cannot satisfy bytes=0-0.
       const range = parseContentRange(header(response.headers, 'content-range'));
-      if (range?.kind === 'unsatisfied' && range.size === 0) return { size: 0, version, ranges: true };
-    } else {
-      discard(response);
+      if (range?.kind === 'unsatisfied' && range.size === 0) {
+        return { size: 0, version, ranges: true, location: recordableUrl(this.#url) };
+      }
     }
     throw sourceStatusError(response.statusCode, 'a range probe');
   }
@@ -84,59 +107,33 @@ export class HttpSource implements Source {
     end: number,
     expected: SourceMetadata,
     signal: AbortSignal,
-  ): Promise<Readable> {
-    const headers: Record<string, string> = { range: `bytes=${start}-${end}` };
-    // If-Range pins the version: should the object change, the origin answers 200 with the new one.
-    if (expected.version) headers['if-range'] = expected.version;
-    const response = await this.#send('GET', headers, signal);
-    const { statusCode } = response;
-    if (statusCode !== 206) {
-      discard(response);
-      if (statusCode === 200 || statusCode === 416) {
-        throw permanentError(
-          ErrorCode.SOURCE_CHANGED,
-          `source object changed during the import (${statusCode} to a ranged GET)`,
-        );
-      }
-      throw sourceStatusError(statusCode, `GET bytes ${start}-${end}`);
+    buffers: BufferLease,
+  ): Promise<PartStream> {
+    const extra: Record<string, string> = { range: `bytes=${start}-${end}` };
+    if (expected.version) {
+      // If-Range pins the version: should the object have changed, the origin answers 200 with the
+      // new one. A precondition as well, for origins that ignore If-Range but check these: If-Match
+      // for a strong ETag, If-Unmodified-Since for a Last-Modified date; they answer 412.
+      extra['if-range'] = expected.version;
+      if (expected.version.startsWith('"')) extra['if-match'] = expected.version;
+      else extra['if-unmodified-since'] = expected.version;
     }
-    const range = parseContentRange(header(response.headers, 'content-range'));
-    const etag = header(response.headers, 'etag');
-    if (expected.version?.startsWith('"') && etag && etag !== expected.version) {
-      discard(response);
-      throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed during the import (new ETag)');
-    }
-    if (range?.kind === 'range' && range.size !== null && range.size !== expected.size) {
-      discard(response);
-      throw permanentError(
-        ErrorCode.SOURCE_CHANGED,
-        `source object changed during the import (size ${expected.size} is now ${range.size})`,
-      );
-    }
-    if (range?.kind !== 'range' || range.start !== start || range.end !== end) {
-      discard(response);
-      throw transientError(
-        ErrorCode.SOURCE_SIZE_MISMATCH,
-        `source answered bytes ${start}-${end} with Content-Range "${header(response.headers, 'content-range') ?? ''}"`,
-      );
+    const response = await this.#ask('GET', extra, signal, buffers);
+    try {
+      checkRangeAnswer(response.statusCode, response.headers, start, end, expected);
+    } catch (error) {
+      response.body.destroy();
+      throw error;
     }
     return response.body;
   }
 
   async readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
-    const response = await this.#send('GET', {}, signal);
-    if (response.statusCode !== 200) {
-      discard(response);
-      throw sourceStatusError(response.statusCode, 'GET');
-    }
-    return { body: response.body, size: contentLength(response.headers) };
-  }
-
-  async #send(method: 'GET' | 'HEAD', extra: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    let response: Dispatcher.ResponseData;
     try {
-      return await request(this.#url, {
-        method,
-        headers: { ...this.#headers, 'accept-encoding': 'identity', ...extra },
+      response = await request(this.#url, {
+        method: 'GET',
+        headers: { ...this.#headers, 'accept-encoding': 'identity' },
         signal,
         dispatcher: this.#dispatcher,
       });
@@ -144,7 +141,104 @@ export class HttpSource implements Source {
       if (signal.aborted) throw error;
       throw toSourceError(error);
     }
+    if (response.statusCode !== 200) {
+      // undici reports dropping an unread body as an error: expected here.
+      response.body.on('error', () => {});
+      response.body.destroy();
+      throw sourceStatusError(response.statusCode, 'GET');
+    }
+    return { body: response.body, size: contentLength(response.headers) };
   }
+
+  async #ask(
+    method: Method,
+    extra: Record<string, string>,
+    signal: AbortSignal,
+    lease?: BufferLease,
+  ): Promise<PooledResponse> {
+    try {
+      return await this.#client.request(method, this.#url, {
+        headers: { ...this.#headers, 'accept-encoding': 'identity', ...extra },
+        signal,
+        ...(lease ? { lease } : {}),
+        maxRedirections: 5,
+        stripOnCrossOrigin: Object.keys(this.#headers),
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw toSourceError(error);
+    }
+  }
+}
+
+/**
+ * Checks a ranged answer before its body is read: 206 with exactly the asked range of the expected
+ * version. Another version (200 to If-Range, 412 to If-Match, a new ETag or size) is SOURCE_CHANGED;
+ * a garbled range or a Content-Length that is not the range's is a retryable mismatch.
+ */
+function checkRangeAnswer(
+  statusCode: number,
+  headers: Headers,
+  start: number,
+  end: number,
+  expected: SourceMetadata,
+): void {
+  if (statusCode !== 206) {
+    if (statusCode === 200 || statusCode === 412 || statusCode === 416) {
+      throw permanentError(
+        ErrorCode.SOURCE_CHANGED,
+        `source object changed during the import (${statusCode} to a ranged GET)`,
+      );
+    }
+    throw sourceStatusError(statusCode, `GET bytes ${start}-${end}`);
+  }
+  const range = parseContentRange(header(headers, 'content-range'));
+  const etag = header(headers, 'etag');
+  if (expected.version?.startsWith('"') && etag && etag !== expected.version) {
+    throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed during the import (new ETag)');
+  }
+  if (range?.kind === 'range' && range.size !== null && range.size !== expected.size) {
+    throw permanentError(
+      ErrorCode.SOURCE_CHANGED,
+      `source object changed during the import (size ${expected.size} is now ${range.size})`,
+    );
+  }
+  if (range?.kind !== 'range' || range.start !== start || range.end !== end) {
+    throw transientError(
+      ErrorCode.SOURCE_SIZE_MISMATCH,
+      `source answered bytes ${start}-${end} with Content-Range "${header(headers, 'content-range') ?? ''}"`,
+    );
+  }
+  const length = contentLength(headers);
+  if (length !== null && length !== end - start + 1) {
+    throw transientError(
+      ErrorCode.SOURCE_SIZE_MISMATCH,
+      `source answered bytes ${start}-${end} with a Content-Length of ${length}`,
+    );
+  }
+}
+
+/**
+ * The whole object's CRC-32 when the origin states it: S3 and S3-compatible servers send
+ * x-amz-checksum-crc32 for objects stored with a full-object CRC-32 (a composite checksum of parts,
+ * `...-N`, is not the object's and is ignored). Other digests origins send (MD5, SHA-256, CRC32C)
+ * would cost a second pass over the bytes in order, which parts fetched in parallel do not allow.
+ */
+function statedCrc32(headers: Headers): { crc32?: number } {
+  const value = header(headers, 'x-amz-checksum-crc32')?.trim();
+  const type = header(headers, 'x-amz-checksum-type')?.trim().toUpperCase();
+  if (!value || !/^[A-Za-z0-9+/]{6}==$/.test(value) || (type && type !== 'FULL_OBJECT')) return {};
+  return { crc32: Buffer.from(value, 'base64').readUInt32BE(0) };
+}
+
+/** The URL as it may be recorded on the object: no user info, no query, no fragment. */
+function recordableUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href;
 }
 
 function isSuccess(status: number): boolean {
@@ -172,14 +266,4 @@ function versionOf(headers: Headers): string | null {
   const etag = header(headers, 'etag');
   if (etag && !etag.startsWith('W/')) return etag;
   return header(headers, 'last-modified') ?? null;
-}
-
-/** Drops a body we don't want. undici reports destroying an unread body as an error: expected here. */
-function discard(response: Response): void {
-  response.body.on('error', () => {});
-  response.body.destroy();
-}
-
-async function drain(response: Response): Promise<void> {
-  await response.body.dump({ limit: 64 * 1024 });
 }

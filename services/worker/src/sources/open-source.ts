@@ -2,12 +2,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Source as SourceSpec } from '@ferry/shared';
 import type { Dispatcher } from 'undici';
 import { HttpSource } from './http-source.ts';
+import type { PooledHttpClient } from './pooled-http-client.ts';
 import { S3ObjectSource } from './s3-object-source.ts';
 import type { Source } from './source.ts';
 
 export interface SourceDeps {
   /** The SSRF-guarded dispatcher shared by every HTTP-based source of this worker. */
   agent: Dispatcher;
+  /** The keep-alive client part reads of HTTP sources go through, reading into budget buffers. */
+  ranges: PooledHttpClient;
   /** An S3 client for a source bucket's region (the worker's own when none is given). */
   s3ForRegion: (region: string | undefined) => S3Client;
 }
@@ -15,7 +18,7 @@ export interface SourceDeps {
 export function openSource(spec: SourceSpec, deps: SourceDeps): Source {
   switch (spec.type) {
     case 'http':
-      return new HttpSource(spec, deps.agent);
+      return new HttpSource(spec, deps.agent, deps.ranges);
     case 's3':
       return new S3ObjectSource(spec, deps.s3ForRegion(spec.region));
   }

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { BufferLease } from '../transfer/memory-budget.ts';
+import type { PartStream } from '../transfer/part-stream.ts';
 
 export interface SourceMetadata {
   /** Bytes in the object, or null when the source does not say (a chunked response). */
@@ -7,6 +9,10 @@ export interface SourceMetadata {
   version: string | null;
   /** Whether the source serves byte ranges. */
   ranges: boolean;
+  /** The whole object's CRC-32 as the source states it, when it does: checked before completing. */
+  crc32?: number;
+  /** Where the object is, safe to record on the imported object (no query string, no secrets). */
+  location?: string;
 }
 
 /** An object S3 itself can copy from: parts move with UploadPartCopy, no bytes through the worker. */
@@ -25,8 +31,16 @@ export interface Source {
   /**
    * Bytes start..end (inclusive) of exactly the version `expected` describes. Answers that are not
    * that range of that version fail (SOURCE_CHANGED, or a retryable error for a garbled answer).
+   * `buffers` is the part's share of the worker's memory budget: a source that reads into buffers of
+   * its own choosing takes them from there and answers with a PartStream; others answer a Readable.
    */
-  readRange(start: number, end: number, expected: SourceMetadata, signal: AbortSignal): Promise<Readable>;
+  readRange(
+    start: number,
+    end: number,
+    expected: SourceMetadata,
+    signal: AbortSignal,
+    buffers: BufferLease,
+  ): Promise<Readable | PartStream>;
   /** The whole object as one stream, for sources without ranges or a known size. */
   readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }>;
   /** Present when the destination's S3 can copy the parts itself. */

@@ -16,6 +16,7 @@ import type { Checkpoint, FinishedPart } from './checkpoint.ts';
 import { copyPart } from './copy-part.ts';
 import { crc32Base64, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
 import { abortUploadQuietly } from './discard-upload.ts';
+import { sourceMetadataHeaders } from './object-metadata.ts';
 import {
   choosePartSize,
   MAX_OBJECT_SIZE,
@@ -77,6 +78,7 @@ export async function runMultipartTransfer(
   await verifySourceUnchanged(ctx, metadata);
   const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
   const crc = wholeObjectCrc32(parts);
+  checkStatedChecksum(metadata, crc);
   const etag = await complete(ctx, upload.uploadId, parts, crc, metadata.size);
   await verifySize(ctx, metadata.size);
   return {
@@ -109,6 +111,11 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
     return { uploadId: existing.uploadId, partSize: existing.partSize, finished };
   }
   if (existing) {
+    if (ctx.onSourceChange === 'fail' && existing.version !== metadata.version) {
+      // The attempt that failed or was handed back read another version: no starting over on this
+      // one. The caller aborts the upload.
+      throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed since the import began');
+    }
     ctx.logger.info(
       { uploadId: existing.uploadId },
       'source or destination changed since the checkpoint; starting over',
@@ -126,6 +133,7 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
         ChecksumAlgorithm: 'CRC32',
         // S3 then checks the whole object's CRC-32 we send on completion, not only each part's.
         ChecksumType: 'FULL_OBJECT',
+        Metadata: sourceMetadataHeaders(metadata),
       }),
     )
     .catch((error: unknown) => {
@@ -221,6 +229,18 @@ function movePart(
   return copySource
     ? copyPart(ctx, upload, metadata, part, signal, copySource)
     : uploadPart(ctx, upload, metadata, part, signal);
+}
+
+/**
+ * The source's own statement of the object's CRC-32, when it made one, must match the one combined
+ * from the bytes read: checked before completing, so a mismatch leaves no object behind.
+ */
+function checkStatedChecksum(metadata: RangedMetadata, crc: number | null): void {
+  if (metadata.crc32 === undefined || crc === null || metadata.crc32 === crc) return;
+  throw permanentError(
+    ErrorCode.CHECKSUM_MISMATCH,
+    `the bytes read have CRC-32 ${formatCrc32(crc)} where the source states ${formatCrc32(metadata.crc32)}`,
+  );
 }
 
 function wholeObjectCrc32(parts: FinishedPart[]): number | null {

@@ -83,6 +83,25 @@ describe('choosePartSize', () => {
     expect(planParts(10_000 * PART, PART)).toHaveLength(MAX_PARTS);
   });
 
+  it('keeps every plan within S3 limits, whatever the size and the preference', () => {
+    const sizes = [1, MIN_PART_SIZE, 10_000 * MIN_PART_SIZE + 1, 80 * 1024 * MIB + 17, MAX_OBJECT_SIZE];
+    for (const size of sizes) {
+      for (const preferred of [1, MIN_PART_SIZE, 8 * MIB + 0.5, 100 * MIB, 2 * MAX_PART_SIZE]) {
+        const partSize = choosePartSize(size, preferred);
+        expect(partSize).toBeGreaterThanOrEqual(MIN_PART_SIZE);
+        expect(partSize).toBeLessThanOrEqual(MAX_PART_SIZE);
+        expect(Math.ceil(size / partSize)).toBeLessThanOrEqual(MAX_PARTS);
+        // A preference that already fits is kept (bar S3's bounds).
+        if (
+          Math.ceil(size / Math.min(Math.max(Math.floor(preferred), MIN_PART_SIZE), MAX_PART_SIZE)) <=
+          MAX_PARTS
+        ) {
+          expect(partSize).toBe(Math.min(Math.max(Math.floor(preferred), MIN_PART_SIZE), MAX_PART_SIZE));
+        }
+      }
+    }
+  });
+
   it('fits a 5 TiB object into 10,000 parts and refuses anything larger', () => {
     const partSize = choosePartSize(MAX_OBJECT_SIZE);
     expect(partSize).toBe(525 * MIB);

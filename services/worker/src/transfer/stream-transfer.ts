@@ -10,6 +10,8 @@ import { toSourceError } from '../sources/source-error.ts';
 import { ByteMeter } from './byte-meter.ts';
 import { formatCrc32 } from './crc32-combine.ts';
 import { abortUploadQuietly } from './discard-upload.ts';
+import type { BufferLease } from './memory-budget.ts';
+import { sourceMetadataHeaders } from './object-metadata.ts';
 import { choosePartSize, MAX_OBJECT_SIZE } from './plan-parts.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
 import { withRetries } from './with-retries.ts';
@@ -19,14 +21,41 @@ const ABORT_GRACE_MS = 2000;
 
 /**
  * The fallback for sources without ranges or a known size: one GET streamed through lib-storage's
- * Upload, which cuts it into parts of `partSize` and sends `partConcurrency` at a time, so memory
- * stays near (partConcurrency + 1) x partSize whatever the file's size. Nothing to resume from: a
- * retry starts over.
+ * Upload, which cuts it into parts of `partSize` and sends up to `partConcurrency` at a time, so
+ * memory stays near (partConcurrency + 1) x partSize whatever the file's size, taken from the
+ * worker's memory budget. Nothing to resume from: a retry starts over.
  */
 export async function runStreamTransfer(
   ctx: TransferContext,
   metadata: SourceMetadata,
   startedAt: number,
+): Promise<TransferOutcome> {
+  // Upload holds its parts in memory, one filling and up to queueSize sending: that much of the
+  // worker's budget first (before the source connection opens), and no more parts in flight than fit.
+  const plannedPartSize = choosePartSize(Math.min(metadata.size ?? 0, MAX_OBJECT_SIZE), ctx.partSize);
+  let lease: BufferLease;
+  try {
+    lease = await ctx.memory.acquire(
+      (ctx.partConcurrency + 1) * plannedPartSize,
+      AbortSignal.any([ctx.abort, ctx.stop]),
+    );
+  } catch (error) {
+    // Drained or canceled while waiting: nothing was started.
+    if (ctx.stop.aborted || ctx.abort.aborted) return { kind: 'interrupted' };
+    throw error;
+  }
+  try {
+    return await streamWithin(ctx, metadata, startedAt, lease.bytes);
+  } finally {
+    lease.release();
+  }
+}
+
+async function streamWithin(
+  ctx: TransferContext,
+  metadata: SourceMetadata,
+  startedAt: number,
+  memoryBytes: number,
 ): Promise<TransferOutcome> {
   const { body, size: announced } = await withRetries(() => ctx.source.readAll(ctx.abort), {
     tries: ctx.partTries,
@@ -59,8 +88,9 @@ export async function runStreamTransfer(
       Key: ctx.destination.key,
       Body: meter,
       ChecksumAlgorithm: 'CRC32',
+      Metadata: sourceMetadataHeaders(metadata),
     },
-    queueSize: ctx.partConcurrency,
+    queueSize: Math.max(1, Math.min(ctx.partConcurrency, Math.floor(memoryBytes / partSize) - 1)),
     partSize,
     leavePartsOnError: false,
   });

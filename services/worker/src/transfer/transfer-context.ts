@@ -3,6 +3,7 @@ import type { ImportResult, Logger } from '@ferry/shared';
 import type { Source } from '../sources/source.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { CheckpointStore } from './checkpoint.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 
 /** Bytes moved so far; the job's progress reporter reads it once a second. */
 export class TransferProgress {
@@ -16,6 +17,10 @@ export interface TransferContext {
   source: Source;
   s3: S3Client;
   checkpoints: CheckpointStore;
+  /** The worker's budget of part bytes in memory, shared by all its imports. */
+  memory: MemoryBudget;
+  /** What a source that changes mid-import does: start over on the new version, or fail. */
+  onSourceChange: 'restart' | 'fail';
   /** Preferred part size in bytes (grown for very large objects). */
   partSize: number;
   partConcurrency: number;

@@ -1,20 +1,28 @@
-import { PassThrough, pipeline } from 'node:stream';
-import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { ErrorCode } from '@ferry/shared';
-import { TransferError, transientError } from '../errors/transfer-error.ts';
+import { TransferError, toTransferError, transientError } from '../errors/transfer-error.ts';
 import { s3ErrorName, toDestinationError } from '../sink/destination-error.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
-import { ByteMeter } from './byte-meter.ts';
+import { AwsChunkedBody } from './aws-chunked-body.ts';
 import type { FinishedPart } from './checkpoint.ts';
 import { crc32FromBase64 } from './crc32-combine.ts';
+import { type PartStream, toPartStream } from './part-stream.ts';
 import { type PartRange, partLength } from './plan-parts.ts';
+import { sendUploadPart } from './send-upload-part.ts';
 import type { TransferContext } from './transfer-context.ts';
 
 /**
- * One try at one part: a ranged GET streamed straight into UploadPart (the part is never held in
- * memory), through a ByteMeter that checks the length and computes the part's CRC-32. The SDK sends
- * the body aws-chunked with an x-amz-checksum-crc32 trailer, so S3 verifies the part on arrival.
+ * Memory one streamed part holds between the source socket and the S3 socket. Enough to keep both
+ * sockets busy (the kernel buffers more on each side); the part's size does not matter.
+ */
+export const PART_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * One try at one part: once the worker's memory budget has room for the part's window, a ranged GET
+ * streamed straight into UploadPart. The bytes pass once through the worker: into budget buffers
+ * from the source socket, through one CRC-32 pass, out to the S3 socket as an aws-chunked body whose
+ * trailer carries the CRC-32, so S3 verifies the part on arrival. A source answer shorter or longer
+ * than the part fails the try (retried), as does S3 echoing a different checksum.
  */
 export async function uploadPart(
   ctx: TransferContext,
@@ -24,48 +32,44 @@ export async function uploadPart(
   signal: AbortSignal,
 ): Promise<FinishedPart> {
   const length = partLength(part);
-  // Aborted when the source side of the pipe fails: the SDK does not notice a failing body stream
-  // by itself and would wait for bytes that never come.
-  const sourceFailed = new AbortController();
-  const attemptSignal = AbortSignal.any([signal, sourceFailed.signal]);
-  const body = await ctx.source.readRange(part.start, part.end, metadata, attemptSignal);
+  // A drain stops parts still waiting for budget from starting at all.
+  const lease = await ctx.memory.acquire(PART_WINDOW_BYTES, AbortSignal.any([signal, ctx.stop]));
+  let stream: PartStream | null = null;
+  let body: AwsChunkedBody | null = null;
   let counted = 0;
-  const meter = new ByteMeter(length, (count) => {
-    counted += count;
-    ctx.progress.done += count;
-  });
-  // What the SDK reads. It must never emit 'error': the SDK pipes it into the HTTP request with no
-  // error listener, so a failing body would be an uncaught exception. A failure on the source side
-  // aborts the request instead and ends this stream quietly.
-  const sdkBody = new PassThrough();
-  pipeline(body, meter, (error) => {
-    if (!error) return;
-    if (!attemptSignal.aborted) sourceFailed.abort(toSourceError(error));
-    sdkBody.destroy();
-  });
-  meter.pipe(sdkBody);
   try {
-    const response = await ctx.s3.send(
-      new UploadPartCommand({
+    stream = toPartStream(await ctx.source.readRange(part.start, part.end, metadata, signal, lease));
+    body = new AwsChunkedBody(stream, length, {
+      onBytes: (count) => {
+        counted += count;
+        ctx.progress.done += count;
+      },
+    });
+    const response = await sendUploadPart(
+      ctx.s3,
+      {
         Bucket: ctx.destination.bucket,
         Key: ctx.destination.key,
         UploadId: upload.uploadId,
         PartNumber: part.partNumber,
-        Body: sdkBody,
-        ContentLength: length,
-        ChecksumAlgorithm: 'CRC32',
-      }),
-      { abortSignal: attemptSignal },
-    );
-    if (meter.bytes !== length) {
+      },
+      body,
+      signal,
+    ).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      // The source side failed (and cut the request off), or S3 did.
+      if (body?.failure) throw toSourceError(body.failure);
+      throw toDestinationError(error, `UploadPart ${part.partNumber}`);
+    });
+    if (body.bytes !== length) {
       throw transientError(
         ErrorCode.SOURCE_SIZE_MISMATCH,
-        `part ${part.partNumber}: read ${meter.bytes} of ${length} bytes`,
+        `part ${part.partNumber}: sent ${body.bytes} of ${length} bytes`,
       );
     }
-    // S3 echoes the CRC-32 it verified; it must be the one of the bytes we read.
+    // S3 echoes the CRC-32 it verified; it must be the one of the bytes read.
     const stored = response.ChecksumCRC32 ? crc32FromBase64(response.ChecksumCRC32) : null;
-    if (stored !== null && stored !== meter.crc) {
+    if (stored !== null && stored !== body.crc) {
       throw transientError(
         ErrorCode.DESTINATION_ERROR,
         `part ${part.partNumber}: S3 stored different bytes than were read`,
@@ -73,16 +77,15 @@ export async function uploadPart(
     }
     if (!response.ETag)
       throw transientError(ErrorCode.DESTINATION_ERROR, `part ${part.partNumber}: S3 sent no ETag`);
-    return { partNumber: part.partNumber, etag: response.ETag, crc32: meter.crc, size: length };
+    return { partNumber: part.partNumber, etag: response.ETag, crc32: body.crc, size: length };
   } catch (error) {
     ctx.progress.done -= counted;
     if (signal.aborted || error instanceof TransferError) throw error;
-    if (sourceFailed.signal.aborted) throw sourceFailed.signal.reason;
-    throw toDestinationError(error, `UploadPart ${part.partNumber}`);
+    throw toTransferError(error);
   } finally {
-    body.destroy();
-    meter.destroy();
-    sdkBody.destroy();
+    if (body) body.destroy();
+    else stream?.destroy();
+    lease.release();
   }
 }
 

@@ -1,0 +1,173 @@
+import { Readable, type Writable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import { ErrorCode } from '@ferry/shared';
+import { transientError } from '../errors/transfer-error.ts';
+import { crc32Base64 } from './crc32-combine.ts';
+import type { PartStream } from './part-stream.ts';
+
+/** Payload bytes per aws-chunked chunk; S3 wants at least 8 KiB in every chunk but the last. */
+export const AWS_CHUNK_SIZE = 256 * 1024;
+const TRAILER_NAME = 'x-amz-checksum-crc32';
+const CRLF = Buffer.from('\r\n');
+
+/** Bytes on the wire for `length` payload bytes framed in `chunkSize` chunks with the CRC-32 trailer. */
+export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): number {
+  const full = Math.floor(length / chunkSize);
+  const rest = length % chunkSize;
+  let total = full * (chunkSize.toString(16).length + 2 + chunkSize + 2);
+  if (rest > 0) total += rest.toString(16).length + 2 + rest + 2;
+  // `0\r\n`, `x-amz-checksum-crc32:<8 base64 chars>\r\n`, `\r\n`.
+  return total + 3 + TRAILER_NAME.length + 1 + 8 + 2 + 2;
+}
+
+/**
+ * A part's body for UploadPart, framed as aws-chunked with a CRC-32 trailer (what S3 calls
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER): the checksum is computed in the one pass that moves the bytes
+ * and sent after them, so S3 verifies the part on arrival without the worker holding it. Chunks have
+ * a fixed size, so the encoded length is known up front and the request carries a Content-Length
+ * (no HTTP chunking on top).
+ *
+ * The SDK's HTTP handler pipes its body into the request; this class takes that pipe() call and
+ * writes the source's pieces straight into the request, each with a write callback that releases
+ * the piece's buffer once the kernel has it, and pauses the source while the request is backed up.
+ * Nothing is buffered here and nothing is copied. It is never read as an ordinary Readable.
+ *
+ * The body fails (and destroys the request, so the SDK call fails) when the source fails or sends
+ * more or fewer bytes than the part has: a retried part, never a silently truncated one.
+ */
+export class AwsChunkedBody extends Readable {
+  readonly decodedLength: number;
+  readonly encodedLength: number;
+  /** Payload bytes written so far, and their CRC-32. */
+  bytes = 0;
+  crc = 0;
+  /** Why the body failed (the source's error, or a wrong length); null while it has not. */
+  failure: Error | null = null;
+  readonly #source: PartStream;
+  readonly #chunkSize: number;
+  readonly #fullHeader: Buffer;
+  readonly #onBytes: (count: number) => void;
+  #dest: Writable | null = null;
+  #chunkLeft = 0;
+  #waitingForDrain = false;
+  #finished = false;
+
+  constructor(
+    source: PartStream,
+    length: number,
+    options: { onBytes?: (count: number) => void; chunkSize?: number } = {},
+  ) {
+    super();
+    this.#source = source;
+    this.decodedLength = length;
+    this.#chunkSize = options.chunkSize ?? AWS_CHUNK_SIZE;
+    this.encodedLength = awsChunkedLength(length, this.#chunkSize);
+    this.#fullHeader = Buffer.from(`${this.#chunkSize.toString(16)}\r\n`);
+    this.#onBytes = options.onBytes ?? (() => {});
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T): T {
+    if (this.#dest) throw new Error('an aws-chunked body is sent once');
+    const dest = destination as unknown as Writable;
+    this.#dest = dest;
+    if (this.#finished) return destination;
+    dest.on('drain', this.#onDrain);
+    this.#source.start({
+      piece: (chunk, release) => this.#piece(chunk, release),
+      end: () => this.#end(),
+      error: (error) => this.#fail(error),
+    });
+    return destination;
+  }
+
+  override _read(): void {
+    this.destroy(new Error('an aws-chunked body is only ever piped'));
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#finished = true;
+    this.#source.destroy();
+    this.#dest?.off('drain', this.#onDrain);
+    callback(error);
+  }
+
+  #piece(chunk: Buffer, release: () => void): void {
+    const dest = this.#dest;
+    if (this.#finished || !dest) {
+      release();
+      return;
+    }
+    const size = chunk.length;
+    if (this.bytes + size > this.decodedLength) {
+      release();
+      this.#fail(
+        transientError(
+          ErrorCode.SOURCE_SIZE_MISMATCH,
+          `source sent more than the ${this.decodedLength} bytes of the part`,
+        ),
+      );
+      return;
+    }
+    let written = this.bytes;
+    this.bytes += size;
+    this.crc = crc32(chunk, this.crc);
+    this.#onBytes(size);
+    let ok = true;
+    for (let offset = 0; offset < size; ) {
+      if (this.#chunkLeft === 0) {
+        this.#chunkLeft = Math.min(this.#chunkSize, this.decodedLength - written);
+        ok = dest.write(
+          this.#chunkLeft === this.#chunkSize
+            ? this.#fullHeader
+            : Buffer.from(`${this.#chunkLeft.toString(16)}\r\n`),
+        );
+      }
+      const take = Math.min(this.#chunkLeft, size - offset);
+      const last = offset + take === size;
+      const slice = take === size ? chunk : chunk.subarray(offset, offset + take);
+      // Write callbacks run in order: the last one means the whole piece is out of our hands.
+      ok = last ? dest.write(slice, release) : dest.write(slice);
+      offset += take;
+      written += take;
+      this.#chunkLeft -= take;
+      if (this.#chunkLeft === 0) ok = dest.write(CRLF);
+    }
+    if (!ok && !this.#waitingForDrain) {
+      this.#waitingForDrain = true;
+      this.#source.pause();
+    }
+  }
+
+  readonly #onDrain = (): void => {
+    if (!this.#waitingForDrain || this.#finished) return;
+    this.#waitingForDrain = false;
+    this.#source.resume();
+  };
+
+  #end(): void {
+    const dest = this.#dest;
+    if (this.#finished || !dest) return;
+    if (this.bytes !== this.decodedLength) {
+      this.#fail(
+        transientError(
+          ErrorCode.SOURCE_SIZE_MISMATCH,
+          `source ended after ${this.bytes} of the part's ${this.decodedLength} bytes`,
+        ),
+      );
+      return;
+    }
+    this.#finished = true;
+    dest.off('drain', this.#onDrain);
+    dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
+  }
+
+  #fail(error: Error): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.failure = error;
+    this.#source.destroy();
+    this.#dest?.off('drain', this.#onDrain);
+    // The SDK's request fails with this error; the caller reports `failure` rather than that.
+    this.#dest?.destroy(error);
+  }
+}
