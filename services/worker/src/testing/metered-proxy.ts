@@ -1,6 +1,6 @@
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline, Transform } from 'node:stream';
+import { listenOnLoopback } from './listen-on-loopback.ts';
 
 export interface MeteredRequest {
   method: string;
@@ -61,12 +61,8 @@ export async function startMeteredProxy(upstream: string, bytesPerSecond: number
     res.on('close', () => upstreamRequest.destroy());
     req.pipe(upstreamRequest);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenOnLoopback(server);
+  proxy.url = listening.url;
+  proxy.close = listening.close;
   return proxy;
 }

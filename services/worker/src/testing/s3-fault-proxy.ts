@@ -6,8 +6,8 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
+import { listenOnLoopback } from './listen-on-loopback.ts';
 import { escapeXml, S3PartLedger } from './s3-part-ledger.ts';
 
 export type S3Operation =
@@ -180,13 +180,9 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
 
   const server = createServer((req, res) => handle(req, res, false));
   server.on('checkContinue', (req, res) => handle(req, res, true));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenOnLoopback(server);
+  proxy.url = listening.url;
+  proxy.close = listening.close;
   return proxy;
 }
 
