@@ -1,2 +1,10 @@
+export type { ResetFault, SlowFault } from './emulators/download-faults.ts';
+export * from './emulators/dropbox-emulator.ts';
+export type { EmulatorContent } from './emulators/emulator-content.ts';
+export { DEFAULT_ACCOUNT, type EmulatorControls } from './emulators/emulator-core.ts';
+export { EmulatorError, type EmulatorErrorCode } from './emulators/emulator-error.ts';
+export * from './emulators/gdrive-emulator.ts';
+export type { PauseWindow, RateLimit } from './emulators/rate-limiter.ts';
+export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
 export * from './files.ts';
 export * from './services.ts';
