@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BenchContext } from './context.ts';
 import type { Sink } from './parties.ts';
 import { Child, cpuDelta, cpuTimes, peakRssBytes, rssBytes } from './processes.ts';
@@ -12,6 +13,9 @@ import {
   Queue,
   REPO_ROOT,
   Redis,
+  SecretBox,
+  SecretKey,
+  sealRequest,
 } from './workspace.ts';
 
 const TENANT = 'bench';
@@ -20,10 +24,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One benchmark's queue, used the way the API uses it: a record in the ImportStore, then a BullMQ
- * job whose id is the import id. Going straight to Redis keeps the API's CPU out of the picture.
+ * job whose id is the import id, its request sealed. Going straight to Redis keeps the API's CPU
+ * out of the picture.
  */
 export class BenchQueue {
   readonly name: string;
+  /** FERRY_SECRET_KEY for this queue's workers: the key its requests are sealed with. */
+  readonly secretKey = randomBytes(32).toString('base64');
+  readonly #secrets = new SecretBox(new SecretKey(Buffer.from(this.secretKey, 'base64')));
   readonly #redis: Redis;
   readonly #store: ImportStore;
   readonly #queue: Queue;
@@ -40,7 +48,10 @@ export class BenchQueue {
 
   async submit(url: string, bucket: string, key: string): Promise<string> {
     const id = newImportId();
-    const request = { source: { type: 'http' as const, url }, destination: { bucket, key } };
+    const request = sealRequest(
+      { source: { type: 'http', url }, destination: { bucket, key } },
+      this.#secrets,
+    );
     await this.#store.createMany([this.#store.newRecord(id, TENANT, request)]);
     await this.#queue.add(
       IMPORT_JOB_NAME,
@@ -118,6 +129,7 @@ export async function startFerryWorker(
       AWS_ACCESS_KEY_ID: 'ferry-bench',
       AWS_SECRET_ACCESS_KEY: 'ferry-bench-secret',
       SOURCE_ALLOW_PRIVATE: '1',
+      FERRY_SECRET_KEY: queue.secretKey,
       LOG_LEVEL: 'warn',
       ...ctx.workerEnv,
       ...extraEnv,

@@ -12,6 +12,9 @@ export {
   type ImportRecord,
   ImportStore,
   newImportId,
+  SecretBox,
+  SecretKey,
+  sealRequest,
 } from '@ferry/shared';
 export { Queue } from 'bullmq';
 export { Redis } from 'ioredis';

@@ -47,7 +47,12 @@ describe('ferry CLI (real processes)', () => {
     let pid = 0;
     const done = runCli(
       ['worker'],
-      { REDIS_URL: testRedisUrl(), FERRY_QUEUE: uniqueName('cli-worker'), LOG_LEVEL: 'silent' },
+      {
+        REDIS_URL: testRedisUrl(),
+        FERRY_QUEUE: uniqueName('cli-worker'),
+        FERRY_DEV: '1',
+        LOG_LEVEL: 'silent',
+      },
       (p) => {
         pid = p;
       },

@@ -19,6 +19,8 @@ export const ErrorCode = {
   // Transfer outcomes (recorded on the import).
   SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
   SOURCE_ACCESS_DENIED: 'SOURCE_ACCESS_DENIED',
+  /** The provider refused the credentials (revoked or invalid token, refused refresh token). */
+  SOURCE_UNAUTHORIZED: 'SOURCE_UNAUTHORIZED',
   SOURCE_CLIENT_ERROR: 'SOURCE_CLIENT_ERROR',
   SOURCE_SERVER_ERROR: 'SOURCE_SERVER_ERROR',
   SOURCE_NETWORK_ERROR: 'SOURCE_NETWORK_ERROR',
@@ -29,6 +31,10 @@ export const ErrorCode = {
   /** The bytes read do not have the checksum the source states for them. */
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
   CANCELED: 'CANCELED',
+  /** A provider account is paused for longer than a request waits inline: the job is delayed, not failed. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A sealed secret did not open: altered, or sealed with a key this service does not hold. */
+  SECRET_UNREADABLE: 'SECRET_UNREADABLE',
   INTERNAL: 'INTERNAL',
   // Start-up.
   CONFIG_INVALID: 'CONFIG_INVALID',

@@ -4,7 +4,9 @@ export const IMPORT_JOB_NAME = 'import';
 
 /**
  * Job-level attempts cover whole-import failures (a worker dying, the source down for longer than a
- * part's own retries). Each retry resumes from the checkpoint rather than starting over.
+ * part's own retries). Each retry resumes from the checkpoint rather than starting over. No priority
+ * here: the API gives each job its own at submit, from its tenant's backlog, so that one tenant's
+ * backlog cannot starve another (services/api/src/imports/fair-priority.ts).
  */
 export const IMPORT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,

@@ -23,6 +23,9 @@ export function newRedis(): Redis {
   return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
 }
 
+/** The key every test service seals provider secrets with (fixed, so a test's API and workers agree). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 'ferry-test-secret-key').toString('base64');
+
 /** Environment a service needs to talk to the test Redis and S3 server. */
 export function serviceEnv(queue: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -34,6 +37,7 @@ export function serviceEnv(queue: string, extra: Record<string, string> = {}): R
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
     SOURCE_ALLOW_PRIVATE: '1',
+    FERRY_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'silent',
     ...extra,
   };

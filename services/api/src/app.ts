@@ -4,6 +4,7 @@ import {
   type Logger,
   loggerOptions,
   type ResolveAll,
+  SecretBox,
   systemResolveAll,
 } from '@ferry/shared';
 import { Queue } from 'bullmq';
@@ -62,6 +63,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     redis,
     allowPrivateSources: config.SOURCE_ALLOW_PRIVATE,
     resolveAll: deps.resolveAll ?? systemResolveAll,
+    secrets: SecretBox.fromConfig(config, app.log),
     call: dependencyCaller(redis),
   };
 

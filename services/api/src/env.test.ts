@@ -15,7 +15,7 @@ function configError(env: Record<string, string>): { code: string; message: stri
 
 describe('parseApiConfig', () => {
   it('applies defaults and parses FERRY_API_KEYS into a key -> tenant map', () => {
-    const config = parseApiConfig({ FERRY_API_KEYS: `${SECRET}:acme, other:key:globex` });
+    const config = parseApiConfig({ FERRY_API_KEYS: `${SECRET}:acme, other:key:globex`, FERRY_DEV: '1' });
     expect(config.PORT).toBe(8080);
     expect(config.HOST).toBe('0.0.0.0');
     expect(config.FERRY_QUEUE).toBe('ferry-imports');
@@ -48,6 +48,13 @@ describe('parseApiConfig', () => {
     expect(error.message).toMatch(problem);
     expect(error.message).not.toContain(SECRET);
     expect(JSON.stringify(error)).not.toContain(SECRET);
+  });
+
+  it('requires FERRY_SECRET_KEY unless FERRY_DEV=1', () => {
+    const error = configError({ FERRY_API_KEYS: 'k:t' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/FERRY_SECRET_KEY: required outside dev mode/);
+    expect(parseApiConfig({ FERRY_API_KEYS: 'k:t', FERRY_DEV: '1' }).FERRY_SECRET_KEY).toBeUndefined();
   });
 
   it('names a bad PORT', () => {

@@ -1,15 +1,25 @@
-import { envInt, parseEnv, QueueEnvFields, SourceEnvFields } from '@ferry/shared';
+import {
+  envInt,
+  parseEnv,
+  QueueEnvFields,
+  requireSecretKeyOutsideDev,
+  SecretEnvFields,
+  SourceEnvFields,
+} from '@ferry/shared';
 import { z } from 'zod';
 import { ApiKeysField } from './auth/api-keys.ts';
 
 /** The API's configuration, read from the environment once at start-up. */
-export const ApiEnv = z.object({
-  PORT: envInt(8080, 0, 65535),
-  HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
-  FERRY_API_KEYS: ApiKeysField,
-  ...QueueEnvFields,
-  ...SourceEnvFields,
-});
+export const ApiEnv = requireSecretKeyOutsideDev(
+  z.object({
+    PORT: envInt(8080, 0, 65535),
+    HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+    FERRY_API_KEYS: ApiKeysField,
+    ...QueueEnvFields,
+    ...SourceEnvFields,
+    ...SecretEnvFields,
+  }),
+);
 export type ApiConfig = z.infer<typeof ApiEnv>;
 
 /** Throws CONFIG_INVALID naming each bad variable (never its value) when the environment is wrong. */

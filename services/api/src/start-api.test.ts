@@ -44,6 +44,15 @@ describe('startApi', () => {
     }
   });
 
+  it('refuses to start without FERRY_SECRET_KEY, unless in dev mode (FERRY_DEV=1)', async () => {
+    await expect(startApi({ ...env(), FERRY_SECRET_KEY: '' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/FERRY_SECRET_KEY/),
+    });
+    const api = await startApi({ ...env(), FERRY_SECRET_KEY: '', FERRY_DEV: '1' });
+    await api.close();
+  });
+
   it('refuses a bad configuration before opening anything', async () => {
     await expect(startApi({ ...env(), FERRY_API_KEYS: 'no-tenant-here' })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

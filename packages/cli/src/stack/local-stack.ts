@@ -101,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => source.close());
 
     const apiKey = env.FERRY_API_KEY ?? `ferry_local_${randomBytes(12).toString('hex')}`;
+    // One key for the API that seals and the workers that open; dev mode lets nothing else be set.
+    const secretKey = env.FERRY_SECRET_KEY || randomBytes(32).toString('base64');
     const port = await choosePort(env.PORT);
     const serviceEnv: NodeJS.ProcessEnv = {
       ...env,
@@ -111,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
       SOURCE_ALLOW_PRIVATE: '1',
+      FERRY_DEV: '1',
+      FERRY_SECRET_KEY: secretKey,
       FERRY_API_KEYS: `${apiKey}:${LOCAL_TENANT}`,
       PORT: String(port),
       LOG_LEVEL: env.LOG_LEVEL ?? 'info',
@@ -126,7 +130,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => worker.stop());
     }
 
-    writeFileSync(connectionFile(env), `FERRY_API_URL=${apiUrl}\nFERRY_API_KEY=${apiKey}\n`, { mode: 0o600 });
+    writeFileSync(
+      connectionFile(env),
+      `FERRY_API_URL=${apiUrl}\nFERRY_API_KEY=${apiKey}\nFERRY_SECRET_KEY=${secretKey}\n`,
+      { mode: 0o600 },
+    );
     return {
       apiUrl,
       apiKey,

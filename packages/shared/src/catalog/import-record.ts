@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors.ts';
-import type { ImportRequest } from './import-request.ts';
-import { describeSource } from './sources.ts';
+import { describeSource } from './describe-source.ts';
+import type { StoredImportRequest } from './stored-import-request.ts';
 
 export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -11,6 +11,8 @@ export interface ImportResult {
   etag: string;
   /** `crc32:<8 hex>`: the whole object's CRC-32, combined from the parts' CRC-32s as they streamed. */
   checksum: string;
+  /** The provider's own digest of the file, verified against the bytes read (`md5:<hex>`, ...). */
+  sourceChecksum?: string;
   partCount: number;
   durationMs: number;
 }
@@ -25,7 +27,8 @@ export interface ImportRecord {
   id: string;
   tenant: string;
   status: ImportStatus;
-  request: ImportRequest;
+  /** Secrets sealed: records never hold them in plaintext. */
+  request: StoredImportRequest;
   createdAt: string;
   updatedAt: string;
   bytesDone: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Destination } from './destination.ts';
 import { Source } from './sources.ts';
+import { StoredImportRequest } from './stored-import-request.ts';
 
 export const ImportRequest = z.strictObject({
   source: Source,
@@ -8,10 +9,10 @@ export const ImportRequest = z.strictObject({
 });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 
-/** What a queued BullMQ job carries; the worker parses it again on pickup. */
+/** What a queued BullMQ job carries, secrets sealed; the worker parses it again on pickup. */
 export const ImportJobData = z.strictObject({
   importId: z.string(),
   tenant: z.string(),
-  request: ImportRequest,
+  request: StoredImportRequest,
 });
 export type ImportJobData = z.infer<typeof ImportJobData>;

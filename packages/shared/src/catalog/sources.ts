@@ -67,31 +67,94 @@ export const S3Source = z.strictObject({
 });
 export type S3Source = z.infer<typeof S3Source>;
 
-/** Tagged union on `type`; Dropbox and Google Drive sources join here. */
-export const Source = z.discriminatedUnion('type', [HttpSource, S3Source]);
+const Token = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const AppId = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/**
+ * OAuth credentials of a provider account. Either a current access token, or a refresh token with
+ * the app's id and secret (an access token may come too: it is used until it expires, then
+ * refreshed). Secret: sealed at rest, never echoed, never logged.
+ */
+function oauthCredentials<Id extends string, Secret extends string>(idField: Id, secretField: Secret) {
+  return z
+    .strictObject({
+      accessToken: Token.optional(),
+      refreshToken: Token.optional(),
+      [idField]: AppId.optional(),
+      [secretField]: AppId.optional(),
+    } as {
+      accessToken: z.ZodOptional<typeof Token>;
+      refreshToken: z.ZodOptional<typeof Token>;
+    } & Record<Id | Secret, z.ZodOptional<typeof AppId>>)
+    .superRefine((credentials, ctx) => {
+      const values = credentials as Record<string, string | undefined>;
+      if (values.refreshToken) {
+        for (const field of [idField, secretField]) {
+          if (!values[field]) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `required with refreshToken` });
+          }
+        }
+      } else if (!values.accessToken) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accessToken'],
+          message: `give accessToken, or refreshToken with ${idField} and ${secretField}`,
+        });
+      }
+    });
+}
+
+export const DropboxCredentials = oauthCredentials('appKey', 'appSecret');
+export type DropboxCredentials = z.infer<typeof DropboxCredentials>;
+
+/**
+ * A file in a Dropbox account: `path` as Dropbox takes it (`/folder/file`, `id:...`, `rev:...`,
+ * `ns:<id>/path`). Read with ranged downloads pinned to the revision seen at the start, verified
+ * with Dropbox's content_hash.
+ */
+export const DropboxSource = z.strictObject({
+  type: z.literal('dropbox'),
+  path: z
+    .string()
+    .max(4096)
+    .regex(/^(\/.+|id:.+|rev:.+|ns:.+)$/, 'path must start with /, id:, rev: or ns:'),
+  credentials: DropboxCredentials,
+});
+export type DropboxSource = z.infer<typeof DropboxSource>;
+
+export const GdriveCredentials = oauthCredentials('clientId', 'clientSecret');
+export type GdriveCredentials = z.infer<typeof GdriveCredentials>;
+
+/**
+ * A Google Drive file by id. Binary files are read with ranged `alt=media` downloads and checked
+ * against Drive's md5Checksum; Google Workspace documents (Docs, Sheets, ...) have no bytes of their
+ * own and are exported as `exportMimeType` (a default per kind when not given), streamed.
+ */
+export const GdriveSource = z.strictObject({
+  type: z.literal('gdrive'),
+  fileId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'fileId must be a Drive file id (letters, digits, _ and -)'),
+  credentials: GdriveCredentials,
+  /** Download files Drive flagged as malware or spam anyway (Drive's own parameter). */
+  acknowledgeAbuse: z.boolean().optional(),
+  /** For Google Workspace documents: the format to export to, e.g. application/pdf. */
+  exportMimeType: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'exportMimeType must be a MIME type like application/pdf')
+    .optional(),
+});
+export type GdriveSource = z.infer<typeof GdriveSource>;
+
+/** Tagged union on `type`. */
+export const Source = z.discriminatedUnion('type', [HttpSource, S3Source, DropboxSource, GdriveSource]);
 export type Source = z.infer<typeof Source>;
-export const SOURCE_TYPES = ['http', 's3'] as const;
-
-/** The source as an API response may show it: which secrets were given, never their values. */
-export function describeSource(source: Source): Record<string, unknown> {
-  switch (source.type) {
-    case 'http':
-      return {
-        type: 'http',
-        url: redactUrlCredentials(source.url),
-        headerNames: Object.keys(source.headers ?? {}),
-      };
-    case 's3':
-      // Nothing secret: the worker's own credentials do the reading.
-      return { ...source };
-  }
-}
-
-function redactUrlCredentials(value: string): string {
-  const url = new URL(value);
-  if (url.username || url.password) {
-    url.username = url.username ? 'redacted' : '';
-    url.password = url.password ? 'redacted' : '';
-  }
-  return url.toString();
-}
+export const SOURCE_TYPES = ['http', 's3', 'dropbox', 'gdrive'] as const;

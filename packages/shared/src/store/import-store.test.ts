@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { newRedis, uniqueName } from '@ferry/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportRequest } from '../catalog/import-request.ts';
+import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
 import { newImportId } from '../ids.ts';
+import { SecretBox } from '../secrets/secret-box.ts';
+import { SecretKey } from '../secrets/secret-key.ts';
 import { ImportStore, stableStringify } from './import-store.ts';
 
-const request: ImportRequest = {
+const request: StoredImportRequest = {
   source: { type: 'http', url: 'https://example.com/f.bin' },
   destination: { bucket: 'bucket-1', key: 'k' },
 };
@@ -66,17 +69,21 @@ describe('ImportStore (real Redis)', () => {
   });
 
   it('binds an idempotency key to the first import and its body', async () => {
+    const box = new SecretBox(new SecretKey(randomBytes(32)));
+    const body = (value: unknown) => box.fingerprint(stableStringify(value));
     const tenant = uniqueName('tenant');
-    const first = await store.claimIdempotencyKey(tenant, 'key-1', 'imp_A', { a: 1, b: 2 });
+    const first = await store.claimIdempotencyKey(tenant, 'key-1', 'imp_A', body({ a: 1, b: 2 }));
     expect(first).toEqual({ importId: 'imp_A', fresh: true, sameBody: true });
-    expect(await store.claimIdempotencyKey(tenant, 'key-1', 'imp_B', { b: 2, a: 1 })).toEqual({
+    expect(await store.claimIdempotencyKey(tenant, 'key-1', 'imp_B', body({ b: 2, a: 1 }))).toEqual({
       importId: 'imp_A',
       fresh: false,
       sameBody: true,
     });
-    expect((await store.claimIdempotencyKey(tenant, 'key-1', 'imp_C', { a: 2 })).sameBody).toBe(false);
+    expect((await store.claimIdempotencyKey(tenant, 'key-1', 'imp_C', body({ a: 2 }))).sameBody).toBe(false);
     // Keys are per tenant.
-    expect((await store.claimIdempotencyKey(`${tenant}-other`, 'key-1', 'imp_D', { a: 1 })).fresh).toBe(true);
+    expect((await store.claimIdempotencyKey(`${tenant}-other`, 'key-1', 'imp_D', body({ a: 1 }))).fresh).toBe(
+      true,
+    );
   });
 
   it('stableStringify ignores key order', () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { ImportError, ImportRecord, ImportResult, ImportStatus } from '../catalog/import-record.ts';
-import type { ImportRequest } from '../catalog/import-request.ts';
+import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
+import type { Fingerprint } from '../secrets/secret-box.ts';
 import { StoreKeys } from './keys.ts';
 import { TRANSITION_SCRIPT } from './transition-script.ts';
 
@@ -46,7 +47,7 @@ export class ImportStore {
     this.#now = now;
   }
 
-  newRecord(id: string, tenant: string, request: ImportRequest): ImportRecord {
+  newRecord(id: string, tenant: string, request: StoredImportRequest): ImportRecord {
     const now = this.#now().toISOString();
     return {
       id,
@@ -82,6 +83,27 @@ export class ImportStore {
     const pipeline = this.#redis.multi();
     for (const record of records) this.addCreate(pipeline, record);
     await pipeline.exec();
+  }
+
+  /**
+   * createMany that also answers, per tenant of the records, how many of its imports were queued or
+   * running just before: read in the same MULTI, so two submits of one tenant at once see each other.
+   */
+  async createManyCountingBacklog(records: ImportRecord[]): Promise<Map<string, number>> {
+    const tenants = [...new Set(records.map((record) => record.tenant))];
+    const pipeline = this.#redis.multi();
+    for (const tenant of tenants) {
+      pipeline.zcard(this.keys.tenantStatus(tenant, 'queued'));
+      pipeline.zcard(this.keys.tenantStatus(tenant, 'running'));
+    }
+    for (const record of records) this.addCreate(pipeline, record);
+    const replies = (await pipeline.exec()) ?? [];
+    const count = (index: number): number => {
+      const [error, value] = replies[index] ?? [new Error('no reply from Redis'), null];
+      if (error) throw error;
+      return Number(value);
+    };
+    return new Map(tenants.map((tenant, i) => [tenant, count(2 * i) + count(2 * i + 1)]));
   }
 
   /** Removes records whose jobs could not be queued, so no record claims work that does not exist. */
@@ -172,27 +194,28 @@ export class ImportStore {
 
   /**
    * Claims an Idempotency-Key for a tenant. The first claim wins and binds the key to `candidateId`
-   * and the body's digest; later claims learn which import it names and whether the body matches.
+   * and the body's fingerprint; later claims learn which import it names and whether the body
+   * matches. The fingerprint is keyed (SecretBox.fingerprint of stableStringify(body)): bodies hold
+   * secrets, and a plain hash of one could be checked against guesses.
    */
   async claimIdempotencyKey(
     tenant: string,
     key: string,
     candidateId: string,
-    body: unknown,
+    body: Fingerprint,
   ): Promise<IdempotencyClaim> {
     const redisKey = this.keys.idempotency(tenant, sha256(key));
-    const bodyDigest = sha256(stableStringify(body));
     const claimed = await this.#redis.set(
       redisKey,
-      `${candidateId} ${bodyDigest}`,
+      `${candidateId} ${body.value}`,
       'EX',
       IDEMPOTENCY_TTL_S,
       'NX',
     );
     if (claimed === 'OK') return { importId: candidateId, fresh: true, sameBody: true };
     const existing = (await this.#redis.get(redisKey)) ?? '';
-    const [importId = '', digest = ''] = existing.split(' ');
-    return { importId, fresh: false, sameBody: digest === bodyDigest };
+    const [importId = '', stored = ''] = existing.split(' ');
+    return { importId, fresh: false, sameBody: body.matches(stored) };
   }
 
   async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
@@ -222,7 +245,7 @@ function parseRecord(hash: Record<string, string> | null | undefined): ImportRec
     id: hash.id,
     tenant: hash.tenant,
     status: hash.status as ImportStatus,
-    request: JSON.parse(hash.request) as ImportRequest,
+    request: JSON.parse(hash.request) as StoredImportRequest,
     createdAt: hash.createdAt ?? '',
     updatedAt: hash.updatedAt ?? '',
     bytesDone: Number(hash.bytesDone ?? 0),

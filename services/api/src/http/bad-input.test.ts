@@ -34,6 +34,42 @@ describe('bad input never gets a 500', () => {
     return error as { code: string; message: string; details?: { field: string; message: string }[] };
   };
 
+  it.each([
+    [
+      'a Dropbox source without credentials',
+      { type: 'dropbox', path: '/a.bin', credentials: {} },
+      'source.credentials.accessToken',
+    ],
+    [
+      'a Dropbox refresh token without the app secret',
+      { type: 'dropbox', path: '/a.bin', credentials: { refreshToken: 'r-secret-1', appKey: 'k' } },
+      'source.credentials.appSecret',
+    ],
+    [
+      'a Dropbox path without a leading slash',
+      { type: 'dropbox', path: 'a.bin', credentials: { accessToken: 't' } },
+      'source.path',
+    ],
+    [
+      'a Drive file id with a slash',
+      { type: 'gdrive', fileId: 'a/b', credentials: { accessToken: 't' } },
+      'source.fileId',
+    ],
+    [
+      'an unknown credential field',
+      { type: 'gdrive', fileId: 'abc', credentials: { accessToken: 't', password: 'p-secret-2' } },
+      'source.credentials.password',
+    ],
+  ])('%s -> 400 naming the field, without echoing secrets', async (_label, source, field) => {
+    const error = expectError(
+      await post({ source, destination: { bucket: 'ferry-test', key: 'k' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(error.details?.map((detail) => detail.field)).toContain(field);
+    expect(JSON.stringify(error)).not.toMatch(/secret-\d/);
+  });
+
   it('malformed JSON -> 400 INVALID_JSON, without echoing the body', async () => {
     const error = expectError(await post('{"source": {"type": "http", "url": "s3cr3t'), 400, 'INVALID_JSON');
     expect(error.message).not.toContain('s3cr3t');
@@ -87,7 +123,9 @@ describe('bad input never gets a 500', () => {
       400,
       'VALIDATION_FAILED',
     );
-    expect(error.details).toEqual([{ field: 'source.type', message: 'must be one of "http", "s3"' }]);
+    expect(error.details).toEqual([
+      { field: 'source.type', message: 'must be one of "http", "s3", "dropbox", "gdrive"' },
+    ]);
   });
 
   it('an unknown field -> 400 naming it', async () => {

@@ -1,4 +1,4 @@
-import type { ImportJobData, ImportStore, ResolveAll } from '@ferry/shared';
+import type { ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DependencyCall } from '../dependency-call.ts';
@@ -12,6 +12,8 @@ export interface ImportsContext {
   redis: Redis;
   allowPrivateSources: boolean;
   resolveAll: ResolveAll;
+  /** Seals a request's secrets before anything is written, and fingerprints bodies for idempotency. */
+  secrets: SecretBox;
   /** Every store, queue and pub/sub call goes through this: bounded, and a 503 when Redis is down. */
   call: DependencyCall;
 }

@@ -3,12 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { dependencyCall } from '../dependency-call.ts';
 import { loggableError } from '../http/errors.ts';
 import type { ImportsContext } from './context.ts';
+import { fairPriorities } from './fair-priority.ts';
 
 /**
  * Writes the records, then queues one job per record. Two Redis round trips whatever the count:
- * one MULTI for every record, one addBulk for every job. Records go first so a worker that picks a
- * job up at once finds its record; if queueing fails the records are removed again, so no record
- * claims work that will never run.
+ * one MULTI for every record (which also counts each tenant's backlog, for the jobs' fair
+ * priorities), one addBulk for every job. Records go first so a worker that picks a job up at once
+ * finds its record; if queueing fails the records are removed again, so no record claims work that
+ * will never run.
  */
 export async function createImports(
   ctx: ImportsContext,
@@ -18,16 +20,20 @@ export async function createImports(
   // Set once the MULTI is actually sent (a call refused up front because Redis is down sends nothing).
   let written = false;
   try {
-    await ctx.call('the import store', () => {
+    const backlogs = await ctx.call('the import store', () => {
       written = true;
-      return ctx.store.createMany(records);
+      return ctx.store.createManyCountingBacklog(records);
     });
+    const priorities = fairPriorities(
+      records.map((record) => record.tenant),
+      backlogs,
+    );
     await ctx.call('the job queue', () =>
       ctx.queue.addBulk(
-        records.map((record) => ({
+        records.map((record, i) => ({
           name: IMPORT_JOB_NAME,
           data: { importId: record.id, tenant: record.tenant, request: record.request },
-          opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id },
+          opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id, priority: priorities[i] ?? 0 },
         })),
       ),
     );

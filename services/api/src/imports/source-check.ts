@@ -16,6 +16,10 @@ export async function checkSource(
     case 's3':
       // Read through the AWS SDK with the worker's credentials, never a URL the client chose.
       return;
+    case 'dropbox':
+    case 'gdrive':
+      // Read from the provider's API at the configured base URLs, never a URL the client chose.
+      return;
   }
 }
 

@@ -5,6 +5,8 @@ import {
   ImportRequest,
   isFerryError,
   newImportId,
+  sealRequest,
+  stableStringify,
 } from '@ferry/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { dependencyCall } from '../dependency-call.ts';
@@ -50,7 +52,12 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
 
       if (idempotencyKey !== undefined) {
         const claim = await ctx.call('the import store', () =>
-          store.claimIdempotencyKey(tenant, idempotencyKey, id, body),
+          store.claimIdempotencyKey(
+            tenant,
+            idempotencyKey,
+            id,
+            ctx.secrets.fingerprint(stableStringify(body)),
+          ),
         );
         if (!claim.fresh) {
           if (!claim.sameBody) {
@@ -75,7 +82,8 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
       }
 
       try {
-        await createImports(ctx, [store.newRecord(id, tenant, body)], request.log);
+        const record = store.newRecord(id, tenant, sealRequest(body, ctx.secrets));
+        await createImports(ctx, [record], request.log);
       } catch (error) {
         if (idempotencyKey !== undefined) {
           // Free the key so the client's retry creates the import instead of finding nothing.
@@ -135,7 +143,7 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
       );
       for (const item of checked) {
         if ('request' in item) {
-          const record = store.newRecord(newImportId(), tenant, item.request);
+          const record = store.newRecord(newImportId(), tenant, sealRequest(item.request, ctx.secrets));
           accepted.push(record);
           results.push({ index: item.index, id: record.id, status: 'queued' });
         } else {

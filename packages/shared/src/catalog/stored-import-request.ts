@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { Destination } from './destination.ts';
+import { DropboxSource, GdriveSource, HttpSource, S3Source } from './sources.ts';
+
+/**
+ * A secret-bearing field as stored: the value sealed (see SecretBox), beside the names it held
+ * (header names, credential fields), so a response can say what was given without opening it.
+ */
+export const SealedSecret = z.strictObject({
+  sealed: z.string().min(1),
+  fields: z.array(z.string()).max(32),
+});
+export type SealedSecret = z.infer<typeof SealedSecret>;
+
+export const StoredHttpSource = HttpSource.extend({ headers: SealedSecret.optional() });
+export const StoredDropboxSource = DropboxSource.extend({ credentials: SealedSecret });
+export const StoredGdriveSource = GdriveSource.extend({ credentials: SealedSecret });
+
+/** A Source with its secrets sealed: the form records and jobs hold in Redis. */
+export const StoredSource = z.discriminatedUnion('type', [
+  StoredHttpSource,
+  S3Source,
+  StoredDropboxSource,
+  StoredGdriveSource,
+]);
+export type StoredSource = z.infer<typeof StoredSource>;
+
+/** An ImportRequest with its secrets sealed (sealRequest / openRequest convert). */
+export const StoredImportRequest = z.strictObject({
+  source: StoredSource,
+  destination: Destination,
+});
+export type StoredImportRequest = z.infer<typeof StoredImportRequest>;

@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import type { ImportRequest } from '../catalog/import-request.ts';
+import { DropboxCredentials, GdriveCredentials, HttpSource, type Source } from '../catalog/sources.ts';
+import type { SealedSecret, StoredImportRequest, StoredSource } from '../catalog/stored-import-request.ts';
+import { ErrorCode, FerryError } from '../errors.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** The request as records and jobs store it: every secret-bearing field sealed. */
+export function sealRequest(request: ImportRequest, box: SecretBox): StoredImportRequest {
+  return { source: sealSource(request.source, box), destination: request.destination };
+}
+
+/** The request as the client gave it, for the worker about to read the source. */
+export function openRequest(stored: StoredImportRequest, box: SecretBox): ImportRequest {
+  return { source: unsealSource(stored.source, box), destination: stored.destination };
+}
+
+function sealSource(source: Source, box: SecretBox): StoredSource {
+  switch (source.type) {
+    case 'http': {
+      const { headers, ...rest } = source;
+      return headers === undefined ? rest : { ...rest, headers: seal(box, 'http.headers', headers) };
+    }
+    case 's3':
+      return source;
+    case 'dropbox':
+      return { ...source, credentials: seal(box, 'dropbox.credentials', source.credentials) };
+    case 'gdrive':
+      return { ...source, credentials: seal(box, 'gdrive.credentials', source.credentials) };
+  }
+}
+
+function unsealSource(source: StoredSource, box: SecretBox): Source {
+  switch (source.type) {
+    case 'http': {
+      const { headers, ...rest } = source;
+      if (headers === undefined) return rest;
+      return { ...rest, headers: open(box, 'http.headers', headers, HttpSource.shape.headers.unwrap()) };
+    }
+    case 's3':
+      return source;
+    case 'dropbox':
+      return {
+        ...source,
+        credentials: open(box, 'dropbox.credentials', source.credentials, DropboxCredentials),
+      };
+    case 'gdrive':
+      return {
+        ...source,
+        credentials: open(box, 'gdrive.credentials', source.credentials, GdriveCredentials),
+      };
+  }
+}
+
+function seal(box: SecretBox, field: string, value: Record<string, string | undefined>): SealedSecret {
+  const fields = Object.keys(value).filter((name) => value[name] !== undefined);
+  return { sealed: box.seal(JSON.stringify(value), context(field, fields)), fields };
+}
+
+function open<T>(box: SecretBox, field: string, secret: SealedSecret, schema: z.ZodType<T>): T {
+  // The field names are bound in as associated data: a record whose listed names were edited fails.
+  const text = box.open(secret.sealed, context(field, secret.fields));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    // Issue messages could quote the opened values; the field's name is enough.
+    throw new FerryError(ErrorCode.SECRET_UNREADABLE, `the sealed ${field} do not hold valid values`);
+  }
+  return parsed.data;
+}
+
+function context(field: string, fields: readonly string[]): string {
+  return JSON.stringify([field, fields]);
+}

@@ -1,0 +1,124 @@
+import { ErrorCode } from '@ferry/shared';
+import { newRedis } from '@ferry/test-support';
+import { type Job, Worker } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importRequest, startTestApi, TENANTS, type TestApi, type Who } from '../testing/api-harness.ts';
+
+/** Ids of the accepted items, in order. */
+async function submitBatch(api: TestApi, who: Who, prefix: string, count: number): Promise<string[]> {
+  const imports = Array.from({ length: count }, (_, i) => importRequest(`${prefix}/${i}.bin`));
+  const response = await api.call(who, { method: 'POST', url: '/v1/imports/batch', payload: { imports } });
+  expect(response.statusCode).toBe(200);
+  return response.json().results.map((result: { id: string }) => result.id);
+}
+
+async function submit(api: TestApi, who: Who, key: string): Promise<string> {
+  const response = await api.call(who, { method: 'POST', url: '/v1/imports', payload: importRequest(key) });
+  expect(response.statusCode).toBe(202);
+  return response.json().id;
+}
+
+async function priorityOf(api: TestApi, id: string): Promise<number | undefined> {
+  return (await api.queue.getJob(id))?.priority;
+}
+
+describe('createImports: fair priorities between tenants', () => {
+  let api: TestApi;
+  beforeEach(async () => {
+    api = await startTestApi();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it("has BullMQ take a tenant's single import at the next free slot, ahead of another tenant's 10,000", async () => {
+    const backlog: string[] = [];
+    for (let batch = 0; batch < 10; batch++)
+      backlog.push(...(await submitBatch(api, 'a', `a${batch}`, 1000)));
+    expect(backlog).toHaveLength(10_000);
+    // Only A's first job is plain waiting; the rest are numbered 1..9,999 behind it.
+    expect(await api.queue.getJobCounts('waiting', 'prioritized')).toEqual({
+      waiting: 1,
+      prioritized: 9_999,
+    });
+
+    // A bare BullMQ worker, fetching by hand: the queue's own scripts decide the order.
+    const connection = newRedis();
+    const slots = new Worker(api.config.FERRY_QUEUE, null, { connection });
+    const take = async (token: string): Promise<Job | undefined> => slots.getNextJob(token, { block: false });
+    try {
+      expect((await take('slot-1'))?.id).toBe(backlog[0]);
+
+      const single = await submit(api, 'b', 'b/single.bin');
+      expect(await priorityOf(api, single)).toBe(0);
+      expect((await take('slot-2'))?.id).toBe(single);
+      // Then A carries on in its own order.
+      expect((await take('slot-3'))?.id).toBe(backlog[1]);
+      expect((await take('slot-4'))?.id).toBe(backlog[2]);
+    } finally {
+      await slots.close(true);
+      connection.disconnect();
+    }
+
+    // A's next import lines up behind its own 10,000 outstanding ones.
+    expect(await priorityOf(api, await submit(api, 'a', 'a/later.bin'))).toBe(10_000);
+  });
+
+  it('keeps a job at its own number when a worker hands it back, as the drain does', async () => {
+    const [a0, a1, a2] = await submitBatch(api, 'a', 'handback-a', 3);
+    const connection = newRedis();
+    const slots = new Worker(api.config.FERRY_QUEUE, null, { connection });
+    const take = async (token: string): Promise<Job | undefined> => slots.getNextJob(token, { block: false });
+    try {
+      expect((await take('slot-1'))?.id).toBe(a0);
+      const handedBack = await take('slot-2');
+      expect(handedBack?.id).toBe(a1);
+      const [b0, b1] = await submitBatch(api, 'b', 'handback-b', 2);
+      await handedBack?.moveToDelayed(Date.now(), 'slot-2');
+      // Back at 1, behind B's 1 that was there first; in the plain wait list it would come before it.
+      const order = [await take('slot-3'), await take('slot-4'), await take('slot-5'), await take('slot-6')];
+      expect(order.map((job) => job?.id)).toEqual([b0, b1, a1, a2]);
+      expect(order[2]?.priority).toBe(1);
+    } finally {
+      await slots.close(true);
+      connection.disconnect();
+    }
+  });
+
+  it('numbers by what the tenant has outstanding now: finished and canceled imports stop counting', async () => {
+    const [first = '', second = '', third = ''] = await submitBatch(api, 'a', 'drain', 3);
+    expect([
+      await priorityOf(api, first),
+      await priorityOf(api, second),
+      await priorityOf(api, third),
+    ]).toEqual([0, 1, 2]);
+
+    // Running still counts: it holds a slot.
+    expect((await api.store.markRunning(first, 1)).ok).toBe(true);
+    expect((await api.call('a', { method: 'DELETE', url: `/v1/imports/${third}` })).statusCode).toBe(202);
+    const fourth = await submit(api, 'a', 'drain/4.bin');
+    expect(await priorityOf(api, fourth)).toBe(2);
+
+    const failure = { code: ErrorCode.SOURCE_NOT_FOUND, message: 'gone', attempts: 1 };
+    expect((await api.store.markFailed(first, failure)).ok).toBe(true);
+    expect((await api.call('a', { method: 'DELETE', url: `/v1/imports/${second}` })).statusCode).toBe(202);
+    expect(await priorityOf(api, await submit(api, 'a', 'drain/5.bin'))).toBe(1);
+
+    // Once the backlog has drained, it costs nothing: back to the front.
+    const { items } = await api.store.list(TENANTS.a, { status: 'queued', limit: 10 });
+    expect(items).toHaveLength(2);
+    for (const { id } of items) {
+      expect((await api.call('a', { method: 'DELETE', url: `/v1/imports/${id}` })).statusCode).toBe(202);
+    }
+    expect(await priorityOf(api, await submit(api, 'a', 'drain/6.bin'))).toBe(0);
+  });
+
+  it('gives two submits of one tenant at the same moment distinct numbers', async () => {
+    const [left, right] = await Promise.all([
+      submitBatch(api, 'a', 'left', 50),
+      submitBatch(api, 'a', 'right', 50),
+    ]);
+    const priorities = await Promise.all([...left, ...right].map((id) => priorityOf(api, id)));
+    expect(priorities.sort((x = 0, y = 0) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
