@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { testFleet } from './test-limiters.ts';
+
+const KEY = 'dropbox:app:rate-test';
+let fleet: ReturnType<typeof testFleet>;
+
+afterEach(async () => {
+  await fleet.close();
+});
+
+/** The most starts within any `windowMs`. */
+function busiestWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+describe('FleetLimiter request rate', () => {
+  it('holds two workers sharing a key to the key’s requests per second together', async () => {
+    fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '20' });
+    const workers = [fleet.worker(), fleet.worker()];
+    const starts: number[] = [];
+    const signal = new AbortController().signal;
+    await Promise.all(
+      workers.flatMap((worker) =>
+        Array.from({ length: 20 }, () =>
+          worker.request(KEY, async () => void starts.push(performance.now()), signal),
+        ),
+      ),
+    );
+    expect(starts).toHaveLength(40);
+    // 40 turns 50 ms apart span at least 39 gaps; each worker alone would have done it in half that.
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(39 * 50 - 100);
+    // Timers that fire late can bunch a few turns; twice the rate cannot come from slack.
+    expect(busiestWindow(starts, 1000)).toBeLessThanOrEqual(28);
+  });
+
+  it('applies a per-key override instead of the provider default', async () => {
+    fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '1000', RATE_LIMIT_OVERRIDES: `${KEY}=10/1` });
+    const worker = fleet.worker();
+    const starts: number[] = [];
+    const signal = new AbortController().signal;
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        worker.request(KEY, async () => void starts.push(performance.now()), signal),
+      ),
+    );
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(5 * 100 - 50);
+  });
+
+  it('stops waiting for a turn when the signal aborts', async () => {
+    fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '1' });
+    const worker = fleet.worker();
+    const signal = new AbortController().signal;
+    await worker.request(KEY, async () => 'first', signal);
+    const abort = new AbortController();
+    const called = vi.fn(async () => {});
+    const waiting = worker.request(KEY, called, abort.signal);
+    setTimeout(() => abort.abort(new Error('stop')), 50);
+    await expect(waiting).rejects.toThrow('stop');
+    expect(called).not.toHaveBeenCalled();
+  });
+});

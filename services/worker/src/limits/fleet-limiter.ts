@@ -1,0 +1,210 @@
+import { createRedis, ErrorCode, type Logger } from '@ferry/shared';
+import type { Redis } from 'ioredis';
+import { transientError } from '../errors/transfer-error.ts';
+import type { BackoffPolicy } from '../transfer/backoff.ts';
+import { abortable, abortableSleep } from './abortable.ts';
+import { type DownloadSlot, DownloadSlots } from './download-slots.ts';
+import { FleetPause } from './fleet-pause.ts';
+import { providerOfKey } from './limit-key.ts';
+import type { LimitsConfig } from './limits-env.ts';
+import { ProviderThrottled } from './provider-throttled.ts';
+import type { KeyLimits } from './rate-limit-overrides.ts';
+import { RateLimitedError } from './rate-limited-error.ts';
+import { RequestTurns } from './request-turns.ts';
+import { throttlePauseMs } from './throttle-pause.ts';
+
+export { ProviderThrottled } from './provider-throttled.ts';
+export { RateLimitedError } from './rate-limited-error.ts';
+
+/** The Redis key prefix of one queue's limits (the `{queue}` hash tag keeps them in one cluster slot). */
+export function limitsPrefix(queue: string): string {
+  return `ferry:{${queue}}:limits:`;
+}
+
+export interface FleetLimiterOptions {
+  /** A Redis URL, or a factory for the one client the limiter takes over (and duplicates). */
+  redis: string | (() => Redis);
+  /** Where the limits live in Redis: `limitsPrefix(queue)`. */
+  prefix: string;
+  config: LimitsConfig;
+  logger: Logger;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Pauses after throttles without a Retry-After. */
+  backoff?: BackoffPolicy;
+  /** How long a dead worker's download slot stays taken; held slots are renewed every third of it. */
+  slotLeaseMs?: number;
+  /** A key's limiter unused this long is dropped, here and in Redis. */
+  idleMs?: number;
+}
+
+export interface HeldDownload<T> {
+  value: T;
+  /** Gives the download slot back: when the body has been read to the end or dropped. */
+  release(): void;
+}
+
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000 };
+
+/**
+ * Every request a worker process sends to a provider account, held to the account's limits for the
+ * whole fleet: requests per second (a Bottleneck limiter clustered on Redis), concurrent downloads
+ * (leased slots in Redis), and the pause a throttled answer asks for, which every worker honours
+ * from the moment it is set. A throttled call is tried again after the pause and is not a failure;
+ * a pause longer than RATE_LIMIT_MAX_WAIT_S ends the wait with a RateLimitedError instead, so the
+ * job is delayed rather than failed. One per worker process.
+ */
+export class FleetLimiter {
+  readonly #config: LimitsConfig;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #backoff: BackoffPolicy;
+  readonly #turns: RequestTurns;
+  readonly #slots: DownloadSlots;
+  readonly #pause: FleetPause;
+  /** Keys this process saw throttled: its next success there starts the backoff over. */
+  readonly #throttledKeys = new Set<string>();
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | null = null;
+
+  constructor(options: FleetLimiterOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    const client =
+      typeof options.redis === 'string'
+        ? createRedis(options.redis, { blocking: true, name: 'ferry-limits' })
+        : options.redis();
+    const onError = (error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error');
+    this.#turns = new RequestTurns({
+      client,
+      prefix: options.prefix,
+      idleMs: options.idleMs ?? 5 * 60_000,
+      now: this.#now,
+      onError,
+    });
+    this.#slots = new DownloadSlots({
+      client,
+      prefix: options.prefix,
+      leaseMs: options.slotLeaseMs ?? 15_000,
+      logger: this.#logger,
+    });
+    this.#pause = new FleetPause(client, options.prefix, 2 * this.#backoff.capMs);
+  }
+
+  /** Runs `fn` (one request to the provider) within the key's limits; see the class comment. */
+  async request<T>(key: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.#limited(key, this.#limitsOf(key), fn, this.#scope(signal));
+  }
+
+  /**
+   * As `request`, holding one of the key's fleet-wide download slots from before the request until
+   * `release()`. The slot is given back at once when the request fails.
+   */
+  async download<T>(key: string, fn: () => Promise<T>, signal: AbortSignal): Promise<HeldDownload<T>> {
+    const limits = this.#limitsOf(key);
+    const scope = this.#scope(signal);
+    const slot: DownloadSlot = await this.#slots.acquire(key, limits.maxDownloads, scope);
+    try {
+      return { value: await this.#limited(key, limits, fn, scope), release: slot.release };
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+  }
+
+  /** When the key's fleet-wide pause ends (ms since the epoch), or null when it is not paused. */
+  async pausedUntil(key: string): Promise<number | null> {
+    const remaining = await this.#pause.remainingMs(key);
+    return remaining > 0 ? this.#now() + remaining : null;
+  }
+
+  /** Ends every wait in progress and disconnects; download slots still held run out with their leases. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort(transientError(ErrorCode.INTERNAL, 'the rate limiter is closed'));
+      await this.#slots.close();
+      await this.#turns.close();
+    })();
+    return this.#closed;
+  }
+
+  async #limited<T>(key: string, limits: KeyLimits, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const maxWaitMs = this.#config.RATE_LIMIT_MAX_WAIT_S * 1000;
+    let pausedMs = 0;
+    const waitOut = async (remainingMs: number) => {
+      if (pausedMs + remainingMs > maxWaitMs) throw new RateLimitedError(key, this.#now() + remainingMs);
+      pausedMs += remainingMs;
+      await this.#sleep(remainingMs, signal);
+    };
+    for (;;) {
+      await this.#turns.take(key, limits.perSecond, signal);
+      // Checked after the turn, right before the request goes out: a pause set by any worker while
+      // this one queued holds this request back too.
+      const remainingMs = await abortable(this.#pause.remainingMs(key), signal);
+      if (remainingMs > 0) {
+        await waitOut(remainingMs);
+        continue;
+      }
+      let value: T;
+      try {
+        value = await fn();
+      } catch (error) {
+        if (!(error instanceof ProviderThrottled) || signal.aborted) throw error;
+        await waitOut(await abortable(this.#pauseFor(key, error), signal));
+        continue;
+      }
+      if (this.#throttledKeys.delete(key)) {
+        await this.#pause
+          .settled(key)
+          .catch((error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error'));
+      }
+      return value;
+    }
+  }
+
+  /** Pauses the key fleet-wide for what the throttle asks; answers how long the pause now lasts. */
+  async #pauseFor(key: string, throttle: ProviderThrottled): Promise<number> {
+    this.#throttledKeys.add(key);
+    const { consecutive, pausedMs } = await this.#pause.throttled(key);
+    const wantedMs = throttlePauseMs(consecutive, throttle.retryAfterMs, this.#backoff, this.#random);
+    // A throttle from a request sent before the pause began joins it, unless it asks for longer.
+    if (pausedMs > 0 && (throttle.retryAfterMs === null || throttle.retryAfterMs <= pausedMs))
+      return pausedMs;
+    const pauseMs = await this.#pause.pause(key, wantedMs);
+    this.#logger.warn(
+      { key, pauseMs, retryAfterMs: throttle.retryAfterMs, consecutive },
+      'provider throttled: pausing the account for the whole fleet',
+    );
+    return pauseMs;
+  }
+
+  #limitsOf(key: string): KeyLimits {
+    const override = this.#config.RATE_LIMIT_OVERRIDES.get(key);
+    if (override) return override;
+    switch (providerOfKey(key)) {
+      case 'dropbox':
+        return {
+          perSecond: this.#config.DROPBOX_RATE_LIMIT_PER_S,
+          maxDownloads: this.#config.DROPBOX_MAX_DOWNLOADS,
+        };
+      case 'gdrive':
+        return {
+          perSecond: this.#config.GDRIVE_RATE_LIMIT_PER_S,
+          maxDownloads: this.#config.GDRIVE_MAX_DOWNLOADS,
+        };
+      case null:
+        throw new Error(`not a limiter key: ${key}`);
+    }
+  }
+
+  #scope(signal: AbortSignal): AbortSignal {
+    return AbortSignal.any([signal, this.#closing.signal]);
+  }
+}

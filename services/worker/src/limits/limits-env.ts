@@ -1,0 +1,38 @@
+import { envInt } from '@ferry/shared';
+import { z } from 'zod';
+import { MAX_DOWNLOADS_RANGE, PER_SECOND_RANGE, parseRateLimitOverrides } from './rate-limit-overrides.ts';
+
+const perSecond = (defaultValue: number) => envInt(defaultValue, PER_SECOND_RANGE.min, PER_SECOND_RANGE.max);
+const maxDownloads = (defaultValue: number) =>
+  envInt(defaultValue, MAX_DOWNLOADS_RANGE.min, MAX_DOWNLOADS_RANGE.max);
+
+/** Fleet-wide provider limits, per account (limiter key); every worker process must agree on them. */
+export const LimitsEnvFields = {
+  /** Requests per second to one Dropbox account (app or token), across the whole fleet. */
+  DROPBOX_RATE_LIMIT_PER_S: perSecond(10),
+  /** Downloads from one Dropbox account in flight at once, across the whole fleet. */
+  DROPBOX_MAX_DOWNLOADS: maxDownloads(8),
+  GDRIVE_RATE_LIMIT_PER_S: perSecond(10),
+  GDRIVE_MAX_DOWNLOADS: maxDownloads(8),
+  /** Per-account exceptions: `dropbox:app:abc=20/4,gdrive:client:xyz=5/2` (requests/s / downloads). */
+  RATE_LIMIT_OVERRIDES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseRateLimitOverrides(value ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * How long a request waits inline for a paused account. A longer pause fails the request with
+   * RATE_LIMITED and its retry time, and the job is delayed until then instead of holding a worker.
+   */
+  RATE_LIMIT_MAX_WAIT_S: envInt(30, 0, 3600),
+};
+
+/** The limits on their own: the worker spreads the fields into its schema; tests parse just these. */
+export const LimitsEnv = z.object(LimitsEnvFields);
+export type LimitsConfig = z.infer<typeof LimitsEnv>;
