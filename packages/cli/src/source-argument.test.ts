@@ -16,6 +16,25 @@ describe('CLI arguments', () => {
     });
   });
 
+  it('parses provider sources with credentials from the environment only', () => {
+    expect(parseSourceArgument('dropbox:/Reports/q3.bin', {}, { DROPBOX_ACCESS_TOKEN: 'tok' })).toEqual({
+      type: 'dropbox',
+      path: '/Reports/q3.bin',
+      credentials: { accessToken: 'tok' },
+    });
+    const env = {
+      GDRIVE_REFRESH_TOKEN: 'r',
+      GDRIVE_CLIENT_ID: 'c',
+      GDRIVE_CLIENT_SECRET: 's',
+      GDRIVE_ACCESS_TOKEN: '',
+    };
+    expect(parseSourceArgument('gdrive:1AbC_d-E', {}, env)).toEqual({
+      type: 'gdrive',
+      fileId: '1AbC_d-E',
+      credentials: { refreshToken: 'r', clientId: 'c', clientSecret: 's' },
+    });
+  });
+
   it('parses s3 destinations, keys with slashes included', () => {
     expect(parseS3Url('s3://bucket-1/a/b/c.bin')).toEqual({ bucket: 'bucket-1', key: 'a/b/c.bin' });
     expect(() => parseS3Url('s3://bucket-only')).toThrow(/s3:\/\/bucket\/key/);

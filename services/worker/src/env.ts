@@ -1,14 +1,27 @@
-import { envInt, parseEnv, QueueEnvFields, S3EnvFields, SourceEnvFields } from '@ferry/shared';
+import {
+  envInt,
+  parseEnv,
+  QueueEnvFields,
+  requireSecretKeyOutsideDev,
+  S3EnvFields,
+  SecretEnvFields,
+  SourceEnvFields,
+} from '@ferry/shared';
 import { z } from 'zod';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
+import { LimitsEnvFields } from './limits/limits-env.ts';
+import { ProviderEnvFields } from './sources/providers/provider-env.ts';
 
 const optionalSecret = z.string().min(1).optional();
 
-export const WorkerEnv = z.object({
+const WorkerFields = z.object({
   ...QueueEnvFields,
   ...S3EnvFields,
   ...SourceEnvFields,
+  ...SecretEnvFields,
   ...LifecycleEnvFields,
+  ...ProviderEnvFields,
+  ...LimitsEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */
@@ -36,6 +49,8 @@ export const WorkerEnv = z.object({
   AWS_SECRET_ACCESS_KEY: optionalSecret,
   AWS_SESSION_TOKEN: optionalSecret,
 });
+/** Provider secrets are sealed at rest: no key outside dev mode is a start-up error. */
+export const WorkerEnv = requireSecretKeyOutsideDev(WorkerFields);
 export type WorkerConfig = z.infer<typeof WorkerEnv>;
 
 export function parseWorkerEnv(env: Record<string, string | undefined> = process.env): WorkerConfig {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { startFileSource } from '@ferry/local-stack';
-import { ErrorCode, IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, newImportId } from '@ferry/shared';
+import { ErrorCode, IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, newImportId, sealRequest } from '@ferry/shared';
 import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
@@ -73,10 +73,13 @@ describe('imports without ranges (streaming path), empty files and bad jobs', ()
 
   it('fails a job whose data does not parse with VALIDATION_FAILED, without retrying', async () => {
     const id = newImportId();
-    const request = {
-      source: { type: 'http' as const, url: 'http://127.0.0.1:1/x' },
-      destination: { bucket: harness.bucket, key: 'k' },
-    };
+    const request = sealRequest(
+      {
+        source: { type: 'http', url: 'http://127.0.0.1:1/x' },
+        destination: { bucket: harness.bucket, key: 'k' },
+      },
+      harness.secrets,
+    );
     await harness.store.createMany([harness.store.newRecord(id, 'tenant-test', request)]);
     // A job whose source type no worker knows and whose destination is empty.
     await harness.queue.add(

@@ -5,16 +5,21 @@ import {
   ImportStore,
   type Logger,
   type ResolveAll,
+  SecretBox,
 } from '@ferry/shared';
 import { Worker } from 'bullmq';
+import { Agent } from 'undici';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
+import { startTaskProtection } from './lifecycle/task-protection.ts';
+import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
 import { RegionalS3Clients } from './sink/regional-s3-clients.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { PooledHttpClient } from './sources/pooled-http-client.ts';
+import { providerUrls } from './sources/providers/provider-env.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
 import { MemoryBudget } from './transfer/memory-budget.ts';
 import { MIB } from './transfer/plan-parts.ts';
@@ -51,6 +56,7 @@ export function startWorker(
   const config = isConfig(input) ? input : parseWorkerEnv(input);
   const logger = deps.logger ?? createLogger('worker', config.LOG_LEVEL);
   const now = deps.now ?? Date.now;
+  const secrets = SecretBox.fromConfig(config, logger);
 
   const redis = createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker' });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
@@ -63,7 +69,23 @@ export function startWorker(
     allowPrivate: config.SOURCE_ALLOW_PRIVATE,
     ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
   });
-  const running = new RunningImports();
+  // Provider API URLs are operator configuration, not client input: no SSRF policy on these two
+  // (cloud metadata addresses stay refused), so emulators and egress proxies on private addresses work.
+  const providerApi = new Agent({ keepAliveTimeout: 4_000 });
+  const providerDownloads = new PooledHttpClient({ allowPrivate: true });
+  const limiter = new FleetLimiter({
+    redis: () => createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker-limits' }),
+    prefix: limitsPrefix(config.FERRY_QUEUE),
+    config,
+    logger,
+    now,
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  // While it holds imports, ECS must not pick this task for scale-in.
+  const protection = config.ECS_AGENT_URI
+    ? startTaskProtection({ agentUri: config.ECS_AGENT_URI, logger })
+    : null;
+  const running = new RunningImports((size) => protection?.busy(size));
 
   const cancels = listenForCancels(
     config.REDIS_URL,
@@ -81,6 +103,13 @@ export function startWorker(
     s3ForRegion: (region: string | undefined) => s3Clients.forRegion(region),
     agent,
     ranges,
+    providers: {
+      urls: providerUrls(config),
+      dispatcher: providerApi,
+      downloads: providerDownloads,
+      limiter,
+      now,
+    },
     running,
     memory: new MemoryBudget(config.WORKER_MEMORY_BUDGET_MIB * MIB),
     onSourceChange: config.ON_SOURCE_CHANGE,
@@ -90,6 +119,7 @@ export function startWorker(
     partBackoff: { baseMs: 500, capMs: 15_000 },
     progressIntervalMs: 1000,
     logger,
+    secrets,
     now,
     random: deps.random ?? Math.random,
   });
@@ -156,9 +186,13 @@ export function startWorker(
     }
     await cancels.close();
     await spotClosed;
+    await protection?.close();
     await Promise.allSettled([redis.quit(), workerConnection.quit()]);
     s3Clients.destroy();
     ranges.close();
+    providerDownloads.close();
+    await limiter.close();
+    await settlesWithin(providerApi.destroy(), 500);
     await settlesWithin(agent.destroy(), 500);
     logger.info('worker closed');
   };

@@ -7,12 +7,15 @@ import {
   type ImportResult,
   type ImportStore,
   type Logger,
+  openRequest,
+  type SecretBox,
 } from '@ferry/shared';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Dispatcher } from 'undici';
 import { toTransferError } from '../errors/transfer-error.ts';
 import { openSource } from '../sources/open-source.ts';
 import type { PooledHttpClient } from '../sources/pooled-http-client.ts';
+import type { ProviderDeps } from '../sources/providers/provider-deps.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
 import type { CheckpointStore } from '../transfer/checkpoint.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
@@ -30,6 +33,7 @@ export interface ProcessorDeps {
   agent: Dispatcher;
   ranges: PooledHttpClient;
   s3ForRegion: (region: string | undefined) => S3Client;
+  providers: ProviderDeps;
   running: RunningImports;
   memory: MemoryBudget;
   onSourceChange: 'restart' | 'fail';
@@ -39,6 +43,8 @@ export interface ProcessorDeps {
   partBackoff: BackoffPolicy;
   progressIntervalMs: number;
   logger: Logger;
+  /** Opens the job's sealed source secrets, right before the source is read. */
+  secrets: SecretBox;
   now: () => number;
   random: () => number;
 }
@@ -103,10 +109,11 @@ export function createImportProcessor(deps: ProcessorDeps) {
       outcome = await importFile({
         importId,
         destination: request.destination,
-        source: openSource(request.source, {
+        source: openSource(openRequest(request, deps.secrets).source, {
           agent: deps.agent,
           ranges: deps.ranges,
           s3ForRegion: deps.s3ForRegion,
+          providers: deps.providers,
         }),
         s3: deps.s3,
         checkpoints: deps.checkpoints,
@@ -154,6 +161,15 @@ export function createImportProcessor(deps: ProcessorDeps) {
     }
 
     const error = toTransferError(failure);
+    if (error.code === ErrorCode.RATE_LIMITED) {
+      // The provider account is paused fleet-wide for longer than a request waits: the job waits in
+      // the delayed set instead, without using an attempt, and resumes from its checkpoint.
+      const retryAt = retryAtOf(error, deps.now());
+      await deps.store.transition(importId, 'queued', ['running']);
+      await job.moveToDelayed(retryAt, token);
+      logger.info({ retryAt: new Date(retryAt).toISOString() }, 'provider rate limit: import waits');
+      throw new DelayedError();
+    }
     const record: ImportError = { code: error.code, message: error.message, attempts: attempt };
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     if (!error.retryable || lastAttempt) {
@@ -170,4 +186,10 @@ export function createImportProcessor(deps: ProcessorDeps) {
     logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');
     throw error;
   };
+}
+
+/** When a rate-limited import may run again: the limiter's word, else a short while from now. */
+function retryAtOf(error: unknown, now: number): number {
+  const retryAt = (error as { retryAt?: unknown }).retryAt;
+  return typeof retryAt === 'number' && retryAt > now ? retryAt : now + 5_000;
 }

@@ -110,14 +110,16 @@ describe('Spot interruption watcher (against a local IMDSv2 stand-in)', () => {
   });
 
   it('is configured from the environment: off by default, 5 s polls of the link-local IMDS address', () => {
-    const config = parseWorkerEnv({});
+    const config = parseWorkerEnv({ FERRY_DEV: '1' });
     expect(config).toMatchObject({
       SPOT_WATCH: false,
       IMDS_URL: 'http://169.254.169.254',
       SPOT_POLL_MS: 5000,
       JOB_LOCK_MS: 30_000,
     });
-    expect(parseWorkerEnv({ SPOT_WATCH: '1', IMDS_URL: 'http://127.0.0.1:1338' })).toMatchObject({
+    expect(
+      parseWorkerEnv({ FERRY_DEV: '1', SPOT_WATCH: '1', IMDS_URL: 'http://127.0.0.1:1338' }),
+    ).toMatchObject({
       SPOT_WATCH: true,
       IMDS_URL: 'http://127.0.0.1:1338',
     });

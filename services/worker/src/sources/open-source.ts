@@ -3,6 +3,9 @@ import type { Source as SourceSpec } from '@ferry/shared';
 import type { Dispatcher } from 'undici';
 import { HttpSource } from './http-source.ts';
 import type { PooledHttpClient } from './pooled-http-client.ts';
+import { DropboxSource } from './providers/dropbox-source.ts';
+import { GdriveSource } from './providers/gdrive-source.ts';
+import type { ProviderDeps } from './providers/provider-deps.ts';
 import { S3ObjectSource } from './s3-object-source.ts';
 import type { Source } from './source.ts';
 
@@ -13,6 +16,8 @@ export interface SourceDeps {
   ranges: PooledHttpClient;
   /** An S3 client for a source bucket's region (the worker's own when none is given). */
   s3ForRegion: (region: string | undefined) => S3Client;
+  /** Dropbox and Google Drive: configured API URLs, their clients and the fleet-wide limiter. */
+  providers: ProviderDeps;
 }
 
 export function openSource(spec: SourceSpec, deps: SourceDeps): Source {
@@ -21,5 +26,9 @@ export function openSource(spec: SourceSpec, deps: SourceDeps): Source {
       return new HttpSource(spec, deps.agent, deps.ranges);
     case 's3':
       return new S3ObjectSource(spec, deps.s3ForRegion(spec.region));
+    case 'dropbox':
+      return new DropboxSource(spec, deps.providers);
+    case 'gdrive':
+      return new GdriveSource(spec, deps.providers);
   }
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { BufferLease } from '../transfer/memory-budget.ts';
 import type { PartStream } from '../transfer/part-stream.ts';
+import type { StatedDigest } from '../transfer/whole-file-digest.ts';
 
 export interface SourceMetadata {
   /** Bytes in the object, or null when the source does not say (a chunked response). */
@@ -11,6 +12,11 @@ export interface SourceMetadata {
   ranges: boolean;
   /** The whole object's CRC-32 as the source states it, when it does: checked before completing. */
   crc32?: number;
+  /**
+   * The provider's own digest of the whole file (Dropbox's content_hash, Drive's md5Checksum): the
+   * bytes read are hashed as they stream and must match it before the upload completes.
+   */
+  digest?: StatedDigest;
   /** Where the object is, safe to record on the imported object (no query string, no secrets). */
   location?: string;
 }
@@ -23,8 +29,9 @@ export interface ServerSideCopySource {
 }
 
 /**
- * Where an import reads from. HTTP is the first adapter; Dropbox, Google Drive and S3 sources join
- * behind the same three calls.
+ * Where an import reads from: HTTP, Dropbox, Google Drive and S3 adapters behind the same calls.
+ * Metadata says what the file is (size, version, ranges, the provider's digest); reads are ranged
+ * and pinned to that version; `digest` says how the whole file is verified.
  */
 export interface Source {
   metadata(signal: AbortSignal): Promise<SourceMetadata>;

@@ -6,7 +6,9 @@ import {
   type ImportStatus,
   ImportStore,
   newImportId,
+  SecretBox,
   type Source,
+  sealRequest,
 } from '@ferry/shared';
 import { createTestBucket, newRedis, newS3Client, serviceEnv, uniqueName } from '@ferry/test-support';
 import { type JobsOptions, Queue } from 'bullmq';
@@ -25,6 +27,8 @@ export class Harness {
   readonly checkpoints = new CheckpointStore(this.redis, this.store.keys);
   readonly queue = new Queue(this.queueName, { connection: newRedis() });
   readonly s3: S3Client = newS3Client();
+  /** Seals with the key serviceEnv gives the workers, as the API would. */
+  readonly secrets = SecretBox.fromEnv(serviceEnv(this.queueName));
   bucket = '';
   readonly #workers: WorkerHandle[] = [];
 
@@ -52,7 +56,7 @@ export class Harness {
     jobOptions: JobsOptions = {},
     id = newImportId(),
   ): Promise<string> {
-    const request = { source, destination: { bucket: this.bucket, key } };
+    const request = sealRequest({ source, destination: { bucket: this.bucket, key } }, this.secrets);
     await this.store.createMany([this.store.newRecord(id, 'tenant-test', request)]);
     await this.queue.add(
       IMPORT_JOB_NAME,

@@ -47,6 +47,7 @@ export class AwsChunkedBody extends Readable {
   readonly #chunkSize: number;
   readonly #fullHeader: Buffer;
   readonly #onBytes: (count: number) => void;
+  readonly #onChunk: ((chunk: Buffer) => void) | null;
   #dest: Writable | null = null;
   #chunkLeft = 0;
   #waitingForDrain = false;
@@ -55,7 +56,12 @@ export class AwsChunkedBody extends Readable {
   constructor(
     source: PartStream,
     length: number,
-    options: { onBytes?: (count: number) => void; chunkSize?: number } = {},
+    options: {
+      onBytes?: (count: number) => void;
+      /** Sees every byte of the part, in order (a whole-file digest's hasher). */
+      onChunk?: (chunk: Buffer) => void;
+      chunkSize?: number;
+    } = {},
   ) {
     super();
     this.#source = source;
@@ -64,6 +70,7 @@ export class AwsChunkedBody extends Readable {
     this.encodedLength = awsChunkedLength(length, this.#chunkSize);
     this.#fullHeader = Buffer.from(`${this.#chunkSize.toString(16)}\r\n`);
     this.#onBytes = options.onBytes ?? (() => {});
+    this.#onChunk = options.onChunk ?? null;
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T): T {
@@ -111,6 +118,7 @@ export class AwsChunkedBody extends Readable {
     let written = this.bytes;
     this.bytes += size;
     this.crc = crc32(chunk, this.crc);
+    this.#onChunk?.(chunk);
     this.#onBytes(size);
     let ok = true;
     for (let offset = 0; offset < size; ) {

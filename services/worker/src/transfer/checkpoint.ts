@@ -17,6 +17,8 @@ export interface FinishedPart {
   /** The part's CRC-32; null for a server-side copied part when the S3 server did not report one. */
   crc32: number | null;
   size: number;
+  /** The whole-file digest's state after this part, when the source states a digest. */
+  digest?: string;
 }
 
 export interface Checkpoint extends CheckpointHeader {

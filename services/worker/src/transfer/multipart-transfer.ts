@@ -29,6 +29,7 @@ import {
 } from './plan-parts.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
 import { isUploadGone, uploadPart } from './upload-part.ts';
+import { type DigestScheme, digestScheme, formatDigest } from './whole-file-digest.ts';
 import { withRetries } from './with-retries.ts';
 
 type RangedMetadata = SourceMetadata & { size: number; version: string };
@@ -38,6 +39,8 @@ interface OpenUpload {
   partSize: number;
   /** Parts already in S3 and in the checkpoint, by part number. */
   finished: Map<number, FinishedPart>;
+  /** How the source's whole-file digest is computed part by part, when it states one. */
+  digest: DigestScheme | null;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function runMultipartTransfer(
   const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
   const crc = wholeObjectCrc32(parts);
   checkStatedChecksum(metadata, crc);
+  checkStatedDigest(metadata, upload.digest, parts);
   const etag = await complete(ctx, upload.uploadId, parts, crc, metadata.size);
   await verifySize(ctx, metadata.size);
   return {
@@ -88,6 +92,7 @@ export async function runMultipartTransfer(
       etag,
       // Without every part's CRC-32 (a copy on a server that keeps none) S3's own ETag is the check.
       checksum: crc === null ? `s3-etag:${etag}` : formatCrc32(crc),
+      ...(metadata.digest ? { sourceChecksum: formatDigest(metadata.digest) } : {}),
       partCount: parts.length,
       durationMs: ctx.now() - startedAt,
     },
@@ -96,19 +101,15 @@ export async function runMultipartTransfer(
 
 /** Continues the checkpointed upload when it is for this version of this object, else starts anew. */
 async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promise<OpenUpload> {
+  const digest = metadata.digest ? digestScheme(metadata.digest.algorithm) : null;
   const existing = await ctx.checkpoints.load(ctx.importId);
-  if (existing && resumable(existing, metadata, ctx.destination)) {
-    const plan = new Map(planParts(existing.size, existing.partSize).map((p) => [p.partNumber, p]));
-    const finished = new Map<number, FinishedPart>();
-    for (const part of existing.parts.values()) {
-      const planned = plan.get(part.partNumber);
-      if (planned && partLength(planned) === part.size) finished.set(part.partNumber, part);
-    }
+  if (existing && resumable(existing, metadata, ctx.destination, digest)) {
+    const finished = reusableParts(existing, digest);
     ctx.logger.info(
       { uploadId: existing.uploadId, finishedParts: finished.size },
       'resuming from checkpoint',
     );
-    return { uploadId: existing.uploadId, partSize: existing.partSize, finished };
+    return { uploadId: existing.uploadId, partSize: existing.partSize, finished, digest };
   }
   if (existing) {
     if (ctx.onSourceChange === 'fail' && existing.version !== metadata.version) {
@@ -123,7 +124,7 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
     await abortUploadQuietly(ctx.s3, existing, ctx.logger);
     await ctx.checkpoints.delete(ctx.importId);
   }
-  const partSize = choosePartSize(metadata.size, ctx.partSize);
+  const partSize = choosePartSize(metadata.size, ctx.partSize, digest?.alignment);
   // Not abortable: once S3 has made the upload, the checkpoint must name it so cleanup can find it.
   const created = await ctx.s3
     .send(
@@ -148,15 +149,34 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
     size: metadata.size,
     partSize,
   });
-  return { uploadId: created.UploadId, partSize, finished: new Map() };
+  return { uploadId: created.UploadId, partSize, finished: new Map(), digest };
+}
+
+/**
+ * The checkpoint's parts that count as done: those of the planned sizes, and, when the source
+ * states a digest, only those whose digest state is known. An MD5 chain is only as good as its
+ * unbroken start: parts after a gap are read again (uploading a part number again replaces it).
+ */
+function reusableParts(checkpoint: Checkpoint, digest: DigestScheme | null): Map<number, FinishedPart> {
+  const plan = planParts(checkpoint.size, checkpoint.partSize);
+  const finished = new Map<number, FinishedPart>();
+  for (const planned of plan) {
+    const part = checkpoint.parts.get(planned.partNumber);
+    const usable = part && partLength(planned) === part.size && (!digest || part.digest !== undefined);
+    if (usable) finished.set(part.partNumber, part);
+    else if (digest?.sequential) break;
+  }
+  return finished;
 }
 
 function resumable(
   checkpoint: Checkpoint,
   metadata: RangedMetadata,
   destination: { bucket: string; key: string },
+  digest: DigestScheme | null,
 ): boolean {
   return (
+    checkpoint.partSize % (digest?.alignment ?? 1) === 0 &&
     checkpoint.version === metadata.version &&
     checkpoint.size === metadata.size &&
     checkpoint.bucket === destination.bucket &&
@@ -212,7 +232,8 @@ async function moveParts(
       }
     }
   };
-  const lanes = Math.min(ctx.partConcurrency, pending.length);
+  // A chained digest (MD5) needs each part's bytes after the previous part's: one lane, in order.
+  const lanes = Math.min(upload.digest?.sequential ? 1 : ctx.partConcurrency, pending.length);
   await Promise.all(Array.from({ length: lanes }, lane));
   return failure;
 }
@@ -226,9 +247,28 @@ function movePart(
   signal: AbortSignal,
 ): Promise<FinishedPart> {
   const copySource = ctx.source.serverSideCopy;
-  return copySource
-    ? copyPart(ctx, upload, metadata, part, signal, copySource)
-    : uploadPart(ctx, upload, metadata, part, signal);
+  if (copySource) return copyPart(ctx, upload, metadata, part, signal, copySource);
+  const previous = upload.finished.get(part.partNumber - 1)?.digest ?? null;
+  const hasher = upload.digest?.partHasher(previous) ?? null;
+  return uploadPart(ctx, upload, metadata, part, signal, hasher);
+}
+
+/**
+ * The provider's own digest of the file (Dropbox content_hash, Drive md5Checksum) must match the one
+ * combined from the parts' states: checked before completing, so a mismatch leaves no object behind.
+ */
+function checkStatedDigest(
+  metadata: RangedMetadata,
+  digest: DigestScheme | null,
+  parts: FinishedPart[],
+): void {
+  if (!metadata.digest || !digest) return;
+  const computed = digest.combine(parts.map((part) => part.digest ?? ''));
+  if (computed === metadata.digest.value.toLowerCase()) return;
+  throw permanentError(
+    ErrorCode.CHECKSUM_MISMATCH,
+    `the bytes read have ${metadata.digest.algorithm} ${computed} where the source states ${metadata.digest.value}`,
+  );
 }
 
 /**

@@ -108,4 +108,13 @@ describe('choosePartSize', () => {
     expect(Math.ceil(MAX_OBJECT_SIZE / partSize)).toBeLessThanOrEqual(MAX_PARTS);
     expect(() => choosePartSize(MAX_OBJECT_SIZE + 1)).toThrow(RangeError);
   });
+
+  it('rounds up to whole blocks of an alignment (Dropbox hashes 4 MiB blocks)', () => {
+    expect(choosePartSize(100 * MIB, 5 * MIB, 4 * MIB)).toBe(8 * MIB);
+    expect(choosePartSize(100 * MIB, 8 * MIB, 4 * MIB)).toBe(8 * MIB);
+    // 5 TiB needs 525 MiB parts; whole 4 MiB blocks make that 528 MiB, still within 10,000 parts.
+    const partSize = choosePartSize(MAX_OBJECT_SIZE, 8 * MIB, 4 * MIB);
+    expect(partSize).toBe(528 * MIB);
+    expect(Math.ceil(MAX_OBJECT_SIZE / partSize)).toBeLessThanOrEqual(MAX_PARTS);
+  });
 });

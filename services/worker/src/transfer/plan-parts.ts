@@ -15,14 +15,16 @@ export interface PartRange {
 
 /**
  * The part size for an object of `size` bytes: the preferred size clamped to S3's limits, grown to a
- * whole number of MiB when the object would otherwise need more than 10,000 parts.
+ * whole number of MiB when the object would otherwise need more than 10,000 parts, and rounded up to
+ * a multiple of `alignment` (a whole-file digest hashed in blocks wants parts of whole blocks).
  */
-export function choosePartSize(size: number, preferred: number = DEFAULT_PART_SIZE): number {
+export function choosePartSize(size: number, preferred: number = DEFAULT_PART_SIZE, alignment = 1): number {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid object size ${size}`);
   if (size > MAX_OBJECT_SIZE) throw new RangeError(`object of ${size} bytes exceeds S3's 5 TiB limit`);
   let partSize = Math.min(Math.max(Math.floor(preferred), MIN_PART_SIZE), MAX_PART_SIZE);
   if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MIB) * MIB;
-  return partSize;
+  // Alignments in use (1 byte, 4 MiB) divide 5 GiB, so rounding up never passes the maximum.
+  return Math.ceil(partSize / alignment) * alignment;
 }
 
 /** Splits `size` bytes into parts of `partSize` (the last one shorter). A 0-byte object has no parts. */

@@ -10,6 +10,7 @@ import { type PartStream, toPartStream } from './part-stream.ts';
 import { type PartRange, partLength } from './plan-parts.ts';
 import { sendUploadPart } from './send-upload-part.ts';
 import type { TransferContext } from './transfer-context.ts';
+import type { PartHasher } from './whole-file-digest.ts';
 
 /**
  * Memory one streamed part holds between the source socket and the S3 socket. Enough to keep both
@@ -30,6 +31,7 @@ export async function uploadPart(
   metadata: SourceMetadata,
   part: PartRange,
   signal: AbortSignal,
+  hasher: PartHasher | null = null,
 ): Promise<FinishedPart> {
   const length = partLength(part);
   // A drain stops parts still waiting for budget from starting at all.
@@ -44,6 +46,7 @@ export async function uploadPart(
         counted += count;
         ctx.progress.done += count;
       },
+      ...(hasher ? { onChunk: (chunk: Buffer) => hasher.update(chunk) } : {}),
     });
     const response = await sendUploadPart(
       ctx.s3,
@@ -77,7 +80,13 @@ export async function uploadPart(
     }
     if (!response.ETag)
       throw transientError(ErrorCode.DESTINATION_ERROR, `part ${part.partNumber}: S3 sent no ETag`);
-    return { partNumber: part.partNumber, etag: response.ETag, crc32: body.crc, size: length };
+    return {
+      partNumber: part.partNumber,
+      etag: response.ETag,
+      crc32: body.crc,
+      size: length,
+      ...(hasher ? { digest: hasher.finish() } : {}),
+    };
   } catch (error) {
     ctx.progress.done -= counted;
     if (signal.aborted || error instanceof TransferError) throw error;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode } from '@ferry/shared';
 import { type TransferError, toTransferError } from '../errors/transfer-error.ts';
 import { type BackoffPolicy, backoffDelay } from './backoff.ts';
 
@@ -28,6 +29,8 @@ export async function withRetries<T>(
       const failure = toTransferError(error);
       const retry =
         failure.retryable &&
+        // The fleet limiter has already waited as long as a request may: the job is delayed instead.
+        failure.code !== ErrorCode.RATE_LIMITED &&
         attempt < options.tries &&
         !options.stop?.aborted &&
         (options.retryIf?.(failure) ?? true);

@@ -1,0 +1,81 @@
+import { ErrorCode } from '@ferry/shared';
+import { type Dispatcher, request } from 'undici';
+import { transientError } from '../../errors/transfer-error.ts';
+import { toSourceError } from '../source-error.ts';
+
+export type AnswerHeaders = Record<string, string | string[] | undefined>;
+
+/** A provider API's answer to a metadata or token call: small JSON bodies, read whole. */
+export interface ProviderAnswer {
+  status: number;
+  headers: AnswerHeaders;
+  body: string;
+}
+
+/** Metadata and error bodies are a few KiB; anything far larger is not an answer we understand. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** One request to a provider's JSON API (not a download). Network failures are transient. */
+export async function callProvider(
+  dispatcher: Dispatcher,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  signal: AbortSignal,
+): Promise<ProviderAnswer> {
+  try {
+    const response = await request(url, {
+      method: init.method,
+      headers: init.headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+      signal,
+      dispatcher,
+    });
+    let size = 0;
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        response.body.destroy();
+        throw transientError(
+          ErrorCode.SOURCE_SERVER_ERROR,
+          `provider answered ${url} with an oversized body`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw toSourceError(error);
+  }
+}
+
+/** The answer's JSON body, or null when it has none or it is not JSON. */
+export function answerJson(answer: { body: string }): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(answer.body);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function headerValue(headers: AnswerHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Retry-After in milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(headers: AnswerHeaders, now: number): number | null {
+  const value = headerValue(headers, 'retry-after')?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
