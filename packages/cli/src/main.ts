@@ -10,7 +10,10 @@ Usage: pnpm ferry <command> [options]
   demo [--size MiB]                    start the local stack, import a sample file, verify, stop
   api                                  the HTTP API, as a container runs it
   worker                               one worker process, as a container runs it
-  import <source> s3://bucket/key      submit an import (source: http(s) URL or s3://bucket/key)
+  autoscaler                           the autoscaler (AUTOSCALER_MODE local, ecs or dry-run)
+  autoscaler simulate --trace <csv>    replay a load trace through the scaling policy; writes an SVG
+  import <source> s3://bucket/key      submit an import (source: http(s) URL, s3://bucket/key,
+                                       dropbox:/path or gdrive:<file id>; tokens from env)
          [--wait] [--header "Name: value"]...
   status <id>                          one import as JSON
   ls [--status S] [--cursor C]         your imports, newest first
@@ -34,6 +37,13 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'api':
     case 'worker':
+      return (await import('./commands/serve.ts')).serve(command);
+    case 'autoscaler':
+      if (rest[0] === 'simulate') {
+        const { runSimulateCommand } = await import('@ferry/autoscaler/simulate');
+        return runSimulateCommand(rest.slice(1), process);
+      }
+      if (rest.length > 0) throw new UsageError('usage: ferry autoscaler [simulate --trace <csv>]');
       return (await import('./commands/serve.ts')).serve(command);
     case 'import': {
       const { values, positionals } = parseArgs({

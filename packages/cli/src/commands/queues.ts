@@ -1,3 +1,4 @@
+import { readPublishedStatus } from '@ferry/autoscaler/published-status';
 import { parseEnv, QueueEnvFields } from '@ferry/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -5,7 +6,10 @@ import { z } from 'zod';
 
 const QueuesEnv = z.object({ REDIS_URL: QueueEnvFields.REDIS_URL, FERRY_QUEUE: QueueEnvFields.FERRY_QUEUE });
 
-/** `ferry queues`: job counts by state and the workers connected, read from Redis directly. */
+/**
+ * `ferry queues`: job counts by state, the workers connected, and the autoscaler's current and
+ * desired worker counts with its reason (as it last published them in Redis), read from Redis.
+ */
 export async function queuesCommand(): Promise<number> {
   const env = parseEnv(QueuesEnv);
   const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -24,6 +28,12 @@ export async function queuesCommand(): Promise<number> {
     for (const [state, count] of Object.entries(counts))
       process.stdout.write(`  ${state.padEnd(12)} ${count}\n`);
     process.stdout.write(`  ${'workers'.padEnd(12)} ${workers} connected\n`);
+    const scaling = await readPublishedStatus(connection, env.FERRY_QUEUE);
+    process.stdout.write(
+      scaling
+        ? `  ${'autoscaler'.padEnd(12)} ${scaling.mode}: ${scaling.current ?? '?'} current (${scaling.pending ?? 0} starting), ${scaling.desired ?? '?'} desired: ${scaling.reason ?? 'no decision yet'}\n`
+        : `  ${'autoscaler'.padEnd(12)} none running\n`,
+    );
     return 0;
   } finally {
     await queue.close();

@@ -42,8 +42,14 @@ export class ImportControl {
 /** The imports this worker process is running, by import id, for cancel messages and the drain. */
 export class RunningImports {
   readonly #byId = new Map<string, ImportControl>();
+  /** Told the count whenever it changes: ECS task protection follows whether the worker is busy. */
+  readonly #onSize: (size: number) => void;
   #draining = false;
   #forced = false;
+
+  constructor(onSize: (size: number) => void = () => {}) {
+    this.#onSize = onSize;
+  }
 
   /** Registers an import; one that starts while the worker drains starts already stopped. */
   start(importId: string): ImportControl {
@@ -51,11 +57,13 @@ export class RunningImports {
     this.#byId.set(importId, control);
     if (this.#forced) control.forceStop();
     else if (this.#draining) control.drain();
+    this.#onSize(this.#byId.size);
     return control;
   }
 
   finish(importId: string, control: ImportControl): void {
     if (this.#byId.get(importId) === control) this.#byId.delete(importId);
+    this.#onSize(this.#byId.size);
   }
 
   cancel(importId: string): boolean {

@@ -21,4 +21,14 @@ export const LifecycleEnvFields = {
     .default('http://169.254.169.254'),
   /** How often the Spot watcher polls; AWS gives 2 minutes' notice and suggests every 5 s. */
   SPOT_POLL_MS: envInt(5_000, 100, 60_000),
+  /**
+   * Set by ECS in every task (and by the local autoscaler for the workers it runs): the agent
+   * endpoint where the worker turns scale-in protection on while it holds imports.
+   */
+  ECS_AGENT_URI: z
+    .string()
+    .refine((v) => URL.canParse(v) && new URL(v).protocol === 'http:', {
+      message: 'expected a URL starting with http://',
+    })
+    .optional(),
 };

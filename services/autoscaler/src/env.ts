@@ -1,0 +1,126 @@
+import { envInt, parseEnv, QueueEnvFields } from '@ferry/shared';
+import { z } from 'zod';
+import { checkPolicyConfig, defaultPolicyConfig } from './policy/policy-config.ts';
+import type { PolicyConfig } from './policy/types.ts';
+
+/** A decimal in (0, 1], for shares such as TARGET_UTILIZATION. */
+const envFraction = (defaultValue: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return defaultValue;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: 'expected a number greater than 0 and at most 1' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A whole number in [min, max], or unset (the feature it configures is off). */
+const optionalEnvInt = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalName = z.string().min(1, 'must not be empty').optional();
+
+export const AutoscalerEnv = z
+  .object({
+    ...QueueEnvFields,
+    /**
+     * `local`: a pool of `ferry worker` processes on this machine; `ecs`: the ECS service's
+     * desiredCount; `dry-run`: decide and report, change nothing (the safe default).
+     */
+    AUTOSCALER_MODE: z.enum(['local', 'ecs', 'dry-run']).default('dry-run'),
+    MIN_WORKERS: envInt(1, 0, 1000),
+    MAX_WORKERS: envInt(10, 1, 1000),
+    SCALE_INTERVAL_S: envInt(15, 1, 3600),
+    /** The highest recommendation within this window wins, so a dip in the backlog does not scale in. */
+    SCALE_DOWN_STABILIZATION_S: envInt(300, 0, 86_400),
+    /** GET /status, /metrics, /healthz. */
+    AUTOSCALER_PORT: envInt(8081, 0, 65_535),
+    AUTOSCALER_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+    /** Imports one worker runs at once: the fleet's WORKER_CONCURRENCY, and the local workers' own. */
+    WORKER_CONCURRENCY: envInt(4, 1, 256),
+    /** Share of the fleet's job slots the backlog rule aims to fill. */
+    TARGET_UTILIZATION: envFraction(0.9),
+    /** Fleet CPU target tracking, percent; unset = off. */
+    CPU_TARGET_PERCENT: optionalEnvInt(1, 100),
+    /** Fleet memory target tracking, percent; unset = off. */
+    MEMORY_TARGET_PERCENT: optionalEnvInt(1, 100),
+    /** The ECS service the workers run as: required in `ecs` mode, observed in `dry-run` when set. */
+    ECS_CLUSTER: optionalName,
+    ECS_SERVICE: optionalName,
+    /** Region of the ECS, CloudWatch and SQS clients; unset = the SDK's own chain. */
+    AWS_REGION: optionalName,
+    /** Where a deployment feeds imports from SQS: its depth counts as backlog too. */
+    SQS_QUEUE_URL: z
+      .string()
+      .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), {
+        message: 'expected a URL starting with https:// or http://',
+      })
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MAX_WORKERS < env.MIN_WORKERS) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_WORKERS'], message: 'must be at least MIN_WORKERS' });
+    }
+    if (env.AUTOSCALER_MODE === 'ecs') {
+      for (const name of ['ECS_CLUSTER', 'ECS_SERVICE'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required in ecs mode' });
+      }
+    }
+    if (Boolean(env.ECS_CLUSTER) !== Boolean(env.ECS_SERVICE)) {
+      const missing = env.ECS_CLUSTER ? 'ECS_SERVICE' : 'ECS_CLUSTER';
+      if (env.AUTOSCALER_MODE !== 'ecs') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing],
+          message: 'set ECS_CLUSTER and ECS_SERVICE together',
+        });
+      }
+    }
+  });
+export type AutoscalerConfig = z.infer<typeof AutoscalerEnv>;
+
+/** Throws CONFIG_INVALID naming each bad variable (never its value) when the environment is wrong. */
+export function parseAutoscalerEnv(env: Record<string, string | undefined> = process.env): AutoscalerConfig {
+  return parseEnv(AutoscalerEnv, env);
+}
+
+/**
+ * The policy the environment asks for: the documented defaults with the environment's bounds, target
+ * and down window. The rate limits' period is the interval (HPA's 15 s for both by default), so
+ * "up by 4 workers or 100%" applies per tick whatever the interval.
+ */
+export function policyConfigFromEnv(
+  config: AutoscalerConfig,
+  overrides: Partial<PolicyConfig> = {},
+): PolicyConfig {
+  const base = defaultPolicyConfig();
+  return checkPolicyConfig({
+    ...base,
+    minWorkers: config.MIN_WORKERS,
+    maxWorkers: config.MAX_WORKERS,
+    targetUtilization: config.TARGET_UTILIZATION,
+    scaleDownStabilizationS: config.SCALE_DOWN_STABILIZATION_S,
+    scaleUpLimit: { ...base.scaleUpLimit, periodS: config.SCALE_INTERVAL_S },
+    scaleDownLimit: { ...base.scaleDownLimit, periodS: config.SCALE_INTERVAL_S },
+    ...(config.CPU_TARGET_PERCENT === undefined ? {} : { cpuTargetPercent: config.CPU_TARGET_PERCENT }),
+    ...(config.MEMORY_TARGET_PERCENT === undefined
+      ? {}
+      : { memoryTargetPercent: config.MEMORY_TARGET_PERCENT }),
+    ...overrides,
+  });
+}

@@ -1,0 +1,10 @@
+export type { Actuator, AutoscalerMode } from './actuators/actuator.ts';
+export { type AutoscalerConfig, AutoscalerEnv, parseAutoscalerEnv, policyConfigFromEnv } from './env.ts';
+export type { ControlLoop, TickRecord } from './loop/control-loop.ts';
+export { decide } from './policy/decide.ts';
+export { defaultPolicyConfig } from './policy/policy-config.ts';
+export { initialPolicyState } from './policy/policy-state.ts';
+export type * from './policy/types.ts';
+export { type AutoscalerDeps, type AutoscalerHandle, startAutoscaler } from './start-autoscaler.ts';
+export { publishedStatusKey, readPublishedStatus } from './status/published-status.ts';
+export type { StatusDocument } from './status/status-document.ts';

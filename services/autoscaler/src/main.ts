@@ -1,0 +1,38 @@
+/** The autoscaler service as a process: config, signals, graceful exit. */
+import { createLogger, isFerryError } from '@ferry/shared';
+import { parseAutoscalerEnv } from './env.ts';
+import { startAutoscaler } from './start-autoscaler.ts';
+
+/** Hard stop should the shutdown hang: local workers get the worker's own drain deadline and a little more. */
+const EXIT_DEADLINE_MS = 110_000;
+
+let logLevel: string;
+try {
+  logLevel = parseAutoscalerEnv().LOG_LEVEL;
+} catch (error) {
+  console.error(isFerryError(error) ? error.message : error);
+  process.exit(1);
+}
+
+const logger = createLogger('autoscaler', logLevel);
+const handle = await startAutoscaler(process.env, { logger }).catch((error: unknown) => {
+  logger.error({ err: error }, 'autoscaler failed to start');
+  process.exit(1);
+});
+
+let stopping = false;
+const stop = (signal: NodeJS.Signals): void => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+  handle.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,133 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { IMPORT_JOB_NAME } from '@ferry/shared';
+import { newRedis, testRedisUrl, uniqueName } from '@ferry/test-support';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AutoscalerHandle, startAutoscaler } from './start-autoscaler.ts';
+import { readPublishedStatus } from './status/published-status.ts';
+import type { StatusDocument } from './status/status-document.ts';
+
+describe('the autoscaler service (real Redis and HTTP; ECS faked at the SDK boundary)', () => {
+  let redis: Redis;
+  let queue: Queue;
+  let queueName: string;
+  const handles: AutoscalerHandle[] = [];
+
+  const env = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: testRedisUrl(),
+    FERRY_QUEUE: queueName,
+    AUTOSCALER_PORT: '0',
+    AUTOSCALER_HOST: '127.0.0.1',
+    SCALE_INTERVAL_S: '1',
+    MIN_WORKERS: '1',
+    MAX_WORKERS: '6',
+    WORKER_CONCURRENCY: '2',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+  const start = async (extra: Record<string, string> = {}) => {
+    const handle = await startAutoscaler(env(extra));
+    handles.push(handle);
+    return handle;
+  };
+  const getStatus = async (handle: AutoscalerHandle): Promise<StatusDocument> =>
+    (await fetch(`${handle.url}/status`)).json() as Promise<StatusDocument>;
+
+  beforeEach(() => {
+    redis = newRedis();
+    queueName = uniqueName('autoscaler');
+    queue = new Queue(queueName, { connection: redis });
+  });
+
+  afterEach(async () => {
+    await Promise.all(handles.splice(0).map((handle) => handle.close()));
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it('dry run: serves /status, /metrics and /healthz, and publishes its status for `ferry queues`', async () => {
+    const handle = await start({ AUTOSCALER_MODE: 'dry-run' });
+    await expect.poll(async () => (await getStatus(handle)).desired).toBe(1);
+    await queue.addBulk(Array.from({ length: 20 }, (_, n) => ({ name: IMPORT_JOB_NAME, data: { n } })));
+
+    // 20 jobs / (2 per worker × 0.9) → 12, capped at 6; +4 per interval from 1: 5, then 6, which the
+    // dry run then takes as the fleet's size.
+    await expect.poll(async () => (await getStatus(handle)).current, { timeout: 20_000 }).toBe(6);
+    const status = await getStatus(handle);
+    expect(status).toMatchObject({
+      mode: 'dry-run',
+      current: 6,
+      pending: 0,
+      desired: 6,
+      error: null,
+      signals: { workerConcurrency: 2, queues: [{ queue: queueName, waiting: 20, active: 0 }] },
+    });
+    expect(status.reason).toMatch(/backlog 20 jobs/);
+    expect(status.workers).toBeUndefined();
+    expect(status.recent.map((d) => d.desired)).toContain(5);
+    expect(Date.parse(status.updatedAt ?? '')).toBeGreaterThan(0);
+
+    const metrics = await (await fetch(`${handle.url}/metrics`)).text();
+    expect(metrics).toContain('ferry_autoscaler_workers{kind="desired"} 6');
+    expect(metrics).toContain(`ferry_autoscaler_queue_jobs{queue="${queueName}",state="waiting"} 20`);
+    expect(metrics).toMatch(/ferry_autoscaler_scale_events_total\{direction="up"\} [12]/);
+    expect(await (await fetch(`${handle.url}/healthz`)).json()).toEqual({ status: 'ok' });
+
+    expect(await readPublishedStatus(redis, queueName)).toMatchObject({ mode: 'dry-run', desired: 6 });
+    await handle.close();
+    expect(await readPublishedStatus(redis, queueName)).toBeNull();
+    await expect(fetch(`${handle.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('refuses to start on a bad variable, naming it', async () => {
+    await expect(startAutoscaler(env({ MAX_WORKERS: '0' }))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/MAX_WORKERS/),
+    });
+  });
+
+  describe('ecs mode', () => {
+    const ecs = mockClient(ECSClient);
+    const cloudwatch = mockClient(CloudWatchClient);
+    afterEach(() => {
+      ecs.reset();
+      cloudwatch.reset();
+    });
+
+    it("reads the service's tasks and sets its desiredCount from the backlog", async () => {
+      let desiredCount = 1;
+      ecs.on(DescribeServicesCommand).callsFake(() => ({
+        services: [
+          { serviceName: 'workers', status: 'ACTIVE', desiredCount, runningCount: 1, pendingCount: 0 },
+        ],
+      }));
+      ecs.on(UpdateServiceCommand).callsFake((input: { desiredCount: number }) => {
+        desiredCount = input.desiredCount;
+        return {};
+      });
+      cloudwatch.on(GetMetricDataCommand).resolves({
+        MetricDataResults: [{ Id: 'cpu', Timestamps: [new Date()], Values: [42] }],
+      });
+      await queue.addBulk(Array.from({ length: 6 }, (_, n) => ({ name: IMPORT_JOB_NAME, data: { n } })));
+      const handle = await start({
+        AUTOSCALER_MODE: 'ecs',
+        ECS_CLUSTER: 'ferry',
+        ECS_SERVICE: 'workers',
+        AWS_REGION: 'us-east-1',
+      });
+      // 6 jobs / (2 × 0.9) → 4.
+      await expect.poll(() => desiredCount, { timeout: 20_000 }).toBe(4);
+      expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({
+        cluster: 'ferry',
+        service: 'workers',
+        desiredCount: 4,
+      });
+      const status = await getStatus(handle);
+      expect(status).toMatchObject({ mode: 'ecs', signals: { currentWorkers: 1, cpuUtilization: 42 } });
+    });
+  });
+});
