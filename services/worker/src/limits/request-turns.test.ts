@@ -55,6 +55,6 @@ describe('RequestTurns', () => {
       onError: () => {},
     });
     await turns.take(KEY, 20, never);
-    expect(await observer.hget(`b_${prefix}rate:${KEY}_settings`, 'minTime')).toBe('50');
+    expect(await observer.hget(`b_${prefix}rate:${KEY}_settings`, 'minTime')).toBe('53');
   });
 });

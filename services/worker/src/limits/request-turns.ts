@@ -12,6 +12,8 @@ interface Turns {
 
 const turn = async (): Promise<void> => {};
 
+const SPACING_MARGIN = 1.05;
+
 /**
  * Each account's request schedule, shared by the whole fleet: one Bottleneck limiter per key,
  * clustered on Redis under one id, so its minTime spaces the requests of every worker process.
@@ -74,7 +76,10 @@ export class RequestTurns {
   #turnsOf(key: string, perSecond: number): Turns {
     const existing = this.#turns.get(key);
     if (existing) return existing;
-    const minTime = Math.ceil(1000 / perSecond);
+    // Turns are taken in Redis, but requests reach the provider a little later, by varying amounts:
+    // spaced exactly 1000/perSecond apart, two of them can land closer, and a provider counting in a
+    // sliding second then sees one too many. A 5% margin keeps arrivals under the stated rate.
+    const minTime = Math.ceil((1000 * SPACING_MARGIN) / perSecond);
     const limiter = new Bottleneck({
       id: `${this.#prefix}rate:${key}`,
       datastore: 'ioredis',
