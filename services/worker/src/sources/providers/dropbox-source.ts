@@ -5,19 +5,12 @@ import { limitKey, tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
-import { toSourceError } from '../source-error.ts';
 import { dropboxApiArg, dropboxFailure } from './dropbox-answers.ts';
-import { checkExactRange } from './exact-range.ts';
-import { OAuthSession } from './oauth-session.ts';
-import { answerJson, callProvider } from './provider-call.ts';
+import { ProviderAccount } from './provider-account.ts';
 import type { ProviderDeps } from './provider-deps.ts';
-import { openProviderStream } from './provider-stream.ts';
-import { readErrorBody } from './read-error-body.ts';
-import { refreshAccessToken } from './refresh-token.ts';
-import { releasedPartStream } from './released-part-stream.ts';
 
 interface DropboxFileMetadata {
-  '.tag': string;
+  '.tag'?: string;
   id?: string;
   rev?: string;
   size?: number;
@@ -29,92 +22,49 @@ interface DropboxFileMetadata {
  * A file in a Dropbox account. Metadata from /2/files/get_metadata; parts from /2/files/download
  * with a Range, always by `rev:<rev>` of the revision seen at the start, so every part comes from
  * that one revision whatever happens to the file meanwhile; the whole file is checked against
- * Dropbox's content_hash. Every request passes the fleet-wide limiter of the account (the app when
- * its key is known, else the token's owner, identified by a hash of the token).
+ * Dropbox's content_hash. The account (for the fleet-wide limiter) is the app when its key is known,
+ * else the token's owner, named by a hash of the token.
  */
 export class DropboxSource implements Source {
   readonly #spec: DropboxSourceSpec;
-  readonly #deps: ProviderDeps;
-  readonly #session: OAuthSession;
-  readonly #key: string;
+  readonly #urls: ProviderDeps['urls'];
+  readonly #account: ProviderAccount;
 
   constructor(spec: DropboxSourceSpec, deps: ProviderDeps) {
     this.#spec = spec;
-    this.#deps = deps;
+    this.#urls = deps.urls;
     const { accessToken, refreshToken, appKey, appSecret } = spec.credentials;
-    this.#key = limitKey(
-      'dropbox',
-      appKey ? `app:${appKey}` : `token:${tokenAccount(refreshToken ?? accessToken ?? '')}`,
-    );
-    this.#session = new OAuthSession({
+    this.#account = new ProviderAccount(deps, {
+      name: 'Dropbox',
+      key: limitKey(
+        'dropbox',
+        appKey ? `app:${appKey}` : `token:${tokenAccount(refreshToken ?? accessToken ?? '')}`,
+      ),
       accessToken,
       refresh:
         refreshToken && appKey && appSecret
-          ? (signal) =>
-              deps.limiter.request(
-                this.#key,
-                () =>
-                  refreshAccessToken(
-                    deps.dispatcher,
-                    {
-                      tokenUrl: `${deps.urls.dropboxApi}/oauth2/token`,
-                      refreshToken,
-                      clientId: appKey,
-                      clientSecret: appSecret,
-                    },
-                    signal,
-                    {
-                      now: deps.now,
-                      throttled: (answer) =>
-                        answer.status === 429
-                          ? dropboxFailure(
-                              answer.status,
-                              answer.headers,
-                              answer.body,
-                              'token refresh',
-                              deps.now(),
-                            )
-                          : null,
-                    },
-                  ),
-                signal,
-              )
+          ? {
+              tokenUrl: `${deps.urls.dropboxApi}/oauth2/token`,
+              refreshToken,
+              clientId: appKey,
+              clientSecret: appSecret,
+            }
           : null,
-      now: deps.now,
+      failure: dropboxFailure,
     });
   }
 
   async metadata(signal: AbortSignal): Promise<SourceMetadata> {
-    const file = await this.#session.authorized(
-      (token) =>
-        this.#deps.limiter.request(
-          this.#key,
-          async () => {
-            const answer = await callProvider(
-              this.#deps.dispatcher,
-              `${this.#deps.urls.dropboxApi}/2/files/get_metadata`,
-              {
-                method: 'POST',
-                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-                body: JSON.stringify({ path: this.#spec.path }),
-              },
-              signal,
-            );
-            if (answer.status !== 200) {
-              throw dropboxFailure(
-                answer.status,
-                answer.headers,
-                answer.body,
-                'get_metadata',
-                this.#deps.now(),
-              );
-            }
-            return answerJson(answer) as DropboxFileMetadata | null;
-          },
-          signal,
-        ),
+    const file = (await this.#account.call(
+      'get_metadata',
+      `${this.#urls.dropboxApi}/2/files/get_metadata`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ path: this.#spec.path }),
+      },
       signal,
-    );
+    )) as DropboxFileMetadata | null;
     if (file?.['.tag'] !== 'file') {
       throw permanentError(
         ErrorCode.SOURCE_CLIENT_ERROR,
@@ -140,81 +90,29 @@ export class DropboxSource implements Source {
     };
   }
 
-  async readRange(
+  readRange(
     start: number,
     end: number,
     expected: SourceMetadata,
     signal: AbortSignal,
     buffers: BufferLease,
   ): Promise<PartStream> {
-    const size = expected.size ?? 0;
-    const { value, release } = await this.#session.authorized(
-      (token) =>
-        this.#deps.limiter.download(
-          this.#key,
-          async () => {
-            const response = await this.#deps.downloads
-              .request('GET', `${this.#deps.urls.dropboxContent}/2/files/download`, {
-                headers: {
-                  authorization: `Bearer ${token}`,
-                  'dropbox-api-arg': dropboxApiArg({ path: `rev:${expected.version}` }),
-                  range: `bytes=${start}-${end}`,
-                  'accept-encoding': 'identity',
-                },
-                signal,
-                lease: buffers,
-              })
-              .catch((error: unknown) => {
-                if (signal.aborted) throw error;
-                throw toSourceError(error);
-              });
-            if (response.statusCode !== 206) {
-              const body = await readErrorBody(response.body);
-              throw dropboxFailure(
-                response.statusCode,
-                response.headers,
-                body,
-                `download bytes ${start}-${end}`,
-                this.#deps.now(),
-              );
-            }
-            try {
-              checkExactRange(response.headers, start, end, size);
-            } catch (error) {
-              response.body.destroy();
-              throw error;
-            }
-            return response.body;
-          },
-          signal,
-        ),
+    return this.#account.downloadRange(
+      `${this.#urls.dropboxContent}/2/files/download`,
+      { 'dropbox-api-arg': dropboxApiArg({ path: `rev:${expected.version}` }) },
+      { start, end, size: expected.size ?? 0 },
       signal,
+      buffers,
     );
-    return releasedPartStream(value, release);
   }
 
   /** The whole file in one stream: the engine's path for a file it cannot read in parts. */
-  async readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
-    const { value, release } = await this.#session.authorized(
-      (token) =>
-        this.#deps.limiter.download(
-          this.#key,
-          () =>
-            openProviderStream(
-              this.#deps.dispatcher,
-              `${this.#deps.urls.dropboxContent}/2/files/download`,
-              {
-                authorization: `Bearer ${token}`,
-                'dropbox-api-arg': dropboxApiArg({ path: this.#spec.path }),
-              },
-              signal,
-              (status, headers, body) => dropboxFailure(status, headers, body, 'download', this.#deps.now()),
-            ),
-          signal,
-        ),
+  readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
+    return this.#account.downloadAll(
+      'download',
+      `${this.#urls.dropboxContent}/2/files/download`,
+      { 'dropbox-api-arg': dropboxApiArg({ path: this.#spec.path }) },
       signal,
     );
-    value.body.once('close', release);
-    return value;
   }
 }

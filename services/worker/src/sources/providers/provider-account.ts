@@ -1,0 +1,186 @@
+import type { Readable } from 'node:stream';
+import { ErrorCode } from '@ferry/shared';
+import { permanentError } from '../../errors/transfer-error.ts';
+import type { BufferLease } from '../../transfer/memory-budget.ts';
+import type { PartStream } from '../../transfer/part-stream.ts';
+import { toSourceError } from '../source-error.ts';
+import { checkExactRange } from './exact-range.ts';
+import { OAuthSession } from './oauth-session.ts';
+import { type AnswerHeaders, answerJson, callProvider, type ProviderAnswer } from './provider-call.ts';
+import type { ProviderDeps } from './provider-deps.ts';
+import { openProviderStream } from './provider-stream.ts';
+import { readErrorBody } from './read-error-body.ts';
+import { type RefreshGrant, refreshAccessToken } from './refresh-token.ts';
+import { releasedPartStream } from './released-part-stream.ts';
+
+/** What a provider's error answer means: a TransferError, a ProviderThrottled, or AccessTokenExpired. */
+export type ProviderFailure = (
+  status: number,
+  headers: AnswerHeaders,
+  body: string,
+  what: string,
+  now: number,
+) => Error;
+
+export interface ProviderAccountOptions {
+  /** Shown in messages: "Dropbox", "Google Drive". */
+  name: string;
+  /** The fleet-wide limiter key of the account. */
+  key: string;
+  accessToken: string | undefined;
+  refresh: RefreshGrant | null;
+  failure: ProviderFailure;
+}
+
+/**
+ * One import's provider account: the three kinds of request a provider adapter makes (a JSON API
+ * call, a ranged download into budget buffers, a whole download as a stream), each through the
+ * account's fleet-wide limiter, with its OAuth token refreshed when it has expired, and error
+ * answers turned into what they mean by the provider's `failure`.
+ */
+export class ProviderAccount {
+  readonly #deps: ProviderDeps;
+  readonly #options: ProviderAccountOptions;
+  readonly #session: OAuthSession;
+
+  constructor(deps: ProviderDeps, options: ProviderAccountOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    const grant = options.refresh;
+    this.#session = new OAuthSession({
+      accessToken: options.accessToken,
+      refresh: grant ? (signal) => this.#refresh(grant, signal) : null,
+      now: deps.now,
+    });
+  }
+
+  /** A JSON API call answered 200; its body. */
+  async call(
+    what: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | null> {
+    return this.#session.authorized(
+      (token) =>
+        this.#deps.limiter.request(
+          this.#options.key,
+          async () => {
+            const answer = await callProvider(
+              this.#deps.dispatcher,
+              url,
+              { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } },
+              signal,
+            );
+            if (answer.status !== 200) throw this.#failure(answer, what);
+            return answerJson(answer);
+          },
+          signal,
+        ),
+      signal,
+    );
+  }
+
+  /**
+   * Bytes start..end of a file of `size` bytes, read into the part's budget buffers. The download
+   * holds one of the account's fleet-wide download slots until its body is done.
+   */
+  async downloadRange(
+    url: string,
+    headers: Record<string, string>,
+    range: { start: number; end: number; size: number },
+    signal: AbortSignal,
+    buffers: BufferLease,
+  ): Promise<PartStream> {
+    const { start, end, size } = range;
+    const { value, release } = await this.#session.authorized(
+      (token) =>
+        this.#deps.limiter.download(
+          this.#options.key,
+          async () => {
+            const response = await this.#deps.downloads
+              .request('GET', url, {
+                headers: {
+                  ...headers,
+                  authorization: `Bearer ${token}`,
+                  range: `bytes=${start}-${end}`,
+                  'accept-encoding': 'identity',
+                },
+                signal,
+                lease: buffers,
+              })
+              .catch((error: unknown) => {
+                if (signal.aborted) throw error;
+                throw toSourceError(error);
+              });
+            if (response.statusCode === 206) {
+              try {
+                checkExactRange(response.headers, start, end, size);
+              } catch (error) {
+                response.body.destroy();
+                throw error;
+              }
+              return response.body;
+            }
+            const body = await readErrorBody(response.body);
+            if (response.statusCode === 200) {
+              throw permanentError(
+                ErrorCode.SOURCE_CLIENT_ERROR,
+                `${this.#options.name} answered a ranged download with the whole file`,
+              );
+            }
+            throw this.#failure(
+              { status: response.statusCode, headers: response.headers, body },
+              `bytes ${start}-${end}`,
+            );
+          },
+          signal,
+        ),
+      signal,
+    );
+    return releasedPartStream(value, release);
+  }
+
+  /** The whole body of `url` as one stream, holding a download slot until the stream closes. */
+  async downloadAll(
+    what: string,
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<{ body: Readable; size: number | null }> {
+    const { value, release } = await this.#session.authorized(
+      (token) =>
+        this.#deps.limiter.download(
+          this.#options.key,
+          () =>
+            openProviderStream(
+              this.#deps.dispatcher,
+              url,
+              { ...headers, authorization: `Bearer ${token}` },
+              signal,
+              (status, answerHeaders, body) => this.#failure({ status, headers: answerHeaders, body }, what),
+            ),
+          signal,
+        ),
+      signal,
+    );
+    value.body.once('close', release);
+    return value;
+  }
+
+  #refresh(grant: RefreshGrant, signal: AbortSignal) {
+    return this.#deps.limiter.request(
+      this.#options.key,
+      () =>
+        refreshAccessToken(this.#deps.dispatcher, grant, signal, {
+          now: this.#deps.now,
+          throttled: (answer) => (answer.status === 429 ? this.#failure(answer, 'token refresh') : null),
+        }),
+      signal,
+    );
+  }
+
+  #failure(answer: Pick<ProviderAnswer, 'status' | 'headers' | 'body'>, what: string): Error {
+    return this.#options.failure(answer.status, answer.headers, answer.body, what, this.#deps.now());
+  }
+}
