@@ -1,4 +1,4 @@
-export type { ResetFault, SlowFault } from './emulators/download-faults.ts';
+export type { CorruptFault, ResetFault, SlowFault } from './emulators/download-faults.ts';
 export * from './emulators/dropbox-emulator.ts';
 export type { EmulatorContent } from './emulators/emulator-content.ts';
 export { DEFAULT_ACCOUNT, type EmulatorControls } from './emulators/emulator-core.ts';

@@ -327,6 +327,36 @@ describe('Dropbox emulator: rate limit and faults', () => {
     expect(emulator.requests()[1]).toMatchObject({ bytesSent: 200_000, completed: true });
   });
 
+  it('inverts one byte at the given body offset of the next downloads, keeping the length', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024);
+    const file = await emulator.addFile('/rot.bin', bytes);
+    const body = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
+    const inverted = (expected: Buffer, at: number): Buffer => {
+      const copy = Buffer.from(expected);
+      copy[at] = (copy[at] ?? 0) ^ 0xff;
+      return copy;
+    };
+    // Past the first 512 KiB chunk the emulator sends, so the offset is counted across chunks.
+    emulator.corruptNextDownloads({ atByte: 1_000_000, times: 2 });
+    // Too short to reach the byte: sent as stored, and it does not use the fault up.
+    expect(
+      (await body(await download('/rot.bin', { range: 'bytes=0-99' }))).equals(bytes.subarray(0, 100)),
+    ).toBe(true);
+    const ranged = await download('/rot.bin', { range: 'bytes=1048576-' });
+    expect(ranged.status).toBe(206);
+    expect((await body(ranged)).equals(inverted(bytes.subarray(1048576), 1_000_000))).toBe(true);
+    expect((await body(await download('/rot.bin'))).equals(inverted(bytes, 1_000_000))).toBe(true);
+    // Used up; the stored bytes (and so content_hash) never changed.
+    const intact = await body(await download('/rot.bin'));
+    expect(intact.equals(bytes)).toBe(true);
+    expect(referenceContentHash(intact)).toBe(file.contentHash);
+
+    emulator.corruptNextDownloads({ atByte: 0, times: 1 });
+    emulator.corruptNextDownloads({ atByte: 0, times: 0 });
+    expect((await body(await download('/rot.bin'))).equals(bytes)).toBe(true);
+    expect(() => emulator.corruptNextDownloads({ atByte: -1, times: 1 })).toThrow(/atByte/);
+  });
+
   it('throttles downloads to the given rate', async () => {
     const bytes = randomBytes(100_000);
     await emulator.addFile('/slow.bin', bytes);

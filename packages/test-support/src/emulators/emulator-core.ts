@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from './clock.ts';
-import { DownloadFaults, type ResetFault, type SlowFault } from './download-faults.ts';
+import { type CorruptFault, DownloadFaults, type ResetFault, type SlowFault } from './download-faults.ts';
 import { Exchange } from './exchange.ts';
 import { AccountRateLimiter, type PauseWindow, type RateLimit } from './rate-limiter.ts';
 import { type EmulatorStats, RequestLog, type RequestRecord, requestsDuringPauses } from './request-log.ts';
@@ -23,6 +23,8 @@ export interface EmulatorControls<L extends RateLimit> {
   /** Replaces the per-account limit; null lifts it. */
   setRateLimit(limit: L | null): void;
   resetMidStream(fault: ResetFault): void;
+  /** Inverts one byte of the next downloads: whole-looking answers that fail the file's digest. */
+  corruptNextDownloads(fault: CorruptFault): void;
   /** Throttles every download from now on; null removes the throttle. */
   slowStream(fault: SlowFault | null): void;
   expireToken(token: string): void;
@@ -125,6 +127,7 @@ export class EmulatorCore<L extends RateLimit> {
       },
       setRateLimit: (limit) => this.limiter.setLimit(limit),
       resetMidStream: (fault) => this.faults.resetMidStream(fault),
+      corruptNextDownloads: (fault) => this.faults.corruptNextDownloads(fault),
       slowStream: (fault) => this.faults.slowStream(fault),
       expireToken: (token) => this.tokens.expire(token),
       revokeToken: (token) => this.tokens.revoke(token),

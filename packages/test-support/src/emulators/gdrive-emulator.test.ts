@@ -152,6 +152,20 @@ describe('Google Drive emulator: media', () => {
     await vi.waitFor(() => expect(emulator.requests()).toHaveLength(3));
     expect(emulator.requests().map((entry) => entry.bytesSent)).toEqual([0, 4096, 100_000]);
   });
+
+  it('inverts one byte of the next download, throttled or not, and leaves md5Checksum true to the file', async () => {
+    const bytes = randomBytes(100_000);
+    const file = await emulator.addFile(bytes);
+    emulator.slowStream({ bytesPerSecond: 2_000_000 });
+    emulator.corruptNextDownloads({ atByte: 99_999, times: 1 });
+    const corrupted = Buffer.from(await (await get(`${file.id}?alt=media`)).arrayBuffer());
+    expect(corrupted.length).toBe(bytes.length);
+    expect(corrupted.subarray(0, 99_999).equals(bytes.subarray(0, 99_999))).toBe(true);
+    expect(corrupted[99_999]).toBe((bytes[99_999] ?? 0) ^ 0xff);
+    expect(md5(corrupted)).not.toBe(file.md5);
+    emulator.slowStream(null);
+    expect(md5(Buffer.from(await (await get(`${file.id}?alt=media`)).arrayBuffer()))).toBe(file.md5);
+  });
 });
 
 describe('Google Drive emulator: Workspace documents', () => {

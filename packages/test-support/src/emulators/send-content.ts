@@ -20,9 +20,9 @@ export interface ContentAnswer {
 
 /**
  * Streams bytes start..end of a file as the body of the answer, with backpressure, applying the
- * faults in force when it starts: a throttle (paced on real time, since it paces a real socket) and
- * a cut after N bytes (the socket is destroyed once those bytes are flushed, so the client sees a
- * short body rather than no answer).
+ * faults in force when it starts: a throttle (paced on real time, since it paces a real socket), a
+ * cut after N bytes (the socket is destroyed once those bytes are flushed, so the client sees a
+ * short body rather than no answer) and one inverted byte (the stored content is left untouched).
  */
 export async function sendContent(
   exchange: Exchange,
@@ -50,8 +50,9 @@ export async function sendContent(
       : Math.max(1, Math.min(MAX_THROTTLED_CHUNK, Math.floor(plan.bytesPerSecond / 20)));
   const startedAt = performance.now();
   try {
-    for await (const chunk of contentChunks(answer.content, answer.start, answer.end, chunkSize)) {
+    for await (const read of contentChunks(answer.content, answer.start, answer.end, chunkSize)) {
       if (res.destroyed) return;
+      const chunk = withByteInverted(read, plan.corruptAtByte, exchange.bytesSent);
       if (plan.bytesPerSecond !== null) {
         const due = startedAt + (exchange.bytesSent / plan.bytesPerSecond) * 1000;
         const wait = due - performance.now();
@@ -73,6 +74,14 @@ export async function sendContent(
     if (closed.signal.aborted) return;
     throw error;
   }
+}
+
+/** `chunk`, which begins at body offset `offset`, with the byte at `at` inverted in a copy when it holds it. */
+function withByteInverted(chunk: Buffer, at: number | null, offset: number): Buffer {
+  if (at === null || at < offset || at >= offset + chunk.length) return chunk;
+  const copy = Buffer.from(chunk);
+  copy[at - offset] = (copy[at - offset] ?? 0) ^ 0xff;
+  return copy;
 }
 
 function flushed(res: ServerResponse, chunk: Buffer): Promise<void> {
