@@ -10,6 +10,7 @@ export * from './config/secret-env.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './logger.ts';
+export * from './process/stop-on-signal.ts';
 export * from './queue.ts';
 export * from './redis.ts';
 export * from './s3.ts';

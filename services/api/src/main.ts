@@ -1,26 +1,15 @@
-import { createLogger, isFerryError } from '@ferry/shared';
+import { createLogger, isFerryError, stopOnSignal } from '@ferry/shared';
 import { startApi } from './start-api.ts';
 
 /** The API process: `node services/api/src/main.ts`, configured by the environment. */
 const log = createLogger('api');
 
+/** In-flight requests get this long to finish; ECS stops waiting at 30 s by default. */
+const EXIT_DEADLINE_MS = 25_000;
+
 try {
   const api = await startApi(process.env);
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    api.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ message: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  stopOnSignal(api, log, EXIT_DEADLINE_MS);
 } catch (error) {
   // A configuration error's message names the variables and never their values.
   log.fatal(

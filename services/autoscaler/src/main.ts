@@ -1,5 +1,5 @@
 /** The autoscaler service as a process: config, signals, graceful exit. */
-import { createLogger, isFerryError } from '@ferry/shared';
+import { createLogger, isFerryError, stopOnSignal } from '@ferry/shared';
 import { parseAutoscalerEnv } from './env.ts';
 import { startAutoscaler } from './start-autoscaler.ts';
 
@@ -20,19 +20,4 @@ const handle = await startAutoscaler(process.env, { logger }).catch((error: unkn
   process.exit(1);
 });
 
-let stopping = false;
-const stop = (signal: NodeJS.Signals): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
-  handle.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignal(handle, logger, EXIT_DEADLINE_MS);

@@ -1,5 +1,5 @@
 /** The worker service as a process: config, signals, graceful exit. Loaded by main.ts. */
-import { createLogger, isFerryError } from '@ferry/shared';
+import { createLogger, isFerryError, stopOnSignal } from '@ferry/shared';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { startWorker } from './start-worker.ts';
 
@@ -17,19 +17,4 @@ try {
 const logger = createLogger('worker', config.LOG_LEVEL);
 const handle = startWorker(config, { logger });
 
-let stopping = false;
-const stop = (signal: NodeJS.Signals): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
-  handle.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'drain failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignal(handle, logger, EXIT_DEADLINE_MS);
