@@ -145,7 +145,7 @@ describe('main.ts', () => {
     await expect.poll(() => output, { timeout: 20_000 }).toMatch(/Server listening at/);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toContain('shutting down');
+    expect(output).toContain('"msg":"stopping"');
     expect(output).not.toContain(KEYS.a);
   });
 

@@ -12,7 +12,14 @@ export const SealedSecret = z.strictObject({
 });
 export type SealedSecret = z.infer<typeof SealedSecret>;
 
-export const StoredHttpSource = HttpSource.extend({ headers: SealedSecret.optional() });
+/**
+ * A URL with credentials in it (user info, or a query string such as a presigned URL's signature)
+ * is stored with those parts redacted in `url` and whole in `sealedUrl`.
+ */
+export const StoredHttpSource = HttpSource.extend({
+  headers: SealedSecret.optional(),
+  sealedUrl: SealedSecret.optional(),
+});
 export const StoredDropboxSource = DropboxSource.extend({ credentials: SealedSecret });
 export const StoredGdriveSource = GdriveSource.extend({ credentials: SealedSecret });
 

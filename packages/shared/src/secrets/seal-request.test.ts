@@ -37,9 +37,25 @@ const requests: Record<string, ImportRequest> = {
     source: { type: 'http', url: 'https://files.example.com/f' },
     destination,
   }),
+  presigned: ImportRequest.parse({
+    source: {
+      type: 'http',
+      url: 'https://b.s3.amazonaws.com/f.bin?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=url-secret-1#frag',
+    },
+    destination,
+  }),
   s3: ImportRequest.parse({ source: { type: 's3', bucket: 'src-bucket', key: 'k' }, destination }),
 };
-const SECRETS = ['http-secret-1', 'http-secret-2', 'dbx-secret-1', 'gd-secret-1', 'gd-secret-2'];
+const SECRETS = [
+  'http-secret-1',
+  'http-secret-2',
+  'dbx-secret-1',
+  'gd-secret-1',
+  'gd-secret-2',
+  'url-secret-1',
+  'AKIAEXAMPLE',
+  'user:pw',
+];
 
 describe('sealRequest / openRequest', () => {
   it.each(Object.entries(requests))(
@@ -52,6 +68,14 @@ describe('sealRequest / openRequest', () => {
       expect(openRequest(stored, box)).toEqual(request);
     },
   );
+
+  it('shows a URL with credentials only redacted, query names kept', () => {
+    expect(describeSource(sealRequest(requests.presigned as ImportRequest, box).source)).toEqual({
+      type: 'http',
+      url: 'https://b.s3.amazonaws.com/f.bin?X-Amz-Credential=redacted&X-Amz-Signature=redacted',
+      headerNames: [],
+    });
+  });
 
   it('leaves requests without secrets as they are', () => {
     expect(sealRequest(requests.plainHttp as ImportRequest, box)).toEqual(requests.plainHttp);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ImportRequest } from '../catalog/import-request.ts';
 import { DropboxCredentials, GdriveCredentials, HttpSource, type Source } from '../catalog/sources.ts';
 import type { SealedSecret, StoredImportRequest, StoredSource } from '../catalog/stored-import-request.ts';
@@ -18,8 +18,14 @@ export function openRequest(stored: StoredImportRequest, box: SecretBox): Import
 function sealSource(source: Source, box: SecretBox): StoredSource {
   switch (source.type) {
     case 'http': {
-      const { headers, ...rest } = source;
-      return headers === undefined ? rest : { ...rest, headers: seal(box, 'http.headers', headers) };
+      const { headers, url, ...rest } = source;
+      const shown = redactUrl(url);
+      return {
+        ...rest,
+        url: shown,
+        ...(shown === url ? {} : { sealedUrl: seal(box, 'http.url', { url }) }),
+        ...(headers === undefined ? {} : { headers: seal(box, 'http.headers', headers) }),
+      };
     }
     case 's3':
       return source;
@@ -33,9 +39,14 @@ function sealSource(source: Source, box: SecretBox): StoredSource {
 function unsealSource(source: StoredSource, box: SecretBox): Source {
   switch (source.type) {
     case 'http': {
-      const { headers, ...rest } = source;
-      if (headers === undefined) return rest;
-      return { ...rest, headers: open(box, 'http.headers', headers, HttpSource.shape.headers.unwrap()) };
+      const { headers, sealedUrl, ...rest } = source;
+      return {
+        ...rest,
+        ...(sealedUrl ? { url: open(box, 'http.url', sealedUrl, SealedUrl).url } : {}),
+        ...(headers === undefined
+          ? {}
+          : { headers: open(box, 'http.headers', headers, HttpSource.shape.headers.unwrap()) }),
+      };
     }
     case 's3':
       return source;
@@ -50,6 +61,24 @@ function unsealSource(source: StoredSource, box: SecretBox): Source {
         credentials: open(box, 'gdrive.credentials', source.credentials, GdriveCredentials),
       };
   }
+}
+
+const SealedUrl = z.strictObject({ url: HttpSource.shape.url });
+
+/**
+ * The URL with what may be credentials replaced: user and password, every query value (presigned
+ * URLs carry signatures and tokens there) and the fragment. Names stay, so a response still shows
+ * what kind of URL it was.
+ */
+function redactUrl(value: string): string {
+  const url = new URL(value);
+  if (!url.username && !url.password && !url.search && !url.hash) return value;
+  if (url.username) url.username = 'redacted';
+  if (url.password) url.password = 'redacted';
+  const names = [...new Set(url.searchParams.keys())];
+  url.search = names.map((name) => `${encodeURIComponent(name)}=redacted`).join('&');
+  url.hash = '';
+  return url.toString();
 }
 
 function seal(box: SecretBox, field: string, value: Record<string, string | undefined>): SealedSecret {
