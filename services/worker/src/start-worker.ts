@@ -137,6 +137,10 @@ export function startWorker(
     stalledInterval: config.JOB_LOCK_MS,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  // An event loop blocked past the lock (or a Redis outage) lets another worker take the job.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) if (running.lockLost(id)) logger.warn({ importId: id }, 'job lock lost');
+  });
 
   const ready = Promise.all([worker.waitUntilReady(), cancels.ready]).then(() => {
     logger.info(

@@ -137,6 +137,16 @@ export function createImportProcessor(deps: ProcessorDeps) {
       await reporter.stop();
     }
 
+    if (control.reason === 'lock-lost' && outcome?.kind !== 'completed') {
+      // Nothing about the job or the record is this worker's to change any more; a failure thrown
+      // here is refused by BullMQ if the job has moved on, and retried from the checkpoint if not.
+      logger.warn(
+        { bytesDone: progress.done },
+        'job lock lost: stopped; the job resumes from its checkpoint',
+      );
+      throw new Error('the job lock was lost while the import ran');
+    }
+
     if (control.reason === 'canceled') {
       await discardUpload(importId, { ...cleanup, logger });
       logger.info('import canceled');

@@ -1,4 +1,4 @@
-export type StopReason = 'canceled' | 'draining';
+export type StopReason = 'canceled' | 'draining' | 'lock-lost';
 
 /**
  * The two brakes of one running import. `stop` (drain) lets parts in flight finish and be
@@ -33,6 +33,16 @@ export class ImportControl {
     this.#stop.abort(this.#reason);
   }
 
+  /**
+   * BullMQ could not renew the job's lock: another worker may already have taken the job. Stop at
+   * once so two workers do not move the same import; the checkpoint lets the new owner continue.
+   */
+  lockLost(): void {
+    if (this.#reason !== 'canceled') this.#reason = 'lock-lost';
+    this.#stop.abort(this.#reason);
+    this.#abort.abort(this.#reason);
+  }
+
   forceStop(): void {
     this.drain();
     this.#abort.abort(this.#reason);
@@ -64,6 +74,12 @@ export class RunningImports {
   finish(importId: string, control: ImportControl): void {
     if (this.#byId.get(importId) === control) this.#byId.delete(importId);
     this.#onSize(this.#byId.size);
+  }
+
+  lockLost(importId: string): boolean {
+    const control = this.#byId.get(importId);
+    control?.lockLost();
+    return control !== undefined;
   }
 
   cancel(importId: string): boolean {
