@@ -63,6 +63,29 @@ describe('ferry CLI (real processes)', () => {
     expect(result.code).toBe(0);
   }, 30_000);
 
+  it('autoscaler and queues: a dry-run autoscaler runs, and queues shows its current and desired workers', async () => {
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      FERRY_QUEUE: uniqueName('cli-autoscaler'),
+      AUTOSCALER_MODE: 'dry-run',
+      SCALE_INTERVAL_S: '1',
+      AUTOSCALER_PORT: '0',
+      MIN_WORKERS: '2',
+      LOG_LEVEL: 'warn',
+    };
+    let pid = 0;
+    const autoscaler = runCli(['autoscaler'], env, (p) => {
+      pid = p;
+    });
+    await expect
+      .poll(async () => (await runCli(['queues'], env)).stdout, { timeout: 15_000, interval: 500 })
+      .toMatch(/autoscaler\s+dry-run: \d+ current \(0 starting\), 2 desired: backlog 0 jobs/);
+    process.kill(pid, 'SIGTERM');
+    expect((await autoscaler).code).toBe(0);
+    // Once it has stopped, its last word is gone rather than taken for the current state.
+    expect((await runCli(['queues'], env)).stdout).toMatch(/autoscaler\s+none running/);
+  }, 60_000);
+
   it('rejects unknown commands and bad arguments with usage and exit code 2', async () => {
     expect((await runCli(['frobnicate'], {})).code).toBe(2);
     expect((await runCli(['import', 'https://x.example/f'], {})).code).toBe(2);
