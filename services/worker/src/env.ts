@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
 import { ProviderEnvFields } from './sources/providers/provider-env.ts';
+import { StsEnvFields } from './sources/sts-env.ts';
 
 const optionalSecret = z.string().min(1).optional();
 
@@ -21,6 +22,7 @@ const WorkerFields = z.object({
   ...SecretEnvFields,
   ...LifecycleEnvFields,
   ...ProviderEnvFields,
+  ...StsEnvFields,
   ...LimitsEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),

@@ -100,7 +100,7 @@ export function startWorker(
     store,
     checkpoints,
     s3,
-    s3ForRegion: (region: string | undefined) => s3Clients.forRegion(region),
+    s3ForRegion: (region, role) => s3Clients.forRegion(region, role),
     agent,
     ranges,
     providers: {

@@ -2,7 +2,8 @@ import type { StoredSource } from './stored-import-request.ts';
 
 /**
  * The source as an API response may show it: which secrets were given (header names, credential
- * fields), never their values. Works from the stored form, so nothing is opened to answer a GET.
+ * fields, that an externalId was), never their values. Works from the stored form, so nothing is
+ * opened to answer a GET.
  */
 export function describeSource(source: StoredSource): Record<string, unknown> {
   switch (source.type) {
@@ -12,9 +13,11 @@ export function describeSource(source: StoredSource): Record<string, unknown> {
         url: redactUrlCredentials(source.url),
         headerNames: source.headers?.fields ?? [],
       };
-    case 's3':
-      // Nothing secret: the worker's own credentials do the reading.
-      return { ...source };
+    case 's3': {
+      // The role's ARN is no secret (the source's owner shares it to be assumed); its externalId is.
+      const { externalId, ...rest } = source;
+      return externalId === undefined ? rest : { ...rest, externalIdGiven: true };
+    }
     case 'dropbox':
       return { type: 'dropbox', path: source.path, credentials: source.credentials.fields };
     case 'gdrive': {

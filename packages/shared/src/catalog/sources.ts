@@ -49,22 +49,53 @@ export const HttpSource = z.strictObject({
 });
 export type HttpSource = z.infer<typeof HttpSource>;
 
+const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
 /**
- * An object in another S3 bucket, read with the worker's own AWS credentials. Bytes never pass
- * through the worker: parts are copied server-side (UploadPartCopy).
+ * An object in another S3 bucket. Read with the worker's own AWS credentials, parts are copied
+ * server-side (UploadPartCopy) and no bytes pass through the worker. With `roleArn` the worker reads
+ * it as that role (STS AssumeRole) instead; one UploadPartCopy cannot be signed by two principals,
+ * so such a source's parts stream through the worker into ordinary UploadPart.
  */
-export const S3Source = z.strictObject({
-  type: z.literal('s3'),
-  bucket: BucketName,
-  key: ObjectKey,
-  /** The source bucket's region when it differs from the worker's S3_REGION. */
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')
-    .optional(),
-  /** Copy this version of a versioned object rather than the latest. */
-  versionId: z.string().min(1).max(1024).optional(),
-});
+export const S3Source = z
+  .strictObject({
+    type: z.literal('s3'),
+    bucket: BucketName,
+    key: ObjectKey,
+    /** The source bucket's region when it differs from the worker's S3_REGION. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')
+      .optional(),
+    /** Copy this version of a versioned object rather than the latest. */
+    versionId: z.string().min(1).max(1024).optional(),
+    /** An IAM role in the source's account the worker assumes to read the object. */
+    roleArn: z
+      .string()
+      .max(2048)
+      .regex(ROLE_ARN, 'roleArn must be an IAM role ARN like arn:aws:iam::123456789012:role/name')
+      .optional(),
+    /**
+     * The role's trust policy condition (sts:ExternalId), as STS takes it. Secret: sealed at rest,
+     * never echoed, never logged.
+     */
+    externalId: z
+      .string()
+      .regex(
+        /^[\w+=,.@:/-]{2,1224}$/,
+        'externalId must be 2 to 1224 characters of letters, digits and _+=,.@:/-',
+      )
+      .optional(),
+  })
+  .superRefine((source, ctx) => {
+    if (source.externalId !== undefined && source.roleArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: 'externalId is given only with roleArn',
+      });
+    }
+  });
 export type S3Source = z.infer<typeof S3Source>;
 
 const Token = z

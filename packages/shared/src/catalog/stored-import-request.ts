@@ -20,13 +20,15 @@ export const StoredHttpSource = HttpSource.extend({
   headers: SealedSecret.optional(),
   sealedUrl: SealedSecret.optional(),
 });
+/** The role's externalId sealed; the refinement (externalId only with roleArn) ran on submit. */
+export const StoredS3Source = z.strictObject({ ...S3Source.shape, externalId: SealedSecret.optional() });
 export const StoredDropboxSource = DropboxSource.extend({ credentials: SealedSecret });
 export const StoredGdriveSource = GdriveSource.extend({ credentials: SealedSecret });
 
 /** A Source with its secrets sealed: the form records and jobs hold in Redis. */
 export const StoredSource = z.discriminatedUnion('type', [
   StoredHttpSource,
-  S3Source,
+  StoredS3Source,
   StoredDropboxSource,
   StoredGdriveSource,
 ]);

@@ -45,6 +45,16 @@ const requests: Record<string, ImportRequest> = {
     destination,
   }),
   s3: ImportRequest.parse({ source: { type: 's3', bucket: 'src-bucket', key: 'k' }, destination }),
+  s3Role: ImportRequest.parse({
+    source: {
+      type: 's3',
+      bucket: 'src-bucket',
+      key: 'k',
+      roleArn: 'arn:aws:iam::123456789012:role/ferry-reader',
+      externalId: 'role-secret-1',
+    },
+    destination,
+  }),
 };
 const SECRETS = [
   'http-secret-1',
@@ -55,6 +65,7 @@ const SECRETS = [
   'url-secret-1',
   'AKIAEXAMPLE',
   'user:pw',
+  'role-secret-1',
 ];
 
 describe('sealRequest / openRequest', () => {
@@ -103,6 +114,13 @@ describe('sealRequest / openRequest', () => {
       credentials: ['refreshToken', 'clientId', 'clientSecret'],
     });
     expect(describe('s3')).toEqual({ type: 's3', bucket: 'src-bucket', key: 'k' });
+    expect(describe('s3Role')).toEqual({
+      type: 's3',
+      bucket: 'src-bucket',
+      key: 'k',
+      roleArn: 'arn:aws:iam::123456789012:role/ferry-reader',
+      externalIdGiven: true,
+    });
   });
 
   it('refuses a stored request whose listed field names were edited, or whose secret moved', () => {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { ImportRequest } from '../catalog/import-request.ts';
-import { DropboxCredentials, GdriveCredentials, HttpSource, type Source } from '../catalog/sources.ts';
+import {
+  DropboxCredentials,
+  GdriveCredentials,
+  HttpSource,
+  S3Source,
+  type Source,
+} from '../catalog/sources.ts';
 import type { SealedSecret, StoredImportRequest, StoredSource } from '../catalog/stored-import-request.ts';
 import { ErrorCode, FerryError } from '../errors.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -27,8 +33,12 @@ function sealSource(source: Source, box: SecretBox): StoredSource {
         ...(headers === undefined ? {} : { headers: seal(box, 'http.headers', headers) }),
       };
     }
-    case 's3':
-      return source;
+    case 's3': {
+      const { externalId, ...rest } = source;
+      return externalId === undefined
+        ? rest
+        : { ...rest, externalId: seal(box, 's3.externalId', { externalId }) };
+    }
     case 'dropbox':
       return { ...source, credentials: seal(box, 'dropbox.credentials', source.credentials) };
     case 'gdrive':
@@ -48,8 +58,12 @@ function unsealSource(source: StoredSource, box: SecretBox): Source {
           : { headers: open(box, 'http.headers', headers, HttpSource.shape.headers.unwrap()) }),
       };
     }
-    case 's3':
-      return source;
+    case 's3': {
+      const { externalId, ...rest } = source;
+      return externalId === undefined
+        ? rest
+        : { ...rest, externalId: open(box, 's3.externalId', externalId, SealedExternalId).externalId };
+    }
     case 'dropbox':
       return {
         ...source,
@@ -64,6 +78,7 @@ function unsealSource(source: StoredSource, box: SecretBox): Source {
 }
 
 const SealedUrl = z.strictObject({ url: HttpSource.shape.url });
+const SealedExternalId = z.strictObject({ externalId: S3Source.shape.externalId.unwrap() });
 
 /**
  * The URL with what may be credentials replaced: user and password, every query value (presigned

@@ -56,6 +56,27 @@ describe('bad input never gets a 500', () => {
       'source.fileId',
     ],
     [
+      'an S3 roleArn that is not an IAM role ARN',
+      { type: 's3', bucket: 'src-bucket', key: 'k', roleArn: 'arn:aws:iam::12345:user/secret-3' },
+      'source.roleArn',
+    ],
+    [
+      'an S3 externalId of one character',
+      {
+        type: 's3',
+        bucket: 'src-bucket',
+        key: 'k',
+        roleArn: 'arn:aws:iam::123456789012:role/reader',
+        externalId: 'x',
+      },
+      'source.externalId',
+    ],
+    [
+      'an S3 externalId without a roleArn',
+      { type: 's3', bucket: 'src-bucket', key: 'k', externalId: 'ext-secret-4' },
+      'source.externalId',
+    ],
+    [
       'an unknown credential field',
       { type: 'gdrive', fileId: 'abc', credentials: { accessToken: 't', password: 'p-secret-2' } },
       'source.credentials.password',
@@ -68,6 +89,16 @@ describe('bad input never gets a 500', () => {
     );
     expect(error.details?.map((detail) => detail.field)).toContain(field);
     expect(JSON.stringify(error)).not.toMatch(/secret-\d/);
+  });
+
+  it('a malformed S3 roleArn -> 400 saying what a role ARN looks like', async () => {
+    const source = { type: 's3', bucket: 'src-bucket', key: 'k', roleArn: 'arn:aws:iam::1:role/x' };
+    expectError(
+      await post({ source, destination: { bucket: 'ferry-test', key: 'k' } }),
+      400,
+      'VALIDATION_FAILED',
+      /^source\.roleArn: roleArn must be an IAM role ARN like arn:aws:iam::123456789012:role\/name$/,
+    );
   });
 
   it('malformed JSON -> 400 INVALID_JSON, without echoing the body', async () => {

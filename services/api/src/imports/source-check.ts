@@ -14,7 +14,7 @@ export async function checkSource(
       await checkSourceUrl(source.url, allowPrivate, resolveAll);
       return;
     case 's3':
-      // Read through the AWS SDK with the worker's credentials, never a URL the client chose.
+      // Read through the AWS SDK (the worker's credentials or an assumed role), never a URL the client chose.
       return;
     case 'dropbox':
     case 'gdrive':

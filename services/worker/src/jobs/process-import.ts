@@ -13,7 +13,7 @@ import {
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Dispatcher } from 'undici';
 import { toTransferError } from '../errors/transfer-error.ts';
-import { openSource } from '../sources/open-source.ts';
+import { openSource, type SourceDeps } from '../sources/open-source.ts';
 import type { PooledHttpClient } from '../sources/pooled-http-client.ts';
 import type { ProviderDeps } from '../sources/providers/provider-deps.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
@@ -32,7 +32,7 @@ export interface ProcessorDeps {
   s3: S3Client;
   agent: Dispatcher;
   ranges: PooledHttpClient;
-  s3ForRegion: (region: string | undefined) => S3Client;
+  s3ForRegion: SourceDeps['s3ForRegion'];
   providers: ProviderDeps;
   running: RunningImports;
   memory: MemoryBudget;
@@ -114,6 +114,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
           ranges: deps.ranges,
           s3ForRegion: deps.s3ForRegion,
           providers: deps.providers,
+          importId,
         }),
         s3: deps.s3,
         checkpoints: deps.checkpoints,

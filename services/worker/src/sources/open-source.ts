@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Source as SourceSpec } from '@ferry/shared';
 import type { Dispatcher } from 'undici';
+import { type AssumedRole, sourceRole } from './assumed-role.ts';
 import { HttpSource } from './http-source.ts';
 import type { PooledHttpClient } from './pooled-http-client.ts';
 import { DropboxSource } from './providers/dropbox-source.ts';
@@ -14,8 +15,13 @@ export interface SourceDeps {
   agent: Dispatcher;
   /** The keep-alive client part reads of HTTP sources go through, reading into budget buffers. */
   ranges: PooledHttpClient;
-  /** An S3 client for a source bucket's region (the worker's own when none is given). */
-  s3ForRegion: (region: string | undefined) => S3Client;
+  /**
+   * An S3 client for a source bucket's region (the worker's own when none is given), reading with
+   * the worker's credentials or, given a role, with that role's.
+   */
+  s3ForRegion: (region: string | undefined, role?: AssumedRole) => S3Client;
+  /** The import the source is read for: names the session of an assumed role. */
+  importId: string;
   /** Dropbox and Google Drive: configured API URLs, their clients and the fleet-wide limiter. */
   providers: ProviderDeps;
 }
@@ -25,7 +31,7 @@ export function openSource(spec: SourceSpec, deps: SourceDeps): Source {
     case 'http':
       return new HttpSource(spec, deps.agent, deps.ranges);
     case 's3':
-      return new S3ObjectSource(spec, deps.s3ForRegion(spec.region));
+      return new S3ObjectSource(spec, deps.s3ForRegion(spec.region, sourceRole(spec, deps.importId)));
     case 'dropbox':
       return new DropboxSource(spec, deps.providers);
     case 'gdrive':

@@ -12,23 +12,28 @@ interface SdkError {
 }
 
 /**
- * An object in another S3 bucket, read with the worker's credentials. The multipart engine copies
- * its parts server-side (UploadPartCopy), so reads here serve only the paths that cannot copy.
+ * An object in another S3 bucket, read through `client`: the worker's credentials, or an assumed
+ * role's when the spec names one. Read as the worker, the multipart engine copies its parts
+ * server-side (UploadPartCopy), so reads here serve only the paths that cannot copy. Read as a role,
+ * it cannot: UploadPartCopy is signed by one principal, which must read the source and write the
+ * destination, and the role is not the worker. Its parts are ranged GETs streamed into UploadPart.
  * The ETag pins the version: S3 ETags are strong and change whenever the object does.
  */
 export class S3ObjectSource implements Source {
   readonly #spec: S3SourceSpec;
   readonly #client: S3Client;
-  readonly serverSideCopy: ServerSideCopySource;
+  readonly serverSideCopy?: ServerSideCopySource;
 
   constructor(spec: S3SourceSpec, client: S3Client) {
     this.#spec = spec;
     this.#client = client;
-    this.serverSideCopy = {
-      bucket: spec.bucket,
-      key: spec.key,
-      ...(spec.versionId ? { versionId: spec.versionId } : {}),
-    };
+    if (!spec.roleArn) {
+      this.serverSideCopy = {
+        bucket: spec.bucket,
+        key: spec.key,
+        ...(spec.versionId ? { versionId: spec.versionId } : {}),
+      };
+    }
   }
 
   async metadata(signal: AbortSignal): Promise<SourceMetadata> {

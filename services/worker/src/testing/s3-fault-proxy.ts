@@ -28,6 +28,8 @@ export interface S3ProxyRequest {
   partNumber?: number;
   /** 1 for the first request of this operation on this upload and part, 2 for the next... */
   attempt: number;
+  /** The access key that signed it (Authorization's Credential=). */
+  accessKeyId?: string;
 }
 
 /** An S3 error answer, as S3 writes it: status, XML body with Code and Message. */
@@ -201,10 +203,12 @@ function parseRequest(req: IncomingMessage): Omit<S3ProxyRequest, 'method' | 'at
   else if (key && uploadId && method === 'POST') operation = 'CompleteMultipartUpload';
   else if (key && uploadId && method === 'DELETE') operation = 'AbortMultipartUpload';
   else if (key && uploadId && method === 'GET') operation = 'ListParts';
+  const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
   return {
     operation,
     bucket: decodeURIComponent(bucket),
     key,
+    ...(accessKeyId ? { accessKeyId } : {}),
     ...(uploadId ? { uploadId } : {}),
     ...(partNumber !== undefined ? { partNumber } : {}),
   };
