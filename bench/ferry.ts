@@ -8,6 +8,7 @@ import {
   IMPORT_JOB_NAME,
   IMPORT_JOB_OPTIONS,
   type ImportRecord,
+  type ImportRequest,
   ImportStore,
   newImportId,
   Queue,
@@ -46,12 +47,13 @@ export class BenchQueue {
     this.#queue = new Queue(name, { connection: this.#queueConnection });
   }
 
-  async submit(url: string, bucket: string, key: string): Promise<string> {
+  submit(url: string, bucket: string, key: string): Promise<string> {
+    return this.submitSource({ type: 'http', url }, bucket, key);
+  }
+
+  async submitSource(source: ImportRequest['source'], bucket: string, key: string): Promise<string> {
     const id = newImportId();
-    const request = sealRequest(
-      { source: { type: 'http', url }, destination: { bucket, key } },
-      this.#secrets,
-    );
+    const request = sealRequest({ source, destination: { bucket, key } }, this.#secrets);
     await this.#store.createMany([this.#store.newRecord(id, TENANT, request)]);
     await this.#queue.add(
       IMPORT_JOB_NAME,

@@ -3,16 +3,20 @@ import { MIB } from './source-files.ts';
 
 export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [options])
 
-  --quick               256 MiB transfers, 1 GiB for the memory run, 256 MiB for resume
+  --quick               256 MiB transfers, 1 GiB for the memory run, 256 MiB for resume,
+                        50 Dropbox files of 1 MiB
   --size MiB            file for scenarios 1, 2 and 4 (default 1024)
   --big MiB             big file of scenario 3 (default 5120; above 1 GiB made for the run, deleted after)
   --resume-size MiB     file of scenario 5 (default 512)
-  --only LIST           scenarios to run, e.g. 1,3 (default 1,2,3,5; 4 is read from 1)
+  --dropbox-files N     Dropbox imports of scenario 6 (default 200, quick 50)
+  --dropbox-size MiB    size of each of those files (default 4, quick 1)
+  --only LIST           scenarios to run, e.g. 1,3 (default 1,2,3,5,6,7; 4 is read from 1)
   --repeat N            transfers per tool in scenarios 1 and 2; the median counts (default 3, quick 1)
   --no-rclone           skip the rclone columns
   --worker-env K=V      extra environment for every worker (repeatable), e.g. PART_CONCURRENCY=8
   --keep-sources        keep the big file too, whatever its size
-  --no-write            print only; leave BENCHMARKS.md and bench/results/latest.json alone
+  --no-write            print only; leave BENCHMARKS.md and bench/results/ alone (charts go to the
+                        source cache instead)
 
 Generated source files are cached in $TMPDIR/ferry-bench (default /tmp/ferry-bench).`;
 
@@ -21,6 +25,8 @@ export interface BenchOptions {
   size: number;
   big: number;
   resumeSize: number;
+  dropboxFiles: number;
+  dropboxSize: number;
   scenarios: Set<number>;
   repeat: number;
   rclone: boolean;
@@ -37,7 +43,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       size: { type: 'string' },
       big: { type: 'string' },
       'resume-size': { type: 'string' },
-      only: { type: 'string', default: '1,2,3,5' },
+      'dropbox-files': { type: 'string' },
+      'dropbox-size': { type: 'string' },
+      only: { type: 'string', default: '1,2,3,5,6,7' },
       repeat: { type: 'string' },
       'no-rclone': { type: 'boolean', default: false },
       'worker-env': { type: 'string', multiple: true, default: [] },
@@ -48,7 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const quick = values.quick;
-  const scenarios = new Set(values.only.split(',').map((s) => wholeNumber('--only', s.trim(), 1, 5)));
+  const scenarios = new Set(values.only.split(',').map((s) => wholeNumber('--only', s.trim(), 1, 7)));
   const workerEnv: Record<string, string> = {};
   for (const pair of values['worker-env']) {
     const at = pair.indexOf('=');
@@ -61,6 +69,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     big: wholeNumber('--big', values.big ?? (quick ? '1024' : '5120'), 5, 102_400) * MIB,
     resumeSize:
       wholeNumber('--resume-size', values['resume-size'] ?? (quick ? '256' : '512'), 16, 102_400) * MIB,
+    dropboxFiles: wholeNumber('--dropbox-files', values['dropbox-files'] ?? (quick ? '50' : '200'), 1, 5000),
+    dropboxSize: wholeNumber('--dropbox-size', values['dropbox-size'] ?? (quick ? '1' : '4'), 1, 1024) * MIB,
     scenarios,
     repeat: wholeNumber('--repeat', values.repeat ?? (quick ? '1' : '3'), 1, 20),
     rclone: !values['no-rclone'],

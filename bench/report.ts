@@ -1,15 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import {
+  type AutoscalingScenario,
+  admittedPerS,
+  attemptsLabel,
   type BenchResults,
+  checkProviderTargets,
   checkTargets,
   cpuPerGiB,
   DEFAULT_SIZES,
   mbPerS,
   medianRun,
+  type ProviderLimitsRun,
+  type ProviderLimitsScenario,
   type ResumeScenario,
+  rateLimitedShare,
   rssMiB,
   sizeLabel,
+  TARGET_DIRECTION_GAP_S,
+  type TargetCheck,
   type TransferRun,
   type TransferScenario,
 } from './results.ts';
@@ -208,6 +217,169 @@ function resumeTable(resume: ResumeScenario | undefined): Table | null {
   };
 }
 
+const DEFAULT_DROPBOX = { files: 200, fileBytes: 4 * MIB };
+
+function providerTargetsTable(scenario: ProviderLimitsScenario | undefined): Table | null {
+  if (!scenario) return null;
+  const run = scenario.atLimit;
+  const differs =
+    run !== null && (run.imports !== DEFAULT_DROPBOX.files || run.fileBytes !== DEFAULT_DROPBOX.fileBytes);
+  return targetsTable(
+    'Targets (issue 4)',
+    checkProviderTargets(scenario),
+    differs && run
+      ? [
+          `This run imported ${run.imports} files of ${sizeLabel(run.fileBytes)}; the targets are defined for ` +
+            `${DEFAULT_DROPBOX.files} of ${sizeLabel(DEFAULT_DROPBOX.fileBytes)}.`,
+        ]
+      : [],
+  );
+}
+
+function providerRow(label: string, run: ProviderLimitsRun | null, error: string | undefined): string[] {
+  if (!run)
+    return [label, 'not run', '', '', '', '', '', '', '', '', '', '', oneLine(error?.slice(0, 160) ?? '')];
+  const share = rateLimitedShare(run);
+  return [
+    label,
+    `${run.providerLimitPerS} / ${run.workerLimitPerS}`,
+    `${run.imports} × ${sizeLabel(run.fileBytes)}`,
+    `${fixed(run.wallS, 1)} s`,
+    String(run.requests),
+    `${fixed(admittedPerS(run), 1)} (${fixed((admittedPerS(run) / run.providerLimitPerS) * 100, 0)}%)`,
+    `${fixed(share * 100, 1)}% (${run.rateLimited})`,
+    `${run.duringPauses} (${run.pauses} pauses)`,
+    String(run.failed),
+    attemptsLabel(run),
+    fixed(run.workerCpuS / run.imports, 3),
+    fixed(run.emulatorCpuS, 1),
+    run.verified === run.imports
+      ? `${run.verified} of ${run.imports}: size and content_hash = the file's`
+      : oneLine(`${run.verified} of ${run.imports}; ${run.problems.join('; ')}`.slice(0, 240)),
+  ];
+}
+
+function providerLimitsTable(scenario: ProviderLimitsScenario | undefined): Table | null {
+  if (!scenario) return null;
+  const run = scenario.atLimit;
+  return {
+    title:
+      `6. Fleet rate limit: ${run ? `${run.imports} Dropbox imports` : 'Dropbox imports'} at once, ` +
+      `${scenario.workers} workers × ${scenario.workerConcurrency} jobs, one account (null sink)`,
+    headers: [
+      'Run',
+      'Limit req/s (provider / workers)',
+      'Imports',
+      'Wall',
+      'Requests',
+      'Admitted req/s (of limit)',
+      '429s',
+      `Inside a pause > ${scenario.pauseGraceMs} ms`,
+      'Failed',
+      'Attempts (imports × attempts)',
+      'Worker CPU-s / import',
+      'Emulator CPU-s',
+      'Object check',
+    ],
+    rows: [
+      providerRow('at the limit', run, scenario.error),
+      providerRow('provider lowered', scenario.lowered, run ? scenario.error : undefined),
+    ],
+    notes: [
+      'The Dropbox emulator of @ferry/test-support runs as its own process, enforces the limit per account in a ' +
+        'sliding 1-second window (429 with Retry-After: 1, and every request during that pause is refused too) and ' +
+        'logs every request; all figures but wall time and CPU come from its log. Three fresh `ferry worker` processes ' +
+        '(WORKER_CONCURRENCY 8, DROPBOX_RATE_LIMIT_PER_S 20, default DROPBOX_MAX_DOWNLOADS 8) share the limit through ' +
+        'Redis; every import of a run uses one access token of one account, submitted all at once.',
+      'Requests: get_metadata and download calls counted against the account, 429s included (each import needs a ' +
+        'get_metadata, a download per 8 MiB part and a get_metadata before completing). Admitted req/s: those not ' +
+        'answered 429, over the span from the first to the last request. Inside a pause: requests that arrived while ' +
+        `the account was told to wait, more than ${scenario.pauseGraceMs} ms after the 429 (requests already on their ` +
+        'way are not counted).',
+      scenario.lowered
+        ? `The lowered run: the emulator allows ${scenario.lowered.providerLimitPerS} requests/s while the workers ` +
+          `are configured for ${scenario.lowered.workerLimitPerS}, as when a provider lowers its limit; a fresh ` +
+          'token, so a fresh limiter key. Attempts are from the import records: waiting for a provider must not use one up.'
+        : 'No lowered run: the scenario stopped before it (see the row above).',
+      'Every object is checked: the result must carry the file size and `dropbox-content-hash:<content_hash>` of the ' +
+        "emulator's file (the worker checks it against the bytes it read) and the null sink must hold that size. " +
+        `Worker CPU-s: all ${scenario.workers} workers from submission to the last import, per import.`,
+    ],
+  };
+}
+
+/** "5:15", "2:23:00". */
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  const mm = String(Math.floor((s % 3600) / 60));
+  const ss = String(s % 60).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm.padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+function autoscalingTable(scenario: AutoscalingScenario | undefined): Table | null {
+  if (!scenario) return null;
+  const rows = scenario.traces.map((trace) => {
+    const changes = trace.directionChangesAtS;
+    const gapOk = trace.smallestGapS === null || trace.smallestGapS >= TARGET_DIRECTION_GAP_S;
+    return [
+      trace.name,
+      String(trace.imports),
+      `${trace.peakBacklog} at ${clock(trace.peakBacklogAtS)}`,
+      `${trace.peakWorkers} at ${clock(trace.peakWorkersAtS)}`,
+      trace.timeToDrainS === null ? 'never' : clock(trace.timeToDrainS),
+      fixed(trace.workerSeconds / 3600, 1),
+      changes.length === 0
+        ? '0'
+        : `${changes.length} (at ${changes.slice(0, 4).map(clock).join(', ')}${changes.length > 4 ? ', …' : ''})`,
+      `${trace.smallestGapS === null ? `— (${changes.length} change${changes.length === 1 ? '' : 's'})` : clock(trace.smallestGapS)} ${gapOk ? 'PASS' : 'FAIL'}`,
+      trace.chart ? `[${trace.chart.split('/').at(-1)}](${trace.chart})` : '—',
+    ];
+  });
+  if (scenario.error)
+    rows.push(['failed', '', '', '', '', '', '', '', oneLine(scenario.error.slice(0, 160))]);
+  const settings = scenario.traces[0]?.settings;
+  const charts = scenario.traces.filter((trace) => trace.chart && !trace.chart.startsWith('/'));
+  return {
+    title: '7. Autoscaler policy replay: default policy, min 1, max 40 (simulated fleet)',
+    headers: [
+      'Trace',
+      'Imports',
+      'Peak backlog (jobs)',
+      'Peak workers',
+      'Time to drain',
+      'Worker-hours',
+      'Direction changes',
+      `Smallest gap between changes (issue 5: ≥ ${clock(TARGET_DIRECTION_GAP_S)})`,
+      'Chart',
+    ],
+    rows,
+    notes: [
+      "Each trace in services/autoscaler/traces is replayed through the autoscaler's own `decide` with the simulated " +
+        `fleet of \`ferry autoscaler simulate\`${settings ? ` (${settings})` : ''}: times are simulated, so the ` +
+        'figures do not depend on the machine. Peak workers counts running and starting ones; worker-hours include ' +
+        'starting and draining workers (what the fleet costs); time to drain runs from the first arrival until the ' +
+        'backlog is empty after the last.',
+      'A direction change is the desired count turning from growing to shrinking or back. Issue 5 allows at most one ' +
+        'per 5 minutes under steady load: the smallest gap between consecutive changes must be at least that ' +
+        '(with fewer than two changes there is no gap).',
+      ...charts.map((trace) => `![${trace.name}](${trace.chart})`),
+    ],
+  };
+}
+
+function targetsTable(title: string, checks: TargetCheck[], notes: string[]): Table {
+  return {
+    title,
+    headers: ['Target', 'Measured', 'Result'],
+    rows: checks.map((check) => [
+      check.target,
+      check.measured,
+      check.pass === null ? '—' : check.pass ? 'PASS' : 'FAIL',
+    ]),
+    notes,
+  };
+}
+
 const sizesDiffer = (results: BenchResults) =>
   results.sizes.transfer !== DEFAULT_SIZES.transfer ||
   results.sizes.big !== DEFAULT_SIZES.big ||
@@ -215,22 +387,17 @@ const sizesDiffer = (results: BenchResults) =>
 
 export function buildTables(results: BenchResults): Table[] {
   const tables: Array<Table | null> = [
-    {
-      title: 'Targets (issue 3)',
-      headers: ['Target', 'Measured', 'Result'],
-      rows: checkTargets(results).map((check) => [
-        check.target,
-        check.measured,
-        check.pass === null ? '—' : check.pass ? 'PASS' : 'FAIL',
-      ]),
-      notes: sizesDiffer(results)
+    targetsTable(
+      'Targets (issue 3)',
+      checkTargets(results),
+      sizesDiffer(results)
         ? [
             `This run used ${sizeLabel(results.sizes.transfer)}, ${sizeLabel(results.sizes.big)} and ` +
               `${sizeLabel(results.sizes.resume)} files; the targets are defined for ${sizeLabel(DEFAULT_SIZES.transfer)}, ` +
               `${sizeLabel(DEFAULT_SIZES.big)} and ${sizeLabel(DEFAULT_SIZES.resume)}.`,
           ]
         : [],
-    },
+    ),
     results.nullSink
       ? transferTable(
           1,
@@ -249,6 +416,9 @@ export function buildTables(results: BenchResults): Table[] {
     memoryTable(results),
     throughputTable(results),
     resumeTable(results.resume),
+    providerTargetsTable(results.providerLimits),
+    providerLimitsTable(results.providerLimits),
+    autoscalingTable(results.autoscaling),
   ];
   return tables.filter((table): table is Table => table !== null);
 }

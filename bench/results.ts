@@ -64,6 +64,75 @@ export interface ResumeScenario {
   error?: string;
 }
 
+/** One batch of Dropbox imports submitted at once to a fleet of workers sharing one account's limit. */
+export interface ProviderLimitsRun {
+  /** What the emulator allowed the account, and what the workers were configured to send. */
+  providerLimitPerS: number;
+  workerLimitPerS: number;
+  imports: number;
+  fileBytes: number;
+  /** From submitting the imports until the last one's record was final. */
+  wallS: number;
+  /** Requests the emulator counted against the account, 429s included. */
+  requests: number;
+  rateLimited: number;
+  /** From the first of those requests' arrival to the last's. */
+  busySpanS: number;
+  pauses: number;
+  /** Requests that arrived inside a pause more than `pauseGraceMs` after it began. */
+  duringPauses: number;
+  failed: number;
+  /** Imports by the attempts their record shows, e.g. { "1": 200 }. */
+  attempts: Record<string, number>;
+  /** CPU of all the worker processes from submission to the last import's end. */
+  workerCpuS: number;
+  emulatorCpuS: number;
+  /** Imports whose result and stored object have the file's size and content_hash. */
+  verified: number;
+  /** The first few imports that failed or did not match, for the report. */
+  problems: string[];
+  error?: string;
+}
+
+export interface ProviderLimitsScenario {
+  workers: number;
+  workerConcurrency: number;
+  pauseGraceMs: number;
+  /** The emulator's limit equals the workers'. */
+  atLimit: ProviderLimitsRun | null;
+  /** The emulator allows less than the workers think: a provider that lowered its limit. */
+  lowered: ProviderLimitsRun | null;
+  error?: string;
+}
+
+/** One load trace replayed through the autoscaling policy. */
+export interface AutoscalingTrace {
+  /** The trace's file name without .csv. */
+  name: string;
+  imports: number;
+  /** Policy and fleet model, as the chart's subtitle gives them. */
+  settings: string;
+  peakBacklog: number;
+  peakBacklogAtS: number;
+  peakWorkers: number;
+  peakWorkersAtS: number;
+  timeToDrainS: number | null;
+  workerSeconds: number;
+  /** Seconds from the start at which the desired count turned from growing to shrinking or back. */
+  directionChangesAtS: number[];
+  /** Between consecutive direction changes; null with fewer than two. */
+  smallestGapS: number | null;
+  durationS: number;
+  /** The chart's path, relative to the repository root when it is under it. */
+  chart: string | null;
+  error?: string;
+}
+
+export interface AutoscalingScenario {
+  traces: AutoscalingTrace[];
+  error?: string;
+}
+
 export interface Machine {
   date: string;
   cpuModel: string;
@@ -88,6 +157,8 @@ export interface BenchResults {
   fauxqs?: TransferScenario;
   memory?: MemoryScenario;
   resume?: ResumeScenario;
+  providerLimits?: ProviderLimitsScenario;
+  autoscaling?: AutoscalingScenario;
 }
 
 export const mbPerS = (run: TransferRun): number => run.bytes / 1e6 / run.wallS;
@@ -197,4 +268,79 @@ export function sizeLabel(bytes: number): string {
 
 function signedPercent(fraction: number): string {
   return `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)}%`;
+}
+
+const TARGET_429_SHARE = 0.05;
+/** Issue 5: under steady load, at most one change of direction per 5 minutes. */
+export const TARGET_DIRECTION_GAP_S = 300;
+
+export const rateLimitedShare = (run: ProviderLimitsRun): number =>
+  run.requests > 0 ? run.rateLimited / run.requests : 0;
+
+/** Requests the provider admitted per second while the fleet was sending: what the limit allowed. */
+export const admittedPerS = (run: ProviderLimitsRun): number =>
+  run.busySpanS > 0 ? (run.requests - run.rateLimited) / run.busySpanS : 0;
+
+export const allFirstAttempt = (run: ProviderLimitsRun): boolean =>
+  Object.keys(run.attempts).every((attempts) => attempts === '1');
+
+export function attemptsLabel(run: ProviderLimitsRun): string {
+  return Object.entries(run.attempts)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([attempts, imports]) => `${imports} × ${attempts}`)
+    .join(', ');
+}
+
+export function checkProviderTargets(scenario: ProviderLimitsScenario | undefined): TargetCheck[] {
+  const run = scenario?.atLimit ?? null;
+  const lowered = scenario?.lowered ?? null;
+  const grace = scenario?.pauseGraceMs ?? 0;
+  const at = run ? ` (provider ${run.providerLimitPerS}/s, workers ${run.workerLimitPerS}/s)` : '';
+  const low = lowered
+    ? `Provider at ${lowered.providerLimitPerS}/s, workers at ${lowered.workerLimitPerS}/s: `
+    : "Provider below the workers' limit: ";
+  const measured = (r: ProviderLimitsRun | null, text: (r: ProviderLimitsRun) => string) =>
+    r && !r.error ? text(r) : r?.error ? `failed: ${r.error.slice(0, 120)}` : 'not measured';
+  const pass = (r: ProviderLimitsRun | null, ok: (r: ProviderLimitsRun) => boolean) =>
+    r ? !r.error && ok(r) : null;
+  return [
+    {
+      target: `Requests answered 429 ≤ ${TARGET_429_SHARE * 100}%${at}`,
+      measured: measured(
+        run,
+        (r) => `${(rateLimitedShare(r) * 100).toFixed(1)}% (${r.rateLimited} of ${r.requests})`,
+      ),
+      pass: pass(run, (r) => rateLimitedShare(r) <= TARGET_429_SHARE),
+    },
+    {
+      target: `Requests inside a pause, beyond ${grace} ms = 0${at}`,
+      measured: measured(run, (r) => `${r.duringPauses} (${r.pauses} pauses)`),
+      pass: pass(run, (r) => r.duringPauses === 0),
+    },
+    {
+      target: `Failed imports = 0${at}`,
+      measured: measured(run, (r) => `${r.failed} of ${r.imports}`),
+      pass: pass(run, (r) => r.failed === 0),
+    },
+    {
+      target: "Every object: size and result.sourceChecksum = the provider's content_hash",
+      measured: measured(run, (r) => `${r.verified} of ${r.imports}`),
+      pass: pass(run, (r) => r.verified === r.imports),
+    },
+    {
+      target: `${low}requests inside a pause, beyond ${grace} ms = 0`,
+      measured: measured(lowered, (r) => `${r.duringPauses} (${r.pauses} pauses, ${r.rateLimited} × 429)`),
+      pass: pass(lowered, (r) => r.duringPauses === 0),
+    },
+    {
+      target: `${low}failed imports = 0, every object verified`,
+      measured: measured(lowered, (r) => `${r.failed} failed, ${r.verified} of ${r.imports} verified`),
+      pass: pass(lowered, (r) => r.failed === 0 && r.verified === r.imports),
+    },
+    {
+      target: `${low}every import done on attempt 1 (waiting burns none)`,
+      measured: measured(lowered, (r) => `attempts: ${attemptsLabel(r) || 'none'}`),
+      pass: pass(lowered, (r) => r.imports > 0 && allFirstAttempt(r)),
+    },
+  ];
 }

@@ -9,17 +9,20 @@ import { type Sink, SourceServer, startFauxqsSink, startNullSink } from './parti
 import { cleanup, installCleanupHandlers, onCleanup } from './processes.ts';
 import { RCLONE_MISSING, rcloneVersion } from './rclone.ts';
 import { buildTables, printTables, writeBenchmarksMd, writeJson } from './report.ts';
-import { type BenchResults, medianRun } from './results.ts';
+import { type BenchResults, medianRun, sizeLabel } from './results.ts';
+import { runAutoscalingScenario } from './scenarios/autoscaling.ts';
 import { runMemoryScenario } from './scenarios/memory.ts';
+import { runProviderLimitsScenario } from './scenarios/provider-limits.ts';
 import { runResumeScenario } from './scenarios/resume.ts';
 import { runTransferScenario } from './scenarios/transfer.ts';
 import { ensureSourceFile, GIB, removeSourceFile } from './source-files.ts';
 import { ensureRedis, REPO_ROOT } from './workspace.ts';
 
 /**
- * `pnpm bench`: issue 3's benchmarks. Starts Redis (if none answers), the HTTP source and the sinks
- * as processes of their own, runs each scenario with fresh worker processes, then prints the tables
- * and rewrites BENCHMARKS.md and bench/results/latest.json.
+ * `pnpm bench`: the benchmarks of issues 3, 4 and 5. Starts Redis (if none answers), the HTTP source,
+ * the sinks and the Dropbox emulator as processes of their own, runs each scenario with fresh worker
+ * processes, then prints the tables and rewrites BENCHMARKS.md, bench/results/latest.json and the
+ * autoscaler charts beside it.
  */
 const log = (line: string) => console.error(line);
 
@@ -55,16 +58,17 @@ async function main(options: BenchOptions): Promise<void> {
     log,
   };
   const run = (n: number) => options.scenarios.has(n);
-  const file = await ensureSourceFile(results.sourceDir, options.size, log);
+  const file =
+    run(1) || run(2) || run(3) ? await ensureSourceFile(results.sourceDir, options.size, log) : null;
 
   let nullSink: Sink | null = null;
-  if (run(1) || run(3) || run(5)) nullSink = await startNullSink();
+  if (run(1) || run(3) || run(5) || run(6)) nullSink = await startNullSink();
 
-  if (run(1) && nullSink) {
+  if (run(1) && nullSink && file) {
     log(`1. ${file.name} → null sink`);
     results.nullSink = await runTransferScenario(ctx, nullSink, file, options.repeat);
   }
-  if (run(2)) {
+  if (run(2) && file) {
     log(`2. ${file.name} → fauxqs`);
     const fauxqs = await startFauxqsSink(results.sourceDir);
     try {
@@ -73,7 +77,7 @@ async function main(options: BenchOptions): Promise<void> {
       await fauxqs.stop();
     }
   }
-  if (run(3) && nullSink) {
+  if (run(3) && nullSink && file) {
     const big = await ensureSourceFile(results.sourceDir, options.big, log);
     // Files up to 1 GiB are cheap to keep for the next run; a 5 GiB one is not.
     const removeBig = !options.keepSources && big.size > MAX_CACHED_SIZE;
@@ -86,6 +90,19 @@ async function main(options: BenchOptions): Promise<void> {
     const resumeFile = await ensureSourceFile(results.sourceDir, options.resumeSize, log);
     log(`5. resume: SIGKILL at 50% of ${resumeFile.name}`);
     results.resume = await runResumeScenario(ctx, nullSink, resumeFile);
+  }
+  if (run(6) && nullSink) {
+    const { dropboxFiles: files, dropboxSize: fileBytes } = options;
+    log(
+      `6. ${files} Dropbox imports of ${sizeLabel(fileBytes)} at once, 3 workers, one account's rate limit`,
+    );
+    results.providerLimits = await runProviderLimitsScenario(ctx, nullSink, { files, fileBytes });
+  }
+  if (run(7)) {
+    // The charts are committed beside latest.json; a run that writes nothing leaves them alone.
+    const chartDir = options.write ? join(REPO_ROOT, 'bench/results') : results.sourceDir;
+    log(`7. autoscaler policy replay; charts into ${chartDir}`);
+    results.autoscaling = await runAutoscalingScenario(ctx, chartDir);
   }
 
   finishMachine(results.machine);

@@ -10,6 +10,7 @@ export {
   IMPORT_JOB_NAME,
   IMPORT_JOB_OPTIONS,
   type ImportRecord,
+  type ImportRequest,
   ImportStore,
   newImportId,
   SecretBox,
