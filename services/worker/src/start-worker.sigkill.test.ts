@@ -3,8 +3,8 @@ import { startFileSource } from '@ferry/local-stack';
 import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
-import { type MeteredProxy, startMeteredProxy } from './testing/metered-proxy.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
+import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
@@ -24,14 +24,14 @@ describe.each([
   const file = randomFile(SIZE);
   let harness: Harness;
   let source: Awaited<ReturnType<typeof startFileSource>>;
-  let meter: MeteredProxy;
+  let meter: ThrottleProxy;
   let s3: S3FaultProxy;
   const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
     source = await startFileSource({ root: file.dir });
-    meter = await startMeteredProxy(source.url, 3 * MIB);
+    meter = await startThrottleProxy(source.url, 3 * MIB);
     // Passes everything through; it only records which upload every request belonged to.
     s3 = await startS3FaultProxy({ upstream: testS3Endpoint(), listParts });
   });

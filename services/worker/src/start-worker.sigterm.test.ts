@@ -3,7 +3,7 @@ import { startFileSource } from '@ferry/local-stack';
 import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
-import { type MeteredProxy, startMeteredProxy } from './testing/metered-proxy.ts';
+import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
@@ -18,13 +18,13 @@ describe('SIGTERM hand-back, real worker processes', () => {
   const file = randomFile(SIZE);
   let harness: Harness;
   let source: Awaited<ReturnType<typeof startFileSource>>;
-  let meter: MeteredProxy;
+  let meter: ThrottleProxy;
   const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
     source = await startFileSource({ root: file.dir });
-    meter = await startMeteredProxy(source.url, 2 * MIB);
+    meter = await startThrottleProxy(source.url, 2 * MIB);
   });
 
   afterAll(async () => {
