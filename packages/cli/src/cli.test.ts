@@ -89,6 +89,8 @@ describe('ferry CLI (real processes)', () => {
   it('rejects unknown commands and bad arguments with usage and exit code 2', async () => {
     expect((await runCli(['frobnicate'], {})).code).toBe(2);
     expect((await runCli(['import', 'https://x.example/f'], {})).code).toBe(2);
+    expect((await runCli(['up', '--autoscale', '0'], {})).code).toBe(2);
+    expect((await runCli(['autoscaler', 'frobnicate'], {})).code).toBe(2);
   });
 
   it('says clearly when the API is unreachable', async () => {

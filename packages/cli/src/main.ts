@@ -6,7 +6,8 @@ const USAGE = `Ferry: import large files into Amazon S3.
 
 Usage: pnpm ferry <command> [options]
 
-  up                                   whole local stack (Redis, S3, API, 2 workers) until Ctrl-C
+  up [--autoscale N]                   whole local stack (Redis, S3, API, 2 workers) until Ctrl-C;
+                                       --autoscale: the autoscaler runs 1 to N workers instead
   demo [--size MiB]                    start the local stack, import a sample file, verify, stop
   api                                  the HTTP API, as a container runs it
   worker                               one worker process, as a container runs it
@@ -26,8 +27,14 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const client = () => new ApiClient(apiSettings());
   switch (command) {
-    case 'up':
-      return (await import('./commands/up.ts')).up();
+    case 'up': {
+      const { values } = parseArgs({ args: rest, options: { autoscale: { type: 'string' } } });
+      if (values.autoscale === undefined) return (await import('./commands/up.ts')).up();
+      const max = Number(values.autoscale);
+      if (!Number.isInteger(max) || max < 1 || max > 64)
+        throw new UsageError('--autoscale takes the most workers to run, a whole number from 1 to 64');
+      return (await import('./commands/up.ts')).up(max);
+    }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { size: { type: 'string', default: '256' } } });
       const size = Number(values.size);

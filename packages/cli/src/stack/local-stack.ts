@@ -26,11 +26,16 @@ export interface LocalStack {
   sample: SampleFile;
   sampleUrl: string;
   logDir: string;
+  /** The autoscaler's status URL when it sizes the workers (`autoscaleTo`), else null. */
+  autoscalerUrl: string | null;
   close(): Promise<void>;
 }
 
 export interface LocalStackOptions {
+  /** Worker processes to run (default 2); ignored when `autoscaleTo` is given. */
   workers?: number;
+  /** Let the autoscaler (local mode) run between 1 and this many workers instead. */
+  autoscaleTo?: number;
   sampleSizeMiB?: number;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -125,9 +130,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHealthy(apiUrl, api);
 
-    for (let i = 1; i <= (options.workers ?? 2); i++) {
-      const worker = spawnService(`worker-${i}`, 'worker', serviceEnv, logDir);
-      cleanups.push(() => worker.stop());
+    let autoscalerUrl: string | null = null;
+    if (options.autoscaleTo === undefined) {
+      for (let i = 1; i <= (options.workers ?? 2); i++) {
+        const worker = spawnService(`worker-${i}`, 'worker', serviceEnv, logDir);
+        cleanups.push(() => worker.stop());
+      }
+    } else {
+      // The autoscaler starts and stops the workers itself; stopping it drains them.
+      const autoscalerPort = await freePort();
+      const autoscaler = spawnService(
+        'autoscaler',
+        'autoscaler',
+        {
+          ...serviceEnv,
+          AUTOSCALER_MODE: 'local',
+          MIN_WORKERS: '1',
+          MAX_WORKERS: String(options.autoscaleTo),
+          SCALE_INTERVAL_S: env.SCALE_INTERVAL_S ?? '5',
+          SCALE_DOWN_STABILIZATION_S: env.SCALE_DOWN_STABILIZATION_S ?? '60',
+          AUTOSCALER_PORT: String(autoscalerPort),
+          AUTOSCALER_HOST: '127.0.0.1',
+        },
+        logDir,
+      );
+      cleanups.push(() => autoscaler.stop());
+      autoscalerUrl = `http://127.0.0.1:${autoscalerPort}`;
     }
 
     writeFileSync(
@@ -144,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sample,
       sampleUrl: `${source.url}/${sample.name}`,
       logDir,
+      autoscalerUrl,
       close,
     };
   } catch (error) {
