@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ErrorCode,
   IMPORT_JOB_NAME,
@@ -11,42 +10,41 @@ import {
   type SecretBox,
 } from '@ferry/shared';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { Dispatcher } from 'undici';
 import { toTransferError } from '../errors/transfer-error.ts';
 import { openSource, type SourceDeps } from '../sources/open-source.ts';
-import type { PooledHttpClient } from '../sources/pooled-http-client.ts';
-import type { ProviderDeps } from '../sources/providers/provider-deps.ts';
-import type { BackoffPolicy } from '../transfer/backoff.ts';
-import type { CheckpointStore } from '../transfer/checkpoint.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
-import type { MemoryBudget } from '../transfer/memory-budget.ts';
 import { reconcileCheckpoint } from '../transfer/reconcile-checkpoint.ts';
-import { type TransferOutcome, TransferProgress } from '../transfer/transfer-context.ts';
+import {
+  type TransferContext,
+  type TransferOutcome,
+  TransferProgress,
+} from '../transfer/transfer-context.ts';
 import { startProgressReporter } from './progress-reporter.ts';
 import type { RunningImports } from './running-imports.ts';
 
-export interface ProcessorDeps {
+/** The worker-wide settings every import's transfer shares. */
+type SharedTransferSettings = Pick<
+  TransferContext,
+  | 's3'
+  | 'checkpoints'
+  | 'memory'
+  | 'onSourceChange'
+  | 'partSize'
+  | 'partConcurrency'
+  | 'partTries'
+  | 'partBackoff'
+  | 'random'
+  | 'now'
+>;
+
+export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 'importId'> {
   store: ImportStore;
-  checkpoints: CheckpointStore;
-  s3: S3Client;
-  agent: Dispatcher;
-  ranges: PooledHttpClient;
-  s3ForRegion: SourceDeps['s3ForRegion'];
-  providers: ProviderDeps;
   running: RunningImports;
-  memory: MemoryBudget;
-  onSourceChange: 'restart' | 'fail';
-  partSize: number;
-  partConcurrency: number;
-  partTries: number;
-  partBackoff: BackoffPolicy;
   progressIntervalMs: number;
   logger: Logger;
   /** Opens the job's sealed source secrets, right before the source is read. */
   secrets: SecretBox;
-  now: () => number;
-  random: () => number;
 }
 
 /**
@@ -109,13 +107,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
       outcome = await importFile({
         importId,
         destination: request.destination,
-        source: openSource(openRequest(request, deps.secrets).source, {
-          agent: deps.agent,
-          ranges: deps.ranges,
-          s3ForRegion: deps.s3ForRegion,
-          providers: deps.providers,
-          importId,
-        }),
+        source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
         s3: deps.s3,
         checkpoints: deps.checkpoints,
         memory: deps.memory,
