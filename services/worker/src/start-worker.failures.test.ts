@@ -9,19 +9,23 @@ import { Harness } from './testing/harness.ts';
 const MIB = 1024 * 1024;
 const PART_2 = `bytes=${8 * MIB}-${16 * MIB - 1}`;
 
-describe('source failures', () => {
-  const file = randomFile(20 * MIB);
-  let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
-  /** Status codes to answer part 2 with, one per request, before serving it normally. */
-  let part2Faults: number[] = [];
-
+/**
+ * A worker in front of a 20 MiB file whose part 2 answers with the queued status codes, one per
+ * request, before it is served normally.
+ */
+function faultyPartWorld() {
+  const world = {
+    file: randomFile(20 * MIB),
+    harness: undefined as unknown as Harness,
+    source: undefined as unknown as Awaited<ReturnType<typeof startFileSource>>,
+    part2Faults: [] as number[],
+  };
   beforeAll(async () => {
-    harness = await Harness.create();
-    source = await startFileSource({
-      root: file.dir,
+    world.harness = await Harness.create();
+    world.source = await startFileSource({
+      root: world.file.dir,
       intercept: (req, res) => {
-        const status = req.headers.range === PART_2 ? part2Faults.shift() : undefined;
+        const status = req.headers.range === PART_2 ? world.part2Faults.shift() : undefined;
         if (status === undefined) return false;
         res.statusCode = status;
         res.end();
@@ -29,119 +33,114 @@ describe('source failures', () => {
       },
     });
     // Small fixed jitter: part retries take 0.1 + 0.2 + 0.4 + 0.8 s.
-    await harness.startWorker({ PART_SIZE_MIB: '8' }, { random: () => 0.2 });
+    await world.harness.startWorker({ PART_SIZE_MIB: '8' }, { random: () => 0.2 });
   });
-
   afterAll(async () => {
-    await harness?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await world.harness?.close();
+    await world.source?.close();
+    rmSync(world.file.dir, { recursive: true, force: true });
   });
+  return world;
+}
+
+describe('source failures', () => {
+  const world = faultyPartWorld();
 
   it('fails a missing file with SOURCE_NOT_FOUND at once, without retrying', async () => {
-    const id = await harness.submit({ type: 'http', url: `${source.url}/missing.bin` });
-    const record = await harness.waitForStatus(id, ['failed']);
+    const id = await world.harness.submit({ type: 'http', url: `${world.source.url}/missing.bin` });
+    const record = await world.harness.waitForStatus(id, ['failed']);
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_NOT_FOUND, attempts: 1 });
-    expect(await harness.waitForJobState(id, ['failed'])).toBe('failed');
-    expect((await harness.queue.getJob(id))?.attemptsMade).toBe(1);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await world.harness.waitForJobState(id, ['failed'])).toBe('failed');
+    expect((await world.harness.queue.getJob(id))?.attemptsMade).toBe(1);
+    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
   });
 
   it('fails on a 404 in the middle of the transfer and aborts the multipart upload', async () => {
-    part2Faults = [404];
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'gone-midway.bin');
-    const record = await harness.waitForStatus(id, ['failed', 'completed']);
+    world.part2Faults = [404];
+    const id = await world.harness.submit(
+      { type: 'http', url: `${world.source.url}/${world.file.name}` },
+      'gone-midway.bin',
+    );
+    const record = await world.harness.waitForStatus(id, ['failed', 'completed']);
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_NOT_FOUND, attempts: 1 });
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
-    expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
+    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
+    expect(await world.harness.redis.exists(world.harness.checkpoints.key(id))).toBe(0);
   });
 
   it('retries a part the source answers with 5xx and completes byte-identical', async () => {
-    part2Faults = [503, 500];
-    const before = source.requests.length;
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'flaky.bin');
-    const record = await harness.waitForStatus(id, ['failed', 'completed']);
+    world.part2Faults = [503, 500];
+    const before = world.source.requests.length;
+    const id = await world.harness.submit(
+      { type: 'http', url: `${world.source.url}/${world.file.name}` },
+      'flaky.bin',
+    );
+    const record = await world.harness.waitForStatus(id, ['failed', 'completed']);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
-    expect(await objectSha256(harness.s3, harness.bucket, 'flaky.bin')).toEqual({
-      sha256: file.sha256,
+    expect(await objectSha256(world.harness.s3, world.harness.bucket, 'flaky.bin')).toEqual({
+      sha256: world.file.sha256,
       size: 20 * MIB,
     });
-    const part2Requests = source.requests.slice(before).filter((r) => r.range === PART_2);
+    const part2Requests = world.source.requests.slice(before).filter((r) => r.range === PART_2);
     expect(part2Requests).toHaveLength(3);
-    expect(part2Faults).toEqual([]);
+    expect(world.part2Faults).toEqual([]);
   });
 });
 
 describe('resuming from a checkpoint', () => {
-  const file = randomFile(20 * MIB);
-  let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
-  let part2Faults: number[] = [];
-
-  beforeAll(async () => {
-    harness = await Harness.create();
-    source = await startFileSource({
-      root: file.dir,
-      intercept: (req, res) => {
-        const status = req.headers.range === PART_2 ? part2Faults.shift() : undefined;
-        if (status === undefined) return false;
-        res.statusCode = status;
-        res.end();
-        return true;
-      },
-    });
-    await harness.startWorker({ PART_SIZE_MIB: '8' }, { random: () => 0.2 });
-  });
-
-  afterAll(async () => {
-    await harness?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
-  });
+  const world = faultyPartWorld();
 
   it('retries the job after a part exhausts its tries, fetching only the parts not yet checkpointed', async () => {
-    part2Faults = [503, 503, 503, 503, 503];
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'resumed.bin', {
-      backoff: { type: 'fixed', delay: 200 },
-    });
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
+    world.part2Faults = [503, 503, 503, 503, 503];
+    const id = await world.harness.submit(
+      { type: 'http', url: `${world.source.url}/${world.file.name}` },
+      'resumed.bin',
+      {
+        backoff: { type: 'fixed', delay: 200 },
+      },
+    );
+    const record = await world.harness.waitForStatus(id, ['completed', 'failed'], 30_000);
     expect(record).toMatchObject({ status: 'completed', attempts: 2 });
-    expect(await objectSha256(harness.s3, harness.bucket, 'resumed.bin')).toEqual({
-      sha256: file.sha256,
+    expect(await objectSha256(world.harness.s3, world.harness.bucket, 'resumed.bin')).toEqual({
+      sha256: world.file.sha256,
       size: 20 * MIB,
     });
-    const ranges = source.requests.filter((r) => r.range).map((r) => r.range);
+    const ranges = world.source.requests.filter((r) => r.range).map((r) => r.range);
     // Parts 1 and 3 landed in the first attempt and were not fetched again.
     expect(ranges.filter((r) => r === `bytes=0-${8 * MIB - 1}`)).toHaveLength(1);
     expect(ranges.filter((r) => r === `bytes=${16 * MIB}-${20 * MIB - 1}`)).toHaveLength(1);
     expect(ranges.filter((r) => r === PART_2)).toHaveLength(6);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
   });
 
   it('starts over when the checkpoint is for another version of the source', async () => {
     const id = newImportId();
-    const stale = await harness.s3.send(
-      new CreateMultipartUploadCommand({ Bucket: harness.bucket, Key: 'moved.bin' }),
+    const stale = await world.harness.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: world.harness.bucket, Key: 'moved.bin' }),
     );
-    await harness.checkpoints.begin(id, {
+    await world.harness.checkpoints.begin(id, {
       uploadId: stale.UploadId ?? '',
-      bucket: harness.bucket,
+      bucket: world.harness.bucket,
       key: 'moved.bin',
       version: '"an-older-version"',
       size: 20 * MIB,
       partSize: 8 * MIB,
     });
-    await harness.checkpoints.recordPart(id, { partNumber: 1, etag: '"x"', crc32: 1, size: 8 * MIB });
-    await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'moved.bin', {}, id);
-    const record = await harness.waitForStatus(id, ['completed', 'failed']);
+    await world.harness.checkpoints.recordPart(id, { partNumber: 1, etag: '"x"', crc32: 1, size: 8 * MIB });
+    await world.harness.submit(
+      { type: 'http', url: `${world.source.url}/${world.file.name}` },
+      'moved.bin',
+      {},
+      id,
+    );
+    const record = await world.harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.status).toBe('completed');
-    expect(await objectSha256(harness.s3, harness.bucket, 'moved.bin')).toEqual({
-      sha256: file.sha256,
+    expect(await objectSha256(world.harness.s3, world.harness.bucket, 'moved.bin')).toEqual({
+      sha256: world.file.sha256,
       size: 20 * MIB,
     });
     // The stale upload was aborted, not left to cost storage.
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
   });
 });
 
@@ -167,7 +166,10 @@ describe('SSRF policy at connect time', () => {
 
   it('refuses a name that resolves to a private address', async () => {
     const port = new URL(source.url).port;
-    const id = await harness.submit({ type: 'http', url: `http://files.example.test:${port}/${file.name}` });
+    const id = await harness.submit({
+      type: 'http',
+      url: `http://files.example.test:${port}/${file.name}`,
+    });
     const record = await harness.waitForStatus(id, ['failed', 'completed']);
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_ADDRESS_REFUSED, attempts: 1 });
     expect(record.error?.message).toContain('127.0.0.1');
