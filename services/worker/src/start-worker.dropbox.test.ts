@@ -169,4 +169,29 @@ describe('Dropbox imports (real worker, Redis and S3; the Dropbox emulator)', ()
       size: replacement.length,
     });
   });
+
+  it('puts an import whose account is paused longer than RATE_LIMIT_MAX_WAIT_S back in the queue, without using an attempt', async () => {
+    await startEmulator();
+    const bytes = randomBytes(1024 * 1024);
+    await dropbox.addFile('/paused.bin', bytes);
+    // The import's third request in a second (the version check before completing) is refused, with
+    // a pause longer than a request may wait; once delayed, the job resumes from its checkpoint.
+    dropbox.setRateLimit({ requestsPerSecond: 2, retryAfterS: 2 });
+    await harness.startWorker(providerEnv({ RATE_LIMIT_MAX_WAIT_S: '0' }));
+
+    const id = await harness.submit(
+      { type: 'dropbox', path: '/paused.bin', credentials: { accessToken: dropbox.issueAccessToken() } },
+      'dropbox/paused.bin',
+    );
+    expect(await harness.waitForJobState(id, ['delayed', 'completed', 'failed'])).toBe('delayed');
+    expect((await harness.store.get(id))?.status).toBe('queued');
+
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
+    expect(record.error).toBeUndefined();
+    // Run twice, on one attempt: BullMQ counts the completion, not the delay.
+    expect(record.attempts).toBe(1);
+    expect((await harness.queue.getJob(id))?.attemptsMade).toBe(1);
+    expect(dropbox.stats().rateLimited).toBeGreaterThan(0);
+    expect((await objectSha256(harness.s3, harness.bucket, 'dropbox/paused.bin')).sha256).toBe(sha256(bytes));
+  });
 });

@@ -167,7 +167,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
     if (error.code === ErrorCode.RATE_LIMITED) {
       // The provider account is paused fleet-wide for longer than a request waits: the job waits in
       // the delayed set instead, without using an attempt, and resumes from its checkpoint.
-      const retryAt = retryAtOf(error, deps.now());
+      const retryAt = retryAtOf(error, deps.now(), deps.random);
       await deps.store.transition(importId, 'queued', ['running']);
       await job.moveToDelayed(retryAt, token);
       logger.info({ retryAt: new Date(retryAt).toISOString() }, 'provider rate limit: import waits');
@@ -191,8 +191,12 @@ export function createImportProcessor(deps: ProcessorDeps) {
   };
 }
 
+/** Spread over this much after the pause ends, so the jobs one pause delayed do not all wake at once. */
+const WAKE_SPREAD_MS = 2_000;
+
 /** When a rate-limited import may run again: the limiter's word, else a short while from now. */
-function retryAtOf(error: unknown, now: number): number {
+function retryAtOf(error: unknown, now: number, random: () => number): number {
   const retryAt = (error as { retryAt?: unknown }).retryAt;
-  return typeof retryAt === 'number' && retryAt > now ? retryAt : now + 5_000;
+  const pauseEnds = typeof retryAt === 'number' && retryAt > now ? retryAt : now + 5_000;
+  return pauseEnds + Math.floor(random() * WAKE_SPREAD_MS);
 }
