@@ -35,6 +35,17 @@ describe('CLI arguments', () => {
     });
   });
 
+  it('reads an S3 source with a role when the environment names one', () => {
+    const env = { S3_SOURCE_ROLE_ARN: 'arn:aws:iam::123456789012:role/reader', S3_SOURCE_EXTERNAL_ID: 'x-1' };
+    expect(parseSourceArgument('s3://src/k.bin', {}, env)).toEqual({
+      type: 's3',
+      bucket: 'src',
+      key: 'k.bin',
+      roleArn: 'arn:aws:iam::123456789012:role/reader',
+      externalId: 'x-1',
+    });
+  });
+
   it('parses s3 destinations, keys with slashes included', () => {
     expect(parseS3Url('s3://bucket-1/a/b/c.bin')).toEqual({ bucket: 'bucket-1', key: 'a/b/c.bin' });
     expect(() => parseS3Url('s3://bucket-only')).toThrow(/s3:\/\/bucket\/key/);

@@ -7,7 +7,8 @@ const SOURCE_FORMS = 'an http(s):// URL, s3://bucket/key, dropbox:/path or gdriv
  * a server-side copy, `dropbox:/path/in/dropbox` or `gdrive:<file id>`. Provider credentials come
  * from the environment (never the command line, where `ps` and shell history would keep them):
  * DROPBOX_ACCESS_TOKEN, or DROPBOX_REFRESH_TOKEN with DROPBOX_APP_KEY and DROPBOX_APP_SECRET;
- * GDRIVE_ACCESS_TOKEN, or GDRIVE_REFRESH_TOKEN with GDRIVE_CLIENT_ID and GDRIVE_CLIENT_SECRET.
+ * GDRIVE_ACCESS_TOKEN, or GDRIVE_REFRESH_TOKEN with GDRIVE_CLIENT_ID and GDRIVE_CLIENT_SECRET. An
+ * S3 source is read with a role when S3_SOURCE_ROLE_ARN (and S3_SOURCE_EXTERNAL_ID) are set.
  */
 export function parseSourceArgument(
   value: string,
@@ -17,7 +18,13 @@ export function parseSourceArgument(
   if (/^https?:\/\//i.test(value)) {
     return { type: 'http', url: value, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
   }
-  if (value.startsWith('s3://')) return { type: 's3', ...parseS3Url(value) };
+  if (value.startsWith('s3://')) {
+    return {
+      type: 's3',
+      ...parseS3Url(value),
+      ...given({ roleArn: env.S3_SOURCE_ROLE_ARN, externalId: env.S3_SOURCE_EXTERNAL_ID }),
+    };
+  }
   if (value.startsWith('dropbox:')) {
     return {
       type: 'dropbox',
