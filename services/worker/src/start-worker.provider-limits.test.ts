@@ -46,10 +46,14 @@ describe('50 Dropbox imports across 3 worker processes, the account limited to 2
     for (let i = 0; i < 3; i++) workers.push(spawnWorkerProcess(env));
     await Promise.all(workers.map((worker) => worker.ready));
 
-    const accessToken = dropbox.issueAccessToken();
+    // Two tokens of one user, as clients that refresh their own tokens send: one account, one limit.
+    const tokens = [dropbox.issueAccessToken(), dropbox.issueAccessToken()];
     const ids = await Promise.all(
       files.map((file, i) =>
-        harness.submit({ type: 'dropbox', path: file.path, credentials: { accessToken } }, `bulk/${i}.bin`),
+        harness.submit(
+          { type: 'dropbox', path: file.path, credentials: { accessToken: tokens[i % 2] ?? '' } },
+          `bulk/${i}.bin`,
+        ),
       ),
     );
     const records = await Promise.all(
@@ -66,7 +70,8 @@ describe('50 Dropbox imports across 3 worker processes, the account limited to 2
     }
 
     const stats = dropbox.stats();
-    // Every import: get_metadata, one download, get_metadata again before completing.
+    // Every import: get_metadata, one download, get_metadata again before completing (plus a
+    // lookup of each token's owner).
     expect(stats.requests).toBeGreaterThanOrEqual(IMPORTS * 3);
     expect(stats.rateLimited / stats.requests).toBeLessThanOrEqual(0.05);
     expect(dropbox.requestsDuringPauses({ graceMs: IN_FLIGHT_GRACE_MS })).toEqual([]);

@@ -375,3 +375,20 @@ async function restartWith(options: Parameters<typeof startDropboxEmulator>[0]):
   token = next.issueAccessToken();
   return next;
 }
+
+describe('Dropbox emulator: current account', () => {
+  it("names the token's owner: one account_id for all of an account's tokens", async () => {
+    const accountId = async (bearer: string) => {
+      const response = await fetch(`${emulator.apiUrl}/2/users/get_current_account`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { account_id: string }).account_id;
+    };
+    const first = await accountId(token);
+    expect(first).toMatch(/^dbid:/);
+    expect(await accountId(emulator.issueAccessToken())).toBe(first);
+    expect(await accountId(emulator.issueAccessToken({ account: 'someone-else' }))).not.toBe(first);
+  });
+});

@@ -7,13 +7,14 @@
  *   parameter: the bytes, with `Range` (206/416), `If-Range`, a strong `ETag` of `"<rev>"` and
  *   `Dropbox-API-Result` (non-ASCII escaped as Dropbox does). `rev:` pins a revision; old revisions
  *   stay downloadable after `replaceFile`.
+ * - `POST {apiUrl}/2/users/get_current_account`: the token owner's `account_id` (`dbid:…`).
  * - `POST {apiUrl}/oauth2/token` with `grant_type=refresh_token` (client in the form or Basic auth).
  * - 401 `invalid_access_token` / `expired_access_token`; 429 `too_many_requests` with Retry-After
  *   when an account (the owner of a token) exceeds `rateLimit` in a sliding 1-second window. The
  *   token endpoint is outside the limit.
  *
- * Endpoint names in the request log: `files/get_metadata`, `files/download`, `oauth2/token`,
- * `unknown`. One server answers both the API and the content origin.
+ * Endpoint names in the request log: `files/get_metadata`, `files/download`,
+ * `users/get_current_account`, `oauth2/token`, `unknown`. One server answers both the API and the content origin.
  */
 
 import { parseByteRange } from './byte-range.ts';
@@ -106,6 +107,10 @@ async function route(core: DropboxCore, files: DropboxFiles, exchange: Exchange)
       exchange.endpoint = 'oauth2/token';
       if (method !== 'POST') return exchange.text(405, 'Use POST', { allow: 'POST' });
       return token(core, exchange);
+    case '/2/users/get_current_account':
+      exchange.endpoint = 'users/get_current_account';
+      if (method !== 'POST') return exchange.text(405, 'Use POST', { allow: 'POST' });
+      return currentAccount(exchange, admit(core, exchange));
     case '/2/files/get_metadata':
       exchange.endpoint = 'files/get_metadata';
       if (method !== 'POST') return exchange.text(405, 'Use POST', { allow: 'POST' });
@@ -152,6 +157,16 @@ function admit(core: DropboxCore, exchange: Exchange): string | null {
       break;
   }
   return null;
+}
+
+/** Dropbox's account_id for the emulator's account name: stable, and the same for all its tokens. */
+function currentAccount(exchange: Exchange, account: string | null): void {
+  if (account === null) return;
+  exchange.json(200, {
+    account_id: `dbid:${Buffer.from(account).toString('base64url')}`,
+    name: { display_name: account },
+    disabled: false,
+  });
 }
 
 async function getMetadata(files: DropboxFiles, exchange: Exchange, account: string | null): Promise<void> {

@@ -284,3 +284,18 @@ describe('Google Drive emulator: rate limit', () => {
     await vi.waitFor(() => expect(emulator.requestsDuringPauses({ graceMs: 1000 })).toHaveLength(1));
   });
 });
+
+describe('Google Drive emulator: about', () => {
+  it("names the token's owner: one permission id for all of an account's tokens", async () => {
+    const about = async (bearer: string) => {
+      const response = await fetch(`${emulator.apiUrl}/drive/v3/about?fields=user(permissionId)`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { user: { permissionId: string } }).user.permissionId;
+    };
+    const first = await about(token);
+    expect(await about(emulator.issueAccessToken())).toBe(first);
+    expect(await about(emulator.issueAccessToken({ account: 'someone-else' }))).not.toBe(first);
+  });
+});

@@ -11,13 +11,15 @@
  * - `GET {apiUrl}/drive/v3/files/{id}/export?mimeType=` streams the registered export, chunked,
  *   without Range support; 400 `badRequest` for a type not registered, 403 `fileNotExportable` for
  *   binary files.
+ * - `GET {apiUrl}/drive/v3/about?fields=user(permissionId)`: the token owner's permission id.
  * - `POST {tokenUrl}` (`/token`) with `grant_type=refresh_token`.
  * - Errors in Google's JSON shape: 401 `authError` for invalid or expired tokens, 404 `notFound`
  *   (also for another account's file). Over the rate limit an account gets 403
  *   `userRateLimitExceeded` or 429 `rateLimitExceeded` (alternating by default, as Drive sends
  *   both), with Retry-After only when `retryAfterS` is set; without it the wait is 1 s.
  *
- * Endpoint names in the request log: `files.get`, `files.media`, `files.export`, `token`, `unknown`.
+ * Endpoint names in the request log: `files.get`, `files.media`, `files.export`, `about.get`,
+ * `token`, `unknown`.
  */
 import { parseByteRange } from './byte-range.ts';
 import type { Clock } from './clock.ts';
@@ -152,6 +154,16 @@ async function route(
     exchange.endpoint = 'token';
     if (method !== 'POST') return exchange.text(405, 'Use POST', { allow: 'POST' });
     return token(core, exchange);
+  }
+  if (exchange.url.pathname === '/drive/v3/about') {
+    exchange.endpoint = 'about.get';
+    if (method !== 'GET') return exchange.text(405, 'Use GET', { allow: 'GET' });
+    const account = admit(core, answers, exchange);
+    if (account === null) return;
+    // A permission id per account, the same for all of its tokens.
+    return exchange.json(200, {
+      user: { kind: 'drive#user', permissionId: Buffer.from(account).toString('hex'), displayName: account },
+    });
   }
   const match = FILE_PATH.exec(exchange.url.pathname);
   if (match === null) return exchange.text(404, 'Not Found');

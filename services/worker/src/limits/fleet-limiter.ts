@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import { transientError } from '../errors/transfer-error.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
 import { abortable, abortableSleep } from './abortable.ts';
+import { AccountOwners } from './account-owners.ts';
 import { type DownloadSlot, DownloadSlots } from './download-slots.ts';
 import { FleetPause } from './fleet-pause.ts';
-import { providerOfKey } from './limit-key.ts';
+import { type LimitedProvider, providerOfKey } from './limit-key.ts';
 import type { LimitsConfig } from './limits-env.ts';
 import { ProviderThrottled } from './provider-throttled.ts';
 import type { KeyLimits } from './rate-limit-overrides.ts';
@@ -65,6 +66,7 @@ export class FleetLimiter {
   readonly #turns: RequestTurns;
   readonly #slots: DownloadSlots;
   readonly #pause: FleetPause;
+  readonly #owners: AccountOwners;
   /** Keys this process saw throttled: its next success there starts the backoff over. */
   readonly #throttledKeys = new Set<string>();
   readonly #closing = new AbortController();
@@ -96,6 +98,15 @@ export class FleetLimiter {
       logger: this.#logger,
     });
     this.#pause = new FleetPause(client, options.prefix, 2 * this.#backoff.capMs);
+    this.#owners = new AccountOwners(client, options.prefix);
+  }
+
+  /**
+   * The provider's id for the owner of the token with `tokenDigest`: remembered for the fleet, else
+   * found with `lookup` (a request the caller makes through this limiter).
+   */
+  ownerOf(provider: LimitedProvider, tokenDigest: string, lookup: () => Promise<string>): Promise<string> {
+    return this.#owners.ownerOf(provider, tokenDigest, lookup);
   }
 
   /** Runs `fn` (one request to the provider) within the key's limits; see the class comment. */

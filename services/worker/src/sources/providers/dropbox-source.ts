@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type DropboxSource as DropboxSourceSpec, ErrorCode } from '@ferry/shared';
 import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import { limitKey, tokenAccount } from '../../limits/limit-key.ts';
+import { tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
@@ -23,7 +23,7 @@ interface DropboxFileMetadata {
  * with a Range, always by `rev:<rev>` of the revision seen at the start, so every part comes from
  * that one revision whatever happens to the file meanwhile; the whole file is checked against
  * Dropbox's content_hash. The account (for the fleet-wide limiter) is the app when its key is known,
- * else the token's owner, named by a hash of the token.
+ * else the token's owner, as /2/users/get_current_account names it.
  */
 export class DropboxSource implements Source {
   readonly #spec: DropboxSourceSpec;
@@ -36,10 +36,14 @@ export class DropboxSource implements Source {
     const { accessToken, refreshToken, appKey, appSecret } = spec.credentials;
     this.#account = new ProviderAccount(deps, {
       name: 'Dropbox',
-      key: limitKey(
-        'dropbox',
-        appKey ? `app:${appKey}` : `token:${tokenAccount(refreshToken ?? accessToken ?? '')}`,
-      ),
+      provider: 'dropbox',
+      appId: appKey,
+      tokenDigest: tokenAccount(refreshToken ?? accessToken ?? ''),
+      ownerLookup: {
+        url: `${deps.urls.dropboxApi}/2/users/get_current_account`,
+        init: { method: 'POST' },
+        owner: (answer) => (typeof answer?.account_id === 'string' ? answer.account_id : null),
+      },
       accessToken,
       refresh:
         refreshToken && appKey && appSecret

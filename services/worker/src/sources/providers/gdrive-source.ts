@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode, type GdriveSource as GdriveSourceSpec } from '@ferry/shared';
 import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import { limitKey, tokenAccount } from '../../limits/limit-key.ts';
+import { tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
@@ -38,10 +38,17 @@ export class GdriveSource implements Source {
     const { accessToken, refreshToken, clientId, clientSecret } = spec.credentials;
     this.#account = new ProviderAccount(deps, {
       name: 'Google Drive',
-      key: limitKey(
-        'gdrive',
-        clientId ? `client:${clientId}` : `token:${tokenAccount(refreshToken ?? accessToken ?? '')}`,
-      ),
+      provider: 'gdrive',
+      appId: clientId,
+      tokenDigest: tokenAccount(refreshToken ?? accessToken ?? ''),
+      ownerLookup: {
+        url: `${deps.urls.gdriveApi}/drive/v3/about?fields=user(permissionId)`,
+        init: { method: 'GET' },
+        owner: (answer) => {
+          const user = answer?.user as { permissionId?: unknown } | undefined;
+          return typeof user?.permissionId === 'string' ? user.permissionId : null;
+        },
+      },
       accessToken,
       refresh:
         refreshToken && clientId && clientSecret

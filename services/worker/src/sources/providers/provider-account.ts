@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode } from '@ferry/shared';
 import { permanentError } from '../../errors/transfer-error.ts';
+import { type LimitedProvider, limitKey } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import { toSourceError } from '../source-error.ts';
@@ -22,11 +23,23 @@ export type ProviderFailure = (
   now: number,
 ) => Error;
 
+/** The provider's "who am I" call, and where its answer names the token's owner. */
+export interface OwnerLookup {
+  url: string;
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string };
+  owner(answer: Record<string, unknown> | null): string | null;
+}
+
 export interface ProviderAccountOptions {
   /** Shown in messages: "Dropbox", "Google Drive". */
   name: string;
-  /** The fleet-wide limiter key of the account. */
-  key: string;
+  provider: LimitedProvider;
+  /** The app (Dropbox app key, Google client id) when given: the account's limits are the app's. */
+  appId: string | undefined;
+  /** A digest of the credentials' longest-lived token, never the token itself. */
+  tokenDigest: string;
+  /** Without an app id, the limits are those of the token's owner, whom this call names. */
+  ownerLookup: OwnerLookup;
   accessToken: string | undefined;
   refresh: RefreshGrant | null;
   failure: ProviderFailure;
@@ -42,10 +55,18 @@ export class ProviderAccount {
   readonly #deps: ProviderDeps;
   readonly #options: ProviderAccountOptions;
   readonly #session: OAuthSession;
+  /** The key before the owner is known: the app's, or the token's own. */
+  readonly #provisionalKey: string;
+  #ownerKey: string | null = null;
 
   constructor(deps: ProviderDeps, options: ProviderAccountOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#provisionalKey = limitKey(
+      options.provider,
+      options.appId ? `app:${options.appId}` : `token:${options.tokenDigest}`,
+    );
+    if (options.appId) this.#ownerKey = this.#provisionalKey;
     const grant = options.refresh;
     this.#session = new OAuthSession({
       accessToken: options.accessToken,
@@ -61,10 +82,20 @@ export class ProviderAccount {
     init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
     signal: AbortSignal,
   ): Promise<Record<string, unknown> | null> {
+    return this.#call(await this.#key(signal), what, url, init, signal);
+  }
+
+  #call(
+    key: string,
+    what: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | null> {
     return this.#session.authorized(
       (token) =>
         this.#deps.limiter.request(
-          this.#options.key,
+          key,
           async () => {
             const answer = await callProvider(
               this.#deps.dispatcher,
@@ -93,10 +124,11 @@ export class ProviderAccount {
     buffers: BufferLease,
   ): Promise<PartStream> {
     const { start, end, size } = range;
+    const key = await this.#key(signal);
     const { value, release } = await this.#session.authorized(
       (token) =>
         this.#deps.limiter.download(
-          this.#options.key,
+          key,
           async () => {
             const response = await this.#deps.downloads
               .request('GET', url, {
@@ -148,10 +180,11 @@ export class ProviderAccount {
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<{ body: Readable; size: number | null }> {
+    const key = await this.#key(signal);
     const { value, release } = await this.#session.authorized(
       (token) =>
         this.#deps.limiter.download(
-          this.#options.key,
+          key,
           () =>
             openProviderStream(
               this.#deps.dispatcher,
@@ -168,9 +201,38 @@ export class ProviderAccount {
     return value;
   }
 
+  /**
+   * The account's limiter key: the app's when known, else its owner's, looked up once per token for
+   * the whole fleet. Should the lookup fail (a token without the scope, say), the token's own key
+   * serves: the import's own requests will tell what is wrong with the token, if anything.
+   */
+  async #key(signal: AbortSignal): Promise<string> {
+    if (this.#ownerKey) return this.#ownerKey;
+    const { provider, tokenDigest, ownerLookup } = this.#options;
+    try {
+      const owner = await this.#deps.limiter.ownerOf(provider, tokenDigest, async () => {
+        const answer = await this.#call(
+          this.#provisionalKey,
+          'owner lookup',
+          ownerLookup.url,
+          ownerLookup.init,
+          signal,
+        );
+        const owner = ownerLookup.owner(answer);
+        if (!owner) throw new Error('the provider named no owner');
+        return owner;
+      });
+      this.#ownerKey = limitKey(provider, `user:${owner}`);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.#ownerKey = this.#provisionalKey;
+    }
+    return this.#ownerKey;
+  }
+
   #refresh(grant: RefreshGrant, signal: AbortSignal) {
     return this.#deps.limiter.request(
-      this.#options.key,
+      this.#ownerKey ?? this.#provisionalKey,
       () =>
         refreshAccessToken(this.#deps.dispatcher, grant, signal, {
           now: this.#deps.now,
