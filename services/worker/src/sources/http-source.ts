@@ -5,12 +5,12 @@ import { permanentError, transientError } from '../errors/transfer-error.ts';
 import type { BufferLease } from '../transfer/memory-budget.ts';
 import type { PartStream } from '../transfer/part-stream.ts';
 import { parseContentRange } from './content-range.ts';
+import { checkExactRange } from './exact-range.ts';
 import { sourceStatusError } from './http-status.ts';
 import type { Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
+import { type AnswerHeaders, contentLength, headerValue } from './response-headers.ts';
 import type { Source, SourceMetadata } from './source.ts';
 import { toSourceError } from './source-error.ts';
-
-type Headers = Record<string, string | string[] | undefined>;
 
 /** HEAD answers that mean "this origin does not do HEAD", not "this file is not there". */
 const HEAD_REFUSED = new Set([400, 403, 405, 406, 501]);
@@ -68,7 +68,7 @@ export class HttpSource implements Source {
     response.body.destroy();
     const version = versionOf(response.headers);
     if (response.statusCode === 206) {
-      const range = parseContentRange(header(response.headers, 'content-range'));
+      const range = parseContentRange(headerValue(response.headers, 'content-range'));
       if (range?.kind !== 'range' || range.start !== 0) {
         throw transientError(
           ErrorCode.SOURCE_SIZE_MISMATCH,
@@ -94,7 +94,7 @@ export class HttpSource implements Source {
     }
     if (response.statusCode === 416) {
       // Only an empty object cannot satisfy bytes=0-0.
-      const range = parseContentRange(header(response.headers, 'content-range'));
+      const range = parseContentRange(headerValue(response.headers, 'content-range'));
       if (range?.kind === 'unsatisfied' && range.size === 0) {
         return { size: 0, version, ranges: true, location: recordableUrl(this.#url) };
       }
@@ -178,7 +178,7 @@ export class HttpSource implements Source {
  */
 function checkRangeAnswer(
   statusCode: number,
-  headers: Headers,
+  headers: AnswerHeaders,
   start: number,
   end: number,
   expected: SourceMetadata,
@@ -192,30 +192,11 @@ function checkRangeAnswer(
     }
     throw sourceStatusError(statusCode, `GET bytes ${start}-${end}`);
   }
-  const range = parseContentRange(header(headers, 'content-range'));
-  const etag = header(headers, 'etag');
+  const etag = headerValue(headers, 'etag');
   if (expected.version?.startsWith('"') && etag && etag !== expected.version) {
     throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed during the import (new ETag)');
   }
-  if (range?.kind === 'range' && range.size !== null && range.size !== expected.size) {
-    throw permanentError(
-      ErrorCode.SOURCE_CHANGED,
-      `source object changed during the import (size ${expected.size} is now ${range.size})`,
-    );
-  }
-  if (range?.kind !== 'range' || range.start !== start || range.end !== end) {
-    throw transientError(
-      ErrorCode.SOURCE_SIZE_MISMATCH,
-      `source answered bytes ${start}-${end} with Content-Range "${header(headers, 'content-range') ?? ''}"`,
-    );
-  }
-  const length = contentLength(headers);
-  if (length !== null && length !== end - start + 1) {
-    throw transientError(
-      ErrorCode.SOURCE_SIZE_MISMATCH,
-      `source answered bytes ${start}-${end} with a Content-Length of ${length}`,
-    );
-  }
+  checkExactRange(headers, start, end, expected.size ?? 0);
 }
 
 /**
@@ -224,9 +205,9 @@ function checkRangeAnswer(
  * `...-N`, is not the object's and is ignored). Other digests origins send (MD5, SHA-256, CRC32C)
  * would cost a second pass over the bytes in order, which parts fetched in parallel do not allow.
  */
-function statedCrc32(headers: Headers): { crc32?: number } {
-  const value = header(headers, 'x-amz-checksum-crc32')?.trim();
-  const type = header(headers, 'x-amz-checksum-type')?.trim().toUpperCase();
+function statedCrc32(headers: AnswerHeaders): { crc32?: number } {
+  const value = headerValue(headers, 'x-amz-checksum-crc32')?.trim();
+  const type = headerValue(headers, 'x-amz-checksum-type')?.trim().toUpperCase();
   if (!value || !/^[A-Za-z0-9+/]{6}==$/.test(value) || (type && type !== 'FULL_OBJECT')) return {};
   return { crc32: Buffer.from(value, 'base64').readUInt32BE(0) };
 }
@@ -245,25 +226,13 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function contentLength(headers: Headers): number | null {
-  const value = header(headers, 'content-length');
-  if (value === undefined || !/^\d+$/.test(value.trim())) return null;
-  const size = Number(value);
-  return Number.isSafeInteger(size) ? size : null;
-}
-
-function acceptsRanges(headers: Headers): boolean {
-  return (header(headers, 'accept-ranges') ?? '').toLowerCase().includes('bytes');
+function acceptsRanges(headers: AnswerHeaders): boolean {
+  return (headerValue(headers, 'accept-ranges') ?? '').toLowerCase().includes('bytes');
 }
 
 /** A strong ETag, else Last-Modified. Weak ETags cannot be used in If-Range (RFC 9110 §13.1.5). */
-function versionOf(headers: Headers): string | null {
-  const etag = header(headers, 'etag');
+function versionOf(headers: AnswerHeaders): string | null {
+  const etag = headerValue(headers, 'etag');
   if (etag && !etag.startsWith('W/')) return etag;
-  return header(headers, 'last-modified') ?? null;
+  return headerValue(headers, 'last-modified') ?? null;
 }

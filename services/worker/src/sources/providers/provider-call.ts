@@ -1,9 +1,8 @@
 import { ErrorCode } from '@ferry/shared';
 import { type Dispatcher, request } from 'undici';
 import { transientError } from '../../errors/transfer-error.ts';
+import { type AnswerHeaders, headerValue } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';
-
-export type AnswerHeaders = Record<string, string | string[] | undefined>;
 
 /** A provider API's answer to a metadata or token call: small JSON bodies, read whole. */
 export interface ProviderAnswer {
@@ -30,28 +29,35 @@ export async function callProvider(
       signal,
       dispatcher,
     });
-    let size = 0;
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) {
-        response.body.destroy();
-        throw transientError(
-          ErrorCode.SOURCE_SERVER_ERROR,
-          `provider answered ${url} with an oversized body`,
-        );
-      }
-      chunks.push(chunk);
+    const { text, complete } = await readAnswerText(response.body);
+    if (!complete) {
+      throw transientError(ErrorCode.SOURCE_SERVER_ERROR, `provider answered ${url} with an oversized body`);
     }
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
+    return { status: response.statusCode, headers: response.headers, body: text };
   } catch (error) {
     if (signal.aborted) throw error;
     throw toSourceError(error);
   }
+}
+
+/**
+ * A small answer body as text: up to MAX_ANSWER_BYTES, the rest dropped unread (`complete` says
+ * whether it all fitted). Metadata, token and error answers are a few KiB.
+ */
+export async function readAnswerText(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+): Promise<{ text: string; complete: boolean }> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      return { text: Buffer.concat(chunks).toString('utf8'), complete: false };
+    }
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), complete: true };
 }
 
 /** The answer's JSON body, or null when it has none or it is not JSON. */
@@ -64,11 +70,6 @@ export function answerJson(answer: { body: string }): Record<string, unknown> | 
   } catch {
     return null;
   }
-}
-
-export function headerValue(headers: AnswerHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */

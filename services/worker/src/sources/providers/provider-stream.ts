@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
+import { type AnswerHeaders, contentLength } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';
-import type { AnswerHeaders } from './provider-call.ts';
+import { readAnswerText } from './provider-call.ts';
 
 /**
  * A provider download as one stream (the engine's path for files without ranges: Drive exports).
@@ -27,10 +28,9 @@ export async function openProviderStream(
     throw toSourceError(error);
   }
   if (response.statusCode !== 200) {
-    const body = await response.body.text().catch(() => '');
-    throw failure(response.statusCode, response.headers, body);
+    // A body cut off is still worth what arrived: the status alone decides most cases.
+    const { text } = await readAnswerText(response.body).catch(() => ({ text: '' }));
+    throw failure(response.statusCode, response.headers, text);
   }
-  const length = response.headers['content-length'];
-  const size = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : null;
-  return { body: response.body, size };
+  return { body: response.body, size: contentLength(response.headers) };
 }

@@ -1,11 +1,12 @@
 import { ErrorCode } from '@ferry/shared';
-import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import { parseContentRange } from '../content-range.ts';
-import { type AnswerHeaders, headerValue } from './provider-call.ts';
+import { permanentError, transientError } from '../errors/transfer-error.ts';
+import { parseContentRange } from './content-range.ts';
+import { type AnswerHeaders, headerValue } from './response-headers.ts';
 
 /**
- * A provider's 206 must be exactly bytes start..end of a file of `size` bytes: another total size
- * means the file changed (SOURCE_CHANGED); a garbled or different range is retried.
+ * A 206 must be exactly bytes start..end of a file of `size` bytes: another total size means the
+ * file changed (SOURCE_CHANGED); a garbled or different range, or a Content-Length that is not the
+ * range's, is retried.
  */
 export function checkExactRange(headers: AnswerHeaders, start: number, end: number, size: number): void {
   const stated = headerValue(headers, 'content-range');
