@@ -14,7 +14,7 @@ export const LimitsEnvFields = {
   DROPBOX_MAX_DOWNLOADS: maxDownloads(8),
   GDRIVE_RATE_LIMIT_PER_S: perSecond(10),
   GDRIVE_MAX_DOWNLOADS: maxDownloads(8),
-  /** Per-account exceptions: `dropbox:app:abc=20/4,gdrive:client:xyz=5/2` (requests/s / downloads). */
+  /** Per-account exceptions: `dropbox:app:abc=20/4,gdrive:user:xyz=5/2` (requests/s / downloads). */
   RATE_LIMIT_OVERRIDES: z
     .string()
     .optional()

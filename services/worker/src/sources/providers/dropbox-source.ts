@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type DropboxSource as DropboxSourceSpec, ErrorCode } from '@ferry/shared';
 import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import { tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
@@ -33,27 +32,17 @@ export class DropboxSource implements Source {
   constructor(spec: DropboxSourceSpec, deps: ProviderDeps) {
     this.#spec = spec;
     this.#urls = deps.urls;
-    const { accessToken, refreshToken, appKey, appSecret } = spec.credentials;
+    const { appKey, appSecret, ...tokens } = spec.credentials;
     this.#account = new ProviderAccount(deps, {
       name: 'Dropbox',
       provider: 'dropbox',
-      appId: appKey,
-      tokenDigest: tokenAccount(refreshToken ?? accessToken ?? ''),
+      credentials: { ...tokens, clientId: appKey, clientSecret: appSecret },
+      tokenUrl: `${deps.urls.dropboxApi}/oauth2/token`,
       ownerLookup: {
         url: `${deps.urls.dropboxApi}/2/users/get_current_account`,
         init: { method: 'POST' },
         owner: (answer) => (typeof answer?.account_id === 'string' ? answer.account_id : null),
       },
-      accessToken,
-      refresh:
-        refreshToken && appKey && appSecret
-          ? {
-              tokenUrl: `${deps.urls.dropboxApi}/oauth2/token`,
-              refreshToken,
-              clientId: appKey,
-              clientSecret: appSecret,
-            }
-          : null,
       failure: dropboxFailure,
     });
   }

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode, type GdriveSource as GdriveSourceSpec } from '@ferry/shared';
 import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import { tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
@@ -35,12 +34,11 @@ export class GdriveSource implements Source {
   constructor(spec: GdriveSourceSpec, deps: ProviderDeps) {
     this.#spec = spec;
     this.#urls = deps.urls;
-    const { accessToken, refreshToken, clientId, clientSecret } = spec.credentials;
     this.#account = new ProviderAccount(deps, {
       name: 'Google Drive',
       provider: 'gdrive',
-      appId: clientId,
-      tokenDigest: tokenAccount(refreshToken ?? accessToken ?? ''),
+      credentials: spec.credentials,
+      tokenUrl: deps.urls.gdriveToken,
       ownerLookup: {
         url: `${deps.urls.gdriveApi}/drive/v3/about?fields=user(permissionId)`,
         init: { method: 'GET' },
@@ -49,11 +47,6 @@ export class GdriveSource implements Source {
           return typeof user?.permissionId === 'string' ? user.permissionId : null;
         },
       },
-      accessToken,
-      refresh:
-        refreshToken && clientId && clientSecret
-          ? { tokenUrl: deps.urls.gdriveToken, refreshToken, clientId, clientSecret }
-          : null,
       failure: gdriveFailure,
     });
   }

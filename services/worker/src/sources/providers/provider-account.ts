@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode } from '@ferry/shared';
 import { permanentError } from '../../errors/transfer-error.ts';
-import { type LimitedProvider, limitKey } from '../../limits/limit-key.ts';
+import { type LimitedProvider, limitKey, tokenAccount } from '../../limits/limit-key.ts';
 import type { BufferLease } from '../../transfer/memory-budget.ts';
 import type { PartStream } from '../../transfer/part-stream.ts';
 import { checkExactRange } from '../exact-range.ts';
@@ -31,18 +31,23 @@ export interface OwnerLookup {
   owner(answer: Record<string, unknown> | null): string | null;
 }
 
+/** OAuth credentials as both providers take them (Dropbox calls the client its app key and secret). */
+export interface OAuthCredentials {
+  accessToken?: string | undefined;
+  refreshToken?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+}
+
 export interface ProviderAccountOptions {
   /** Shown in messages: "Dropbox", "Google Drive". */
   name: string;
   provider: LimitedProvider;
-  /** The app (Dropbox app key, Google client id) when given: the account's limits are the app's. */
-  appId: string | undefined;
-  /** A digest of the credentials' longest-lived token, never the token itself. */
-  tokenDigest: string;
-  /** Without an app id, the limits are those of the token's owner, whom this call names. */
+  credentials: OAuthCredentials;
+  /** Where a refresh token is exchanged for an access token. */
+  tokenUrl: string;
+  /** Without a client id, the limits are those of the token's owner, whom this call names. */
   ownerLookup: OwnerLookup;
-  accessToken: string | undefined;
-  refresh: RefreshGrant | null;
   failure: ProviderFailure;
 }
 
@@ -56,6 +61,8 @@ export class ProviderAccount {
   readonly #deps: ProviderDeps;
   readonly #options: ProviderAccountOptions;
   readonly #session: OAuthSession;
+  /** A digest of the longest-lived token, never the token itself: whose owner to look up. */
+  readonly #tokenDigest: string;
   /** The key before the owner is known: the app's, or the token's own. */
   readonly #provisionalKey: string;
   #ownerKey: string | null = null;
@@ -63,14 +70,20 @@ export class ProviderAccount {
   constructor(deps: ProviderDeps, options: ProviderAccountOptions) {
     this.#deps = deps;
     this.#options = options;
+    const { accessToken, refreshToken, clientId, clientSecret } = options.credentials;
+    this.#tokenDigest = tokenAccount(refreshToken ?? accessToken ?? '');
+    // The app (Dropbox app key, Google client id), when given: the account's limits are the app's.
     this.#provisionalKey = limitKey(
       options.provider,
-      options.appId ? `app:${options.appId}` : `token:${options.tokenDigest}`,
+      clientId ? `app:${clientId}` : `token:${this.#tokenDigest}`,
     );
-    if (options.appId) this.#ownerKey = this.#provisionalKey;
-    const grant = options.refresh;
+    if (clientId) this.#ownerKey = this.#provisionalKey;
+    const grant: RefreshGrant | null =
+      refreshToken && clientId && clientSecret
+        ? { tokenUrl: options.tokenUrl, refreshToken, clientId, clientSecret }
+        : null;
     this.#session = new OAuthSession({
-      accessToken: options.accessToken,
+      accessToken,
       refresh: grant ? (signal) => this.#refresh(grant, signal) : null,
       now: deps.now,
     });
@@ -209,9 +222,9 @@ export class ProviderAccount {
    */
   async #key(signal: AbortSignal): Promise<string> {
     if (this.#ownerKey) return this.#ownerKey;
-    const { provider, tokenDigest, ownerLookup } = this.#options;
+    const { provider, ownerLookup } = this.#options;
     try {
-      const owner = await this.#deps.limiter.ownerOf(provider, tokenDigest, async () => {
+      const owner = await this.#deps.limiter.ownerOf(provider, this.#tokenDigest, async () => {
         const answer = await this.#call(
           this.#provisionalKey,
           'owner lookup',
