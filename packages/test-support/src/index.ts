@@ -7,4 +7,5 @@ export * from './emulators/gdrive-emulator.ts';
 export type { PauseWindow, RateLimit } from './emulators/rate-limiter.ts';
 export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
 export * from './files.ts';
+export * from './log-capture.ts';
 export * from './services.ts';

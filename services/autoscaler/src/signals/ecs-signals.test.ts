@@ -1,21 +1,10 @@
-import { Writable } from 'node:stream';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { createLogger } from '@ferry/shared';
+import { logCapture } from '@ferry/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ecsSignals } from './ecs-signals.ts';
-
-function captureLogger() {
-  const lines: Array<{ msg: string }> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger('autoscaler', 'info', sink), lines };
-}
 
 const SERVICE = {
   serviceName: 'ferry-workers',
@@ -24,6 +13,11 @@ const SERVICE = {
   runningCount: 4,
   pendingCount: 2,
 };
+
+function captureLogger() {
+  const { stream, lines } = logCapture();
+  return { logger: createLogger('autoscaler', 'info', stream), lines };
+}
 
 describe('ECS signals (SDK boundary faked with aws-sdk-client-mock)', () => {
   const ecs = mockClient(ECSClient);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@ferry/shared';
+import { logCapture } from '@ferry/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseWorkerEnv } from '../env.ts';
 import { type ImdsStandIn, startImdsStandIn } from '../testing/imds-stand-in.ts';
@@ -13,14 +13,8 @@ import {
 } from './spot-interruption-watcher.ts';
 
 function captureLogger() {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger('worker', 'debug', sink), lines };
+  const { stream, lines } = logCapture();
+  return { logger: createLogger('worker', 'debug', stream), lines };
 }
 
 describe('Spot interruption watcher (against a local IMDSv2 stand-in)', () => {

@@ -1,20 +1,14 @@
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@ferry/shared';
+import { logCapture } from '@ferry/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EcsAgentStandIn, startEcsAgentStandIn } from '../testing/ecs-agent-stand-in.ts';
 import { startTaskProtection, type TaskProtection, type TaskProtectionOptions } from './task-protection.ts';
 
 function captureLogger() {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger('worker', 'debug', sink), lines };
+  const { stream, lines } = logCapture();
+  return { logger: createLogger('worker', 'debug', stream), lines };
 }
 
 describe('ECS task scale-in protection (against a local stand-in of the agent endpoint)', () => {
