@@ -1,39 +1,32 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, openMultipartUploads } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
-import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
+import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
 
 const MIB = 1024 * 1024;
 
 describe('graceful drain (close / SIGTERM)', () => {
-  const file = randomFile(48 * MIB);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
-  let proxy: ThrottleProxy;
+  let slow: ThrottledFile;
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
-    proxy = await startThrottleProxy(source.url, 8 * MIB);
+    slow = await startThrottledFile(48 * MIB, 8 * MIB);
   });
 
   afterAll(async () => {
     await harness?.close();
-    await proxy?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await slow?.close();
   });
 
   it('hands a running job back with its checkpoint; the next worker fetches only the missing parts', async () => {
-    proxy.bytesPerSecond = 8 * MIB; // about a second per 8 MiB part
+    slow.proxy.bytesPerSecond = 8 * MIB; // about a second per 8 MiB part
     const first = await harness.startWorker({
       PART_SIZE_MIB: '8',
       PART_CONCURRENCY: '2',
       DRAIN_TIMEOUT_S: '30',
     });
-    const id = await harness.submit({ type: 'http', url: `${proxy.url}/${file.name}` }, 'drained.bin');
+    const id = await harness.submit({ type: 'http', url: slow.url }, 'drained.bin');
     await expect
       .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, { timeout: 20_000 })
       .toBeGreaterThan(0);
@@ -51,31 +44,31 @@ describe('graceful drain (close / SIGTERM)', () => {
     expect(finished).toBeLessThan(6);
     expect(openMultipartUploads(harness.bucket)).toHaveLength(1);
 
-    proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
-    const rangedBefore = proxy.requests.filter((r) => r.range).length;
+    slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
+    const rangedBefore = slow.proxy.requests.filter((r) => r.range).length;
     const second = await harness.startWorker({ PART_SIZE_MIB: '8' });
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
     expect(record.result?.partCount).toBe(6);
     expect(await objectSha256(harness.s3, harness.bucket, 'drained.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: slow.file.sha256,
       size: 48 * MIB,
     });
-    const rangedAfter = proxy.requests.filter((r) => r.range).length;
+    const rangedAfter = slow.proxy.requests.filter((r) => r.range).length;
     expect(rangedAfter - rangedBefore).toBe(6 - finished);
     expect(openMultipartUploads(harness.bucket)).toEqual([]);
     await second.close();
   });
 
   it('aborts parts still in flight at the drain deadline and still hands the job back in time', async () => {
-    proxy.bytesPerSecond = 1 * MIB; // 8 s per part: none finishes before the deadline
+    slow.proxy.bytesPerSecond = 1 * MIB; // 8 s per part: none finishes before the deadline
     const worker = await harness.startWorker({
       PART_SIZE_MIB: '8',
       PART_CONCURRENCY: '2',
       DRAIN_TIMEOUT_S: '3',
     });
-    const id = await harness.submit({ type: 'http', url: `${proxy.url}/${file.name}` }, 'deadline.bin');
+    const id = await harness.submit({ type: 'http', url: slow.url }, 'deadline.bin');
     await harness.waitFor(id, (record) => record.status === 'running' && record.bytesDone > 0, 20_000);
 
     const closeStarted = Date.now();

@@ -1,10 +1,8 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { objectSha256, openMultipartUploads, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
-import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
+import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
@@ -21,17 +19,14 @@ describe.each([
   ['the local S3 server (no ListParts: the checkpoint alone)', 'pass' as const],
   ['an S3 server with ListParts', 'emulate' as const],
 ])('SIGKILL mid-transfer, real worker processes, %s', (_name, listParts) => {
-  const file = randomFile(SIZE);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
-  let meter: ThrottleProxy;
+  let slow: ThrottledFile;
   let s3: S3FaultProxy;
   const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
-    meter = await startThrottleProxy(source.url, 3 * MIB);
+    slow = await startThrottledFile(SIZE, 3 * MIB);
     // Passes everything through; it only records which upload every request belonged to.
     s3 = await startS3FaultProxy({ upstream: testS3Endpoint(), listParts });
   });
@@ -40,9 +35,7 @@ describe.each([
     await Promise.all(processes.map((worker) => worker.stop()));
     await harness?.close();
     await s3?.close();
-    await meter?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await slow?.close();
   });
 
   const spawnWorker = async (): Promise<WorkerProcess> => {
@@ -63,7 +56,7 @@ describe.each([
 
   it('continues the same multipart upload and fetches only the parts that were not finished', async () => {
     const first = await spawnWorker();
-    const id = await harness.submit({ type: 'http', url: `${meter.url}/${file.name}` }, 'killed.bin');
+    const id = await harness.submit({ type: 'http', url: slow.url }, 'killed.bin');
     await expect
       .poll(
         async () => {
@@ -84,12 +77,12 @@ describe.each([
     const killedAt = Date.now();
     const atKill = await harness.checkpoints.load(id);
     const checkpointed = new Set(atKill?.parts.keys());
-    const requestsBeforeKill = meter.requests.length;
+    const requestsBeforeKill = slow.proxy.requests.length;
     expect(checkpointed.size).toBeGreaterThanOrEqual(4);
     expect(checkpointed.size).toBeLessThan(PARTS);
     expect((await harness.store.get(id))?.status).toBe('running'); // nobody said otherwise
 
-    meter.bytesPerSecond = Number.POSITIVE_INFINITY;
+    slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const second = await spawnWorker();
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     const resumedAfterMs = Date.now() - killedAt;
@@ -98,7 +91,7 @@ describe.each([
     expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });
     expect(record.result?.partCount).toBe(PARTS);
     expect(await objectSha256(harness.s3, harness.bucket, 'killed.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: slow.file.sha256,
       size: SIZE,
     });
 
@@ -116,8 +109,8 @@ describe.each([
 
     // The source: every part after the kill was one the checkpoint did not have, each fetched once;
     // the only bytes fetched twice belong to parts that were in flight when the worker died.
-    const before = meter.requests.slice(0, requestsBeforeKill).filter((r) => r.range);
-    const after = meter.requests.slice(requestsBeforeKill).filter((r) => r.range);
+    const before = slow.proxy.requests.slice(0, requestsBeforeKill).filter((r) => r.range);
+    const after = slow.proxy.requests.slice(requestsBeforeKill).filter((r) => r.range);
     const afterParts = after.map((r) => partOf(r.range));
     expect(new Set(afterParts).size).toBe(afterParts.length);
     expect(afterParts.filter((n) => checkpointed.has(n))).toEqual([]);
@@ -132,7 +125,7 @@ describe.each([
       .reduce((sum, r) => sum + r.bytes, 0);
     const servedAfter = after.reduce((sum, r) => sum + r.bytes, 0);
     expect(servedAfter).toBe(SIZE - (checkpointed.size + adopted) * PART);
-    const servedInAll = meter.requests.reduce((sum, r) => sum + r.bytes, 0);
+    const servedInAll = slow.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
     expect(servedInAll - SIZE).toBe(wastedBeforeKill);
     expect(wastedBeforeKill).toBeLessThanOrEqual(LANES * PART);
 

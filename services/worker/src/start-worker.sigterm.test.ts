@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, openMultipartUploads } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
-import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
+import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
@@ -15,24 +13,19 @@ const partOf = (range: string | undefined): number =>
   Number(/^bytes=(\d+)-/.exec(range ?? '')?.[1]) / PART + 1;
 
 describe('SIGTERM hand-back, real worker processes', () => {
-  const file = randomFile(SIZE);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
-  let meter: ThrottleProxy;
+  let slow: ThrottledFile;
   const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
-    meter = await startThrottleProxy(source.url, 2 * MIB);
+    slow = await startThrottledFile(SIZE, 2 * MIB);
   });
 
   afterAll(async () => {
     await Promise.all(processes.map((worker) => worker.stop()));
     await harness?.close();
-    await meter?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await slow?.close();
   });
 
   const spawnWorker = async (): Promise<WorkerProcess> => {
@@ -45,7 +38,7 @@ describe('SIGTERM hand-back, real worker processes', () => {
 
   it('exits 0 promptly, puts the job straight back in the queue, and the next process finishes it', async () => {
     const first = await spawnWorker();
-    const id = await harness.submit({ type: 'http', url: `${meter.url}/${file.name}` }, 'handed-back.bin');
+    const id = await harness.submit({ type: 'http', url: slow.url }, 'handed-back.bin');
     await expect
       .poll(
         async () => {
@@ -82,25 +75,25 @@ describe('SIGTERM hand-back, real worker processes', () => {
     expect(finished.size).toBeGreaterThan(beforeTerm);
     expect(openMultipartUploads(harness.bucket).map((u) => u.uploadId)).toEqual([checkpoint?.uploadId]);
 
-    meter.bytesPerSecond = Number.POSITIVE_INFINITY;
-    const requestsBefore = meter.requests.length;
+    slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
+    const requestsBefore = slow.proxy.requests.length;
     const second = await spawnWorker();
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.error, second.output()).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });
     expect(await objectSha256(harness.s3, harness.bucket, 'handed-back.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: slow.file.sha256,
       size: SIZE,
     });
     expect(second.logged('resuming from checkpoint')).toMatchObject([
       { uploadId: checkpoint?.uploadId, finishedParts: finished.size },
     ]);
     // Nothing fetched twice: the second process read exactly the parts never started.
-    const after = meter.requests.slice(requestsBefore).filter((r) => r.range);
+    const after = slow.proxy.requests.slice(requestsBefore).filter((r) => r.range);
     const afterParts = after.map((r) => partOf(r.range)).sort((a, b) => a - b);
     const missing = Array.from({ length: PARTS }, (_, i) => i + 1).filter((n) => !finished.has(n));
     expect(afterParts).toEqual(missing);
-    const served = meter.requests.reduce((sum, r) => sum + r.bytes, 0);
+    const served = slow.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
     expect(served).toBe(SIZE);
     console.info(
       `[sigterm] exit 0 after ${exitMs} ms; ${beforeTerm} parts checkpointed at SIGTERM, ${finished.size} at exit; ` +
