@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@ferry/local-stack';
-
-/** The `ferry` command's entry, as `pnpm ferry` runs it. */
-const CLI_MAIN = fileURLToPath(new URL('../../../../packages/cli/src/main.ts', import.meta.url));
+import { spawnFerry } from './ferry-process.ts';
 
 export interface ApiReply {
   status: number;
@@ -24,19 +20,11 @@ export interface ApiProcess {
  */
 export async function spawnApiProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI_MAIN, 'api'], {
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, exited, output, running } = spawnFerry('api', {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
   });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const running = () => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
     if (running()) {
       child.kill('SIGTERM');
@@ -49,7 +37,7 @@ export async function spawnApiProcess(env: Record<string, string>, timeoutMs = 3
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!running()) throw new Error(`the API exited before it was ready:\n${output}`);
+    if (!running()) throw new Error(`the API exited before it was ready:\n${output()}`);
     const ready = await fetch(`${url}/readyz`).then(
       (response) => response.ok,
       () => false,
@@ -57,7 +45,7 @@ export async function spawnApiProcess(env: Record<string, string>, timeoutMs = 3
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the API was not ready in ${timeoutMs} ms:\n${output}`);
+      throw new Error(`the API was not ready in ${timeoutMs} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** The `ferry` command's entry, as `pnpm ferry` runs it. */
-const CLI_MAIN = fileURLToPath(new URL('../../../../packages/cli/src/main.ts', import.meta.url));
+import type { ChildProcess } from 'node:child_process';
+import { spawnFerry } from './ferry-process.ts';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -23,23 +20,14 @@ export interface WorkerProcess {
  * thing to SIGKILL or SIGTERM in a test.
  */
 export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [CLI_MAIN, 'worker'], {
-    // At least info: readiness is read from the log.
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: verbose(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // At least info: readiness is read from the log.
+  const ferry = spawnFerry('worker', {
+    ...env,
+    LOG_LEVEL: verbose(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info',
   });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const { child, exited, output: text } = ferry;
   const logged = (msg: string): Array<Record<string, unknown>> =>
-    output
+    text()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => {
@@ -59,7 +47,7 @@ export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
     }, 25);
     void exited.then(({ code, signal }) => {
       clearInterval(timer);
-      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${output}`));
+      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${text()}`));
     });
   });
   ready.catch(() => {});
@@ -67,10 +55,10 @@ export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
     child,
     ready,
     exited,
-    output: () => output,
+    output: text,
     logged,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (ferry.running()) child.kill('SIGKILL');
       await exited;
     },
   };
