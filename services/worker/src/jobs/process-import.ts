@@ -11,6 +11,7 @@ import {
 } from '@ferry/shared';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { toTransferError } from '../errors/transfer-error.ts';
+import { RateLimitedError } from '../limits/rate-limited-error.ts';
 import { openSource, type SourceDeps } from '../sources/open-source.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
@@ -164,7 +165,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
     }
 
     const error = toTransferError(failure);
-    if (error.code === ErrorCode.RATE_LIMITED) {
+    if (error instanceof RateLimitedError) {
       // The provider account is paused fleet-wide for longer than a request waits: the job waits in
       // the delayed set instead, without using an attempt, and resumes from its checkpoint.
       const retryAt = retryAtOf(error, deps.now(), deps.random);
@@ -195,8 +196,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
 const WAKE_SPREAD_MS = 2_000;
 
 /** When a rate-limited import may run again: the limiter's word, else a short while from now. */
-function retryAtOf(error: unknown, now: number, random: () => number): number {
-  const retryAt = (error as { retryAt?: unknown }).retryAt;
-  const pauseEnds = typeof retryAt === 'number' && retryAt > now ? retryAt : now + 5_000;
+function retryAtOf(error: RateLimitedError, now: number, random: () => number): number {
+  const pauseEnds = error.retryAt > now ? error.retryAt : now + 5_000;
   return pauseEnds + Math.floor(random() * WAKE_SPREAD_MS);
 }
