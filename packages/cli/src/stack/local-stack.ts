@@ -12,6 +12,7 @@ import {
 } from '@ferry/local-stack';
 import { connectionFile, dataDir } from '../paths.ts';
 import { type ChildService, spawnService } from './child-service.ts';
+import { devSecretKey } from './dev-secret-key.ts';
 import { ensureSampleFile, type SampleFile } from './sample-file.ts';
 
 export const LOCAL_BUCKET = 'ferry-local';
@@ -106,8 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => source.close());
 
     const apiKey = env.FERRY_API_KEY ?? `ferry_local_${randomBytes(12).toString('hex')}`;
-    // One key for the API that seals and the workers that open; dev mode lets nothing else be set.
-    const secretKey = env.FERRY_SECRET_KEY || randomBytes(32).toString('base64');
+    // One key for the API that seals and the workers that open, kept across restarts.
+    const secretKey = env.FERRY_SECRET_KEY || devSecretKey(root);
     const port = await choosePort(env.PORT);
     const serviceEnv: NodeJS.ProcessEnv = {
       ...env,
