@@ -46,6 +46,14 @@ export interface HeldDownload<T> {
   release(): void;
 }
 
+/** The limiter's Redis-backed parts, sharing one connection. */
+interface LimiterBackend {
+  turns: RequestTurns;
+  slots: DownloadSlots;
+  pause: FleetPause;
+  owners: AccountOwners;
+}
+
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000 };
 
 /**
@@ -63,10 +71,8 @@ export class FleetLimiter {
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #backoff: BackoffPolicy;
-  readonly #turns: RequestTurns;
-  readonly #slots: DownloadSlots;
-  readonly #pause: FleetPause;
-  readonly #owners: AccountOwners;
+  readonly #connect: () => LimiterBackend;
+  #backend: LimiterBackend | null = null;
   /** Keys this process saw throttled: its next success there starts the backoff over. */
   readonly #throttledKeys = new Set<string>();
   readonly #closing = new AbortController();
@@ -79,26 +85,41 @@ export class FleetLimiter {
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? abortableSleep;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    const client =
-      typeof options.redis === 'string'
-        ? createRedis(options.redis, { blocking: true, name: 'ferry-limits' })
-        : options.redis();
-    const onError = (error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error');
-    this.#turns = new RequestTurns({
-      client,
-      prefix: options.prefix,
-      idleMs: options.idleMs ?? 5 * 60_000,
-      now: this.#now,
-      onError,
-    });
-    this.#slots = new DownloadSlots({
-      client,
-      prefix: options.prefix,
-      leaseMs: options.slotLeaseMs ?? 15_000,
-      logger: this.#logger,
-    });
-    this.#pause = new FleetPause(client, options.prefix, 2 * this.#backoff.capMs);
-    this.#owners = new AccountOwners(client, options.prefix);
+    // Connected on the first provider request: a worker that only ever sees HTTP and S3 sources
+    // opens no limiter connections.
+    this.#connect = () => {
+      const client =
+        typeof options.redis === 'string'
+          ? createRedis(options.redis, { blocking: true, name: 'ferry-limits' })
+          : options.redis();
+      const onError = (error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error');
+      return {
+        turns: new RequestTurns({
+          client,
+          prefix: options.prefix,
+          idleMs: options.idleMs ?? 5 * 60_000,
+          now: this.#now,
+          onError,
+        }),
+        slots: new DownloadSlots({
+          client,
+          prefix: options.prefix,
+          leaseMs: options.slotLeaseMs ?? 15_000,
+          logger: this.#logger,
+        }),
+        pause: new FleetPause(client, options.prefix, 2 * this.#backoff.capMs),
+        owners: new AccountOwners(client, options.prefix),
+      };
+    };
+  }
+
+  get #limits(): LimiterBackend {
+    if (!this.#backend) {
+      // Nothing may connect after close(): it would never be disconnected.
+      this.#closing.signal.throwIfAborted();
+      this.#backend = this.#connect();
+    }
+    return this.#backend;
   }
 
   /**
@@ -106,7 +127,7 @@ export class FleetLimiter {
    * found with `lookup` (a request the caller makes through this limiter).
    */
   ownerOf(provider: LimitedProvider, tokenDigest: string, lookup: () => Promise<string>): Promise<string> {
-    return this.#owners.ownerOf(provider, tokenDigest, lookup);
+    return this.#limits.owners.ownerOf(provider, tokenDigest, lookup);
   }
 
   /** Runs `fn` (one request to the provider) within the key's limits; see the class comment. */
@@ -121,7 +142,7 @@ export class FleetLimiter {
   async download<T>(key: string, fn: () => Promise<T>, signal: AbortSignal): Promise<HeldDownload<T>> {
     const limits = this.#limitsOf(key);
     const scope = this.#scope(signal);
-    const slot: DownloadSlot = await this.#slots.acquire(key, limits.maxDownloads, scope);
+    const slot: DownloadSlot = await this.#limits.slots.acquire(key, limits.maxDownloads, scope);
     try {
       return { value: await this.#limited(key, limits, fn, scope), release: slot.release };
     } catch (error) {
@@ -132,7 +153,7 @@ export class FleetLimiter {
 
   /** When the key's fleet-wide pause ends (ms since the epoch), or null when it is not paused. */
   async pausedUntil(key: string): Promise<number | null> {
-    const remaining = await this.#pause.remainingMs(key);
+    const remaining = await this.#limits.pause.remainingMs(key);
     return remaining > 0 ? this.#now() + remaining : null;
   }
 
@@ -140,8 +161,9 @@ export class FleetLimiter {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing.abort(transientError(ErrorCode.INTERNAL, 'the rate limiter is closed'));
-      await this.#slots.close();
-      await this.#turns.close();
+      if (!this.#backend) return;
+      await this.#backend.slots.close();
+      await this.#backend.turns.close();
     })();
     return this.#closed;
   }
@@ -155,10 +177,10 @@ export class FleetLimiter {
       await this.#sleep(remainingMs, signal);
     };
     for (;;) {
-      await this.#turns.take(key, limits.perSecond, signal);
+      await this.#limits.turns.take(key, limits.perSecond, signal);
       // Checked after the turn, right before the request goes out: a pause set by any worker while
       // this one queued holds this request back too.
-      const remainingMs = await abortable(this.#pause.remainingMs(key), signal);
+      const remainingMs = await abortable(this.#limits.pause.remainingMs(key), signal);
       if (remainingMs > 0) {
         await waitOut(remainingMs);
         continue;
@@ -172,7 +194,7 @@ export class FleetLimiter {
         continue;
       }
       if (this.#throttledKeys.delete(key)) {
-        await this.#pause
+        await this.#limits.pause
           .settled(key)
           .catch((error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error'));
       }
@@ -183,12 +205,12 @@ export class FleetLimiter {
   /** Pauses the key fleet-wide for what the throttle asks; answers how long the pause now lasts. */
   async #pauseFor(key: string, throttle: ProviderThrottled): Promise<number> {
     this.#throttledKeys.add(key);
-    const { consecutive, pausedMs } = await this.#pause.throttled(key);
+    const { consecutive, pausedMs } = await this.#limits.pause.throttled(key);
     const wantedMs = throttlePauseMs(consecutive, throttle.retryAfterMs, this.#backoff, this.#random);
     // A throttle from a request sent before the pause began joins it, unless it asks for longer.
     if (pausedMs > 0 && (throttle.retryAfterMs === null || throttle.retryAfterMs <= pausedMs))
       return pausedMs;
-    const pauseMs = await this.#pause.pause(key, wantedMs);
+    const pauseMs = await this.#limits.pause.pause(key, wantedMs);
     this.#logger.warn(
       { key, pauseMs, retryAfterMs: throttle.retryAfterMs, consecutive },
       'provider throttled: pausing the account for the whole fleet',
