@@ -113,6 +113,24 @@ describe('control loop (fake signals and actuator at the interface)', () => {
     expect(actuator.maxConcurrent).toBe(1);
   });
 
+  it('starts ticks at least one interval apart by its clock, even when timers fire early by it', async () => {
+    // A clock running at half speed: every timer fires "early" by it, as timers on a busy event
+    // loop can by the wall clock.
+    const origin = Date.now();
+    const slowClock = () => origin + (Date.now() - origin) / 2;
+    const startedAt: number[] = [];
+    start({
+      actuator: new RecordingActuator(),
+      now: slowClock,
+      onTick: (record) => {
+        startedAt.push(record.at);
+      },
+    });
+    await expect.poll(() => startedAt.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
+    const gaps = startedAt.slice(1).map((at, n) => at - (startedAt[n] ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20);
+  });
+
   it('decides nothing when the signals cannot be read, and goes on ticking', async () => {
     let failing = true;
     const actuator = new RecordingActuator();

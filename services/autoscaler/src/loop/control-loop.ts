@@ -65,6 +65,8 @@ export function startControlLoop(options: ControlLoopOptions): ControlLoop {
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
+  /** The earliest time, on `now()`, the next tick may start. */
+  let nextAt = Number.NEGATIVE_INFINITY;
 
   const tick = async (at: number): Promise<TickRecord> => {
     let signals: Signals;
@@ -117,12 +119,19 @@ export function startControlLoop(options: ControlLoopOptions): ControlLoop {
     } catch (error) {
       logger.warn({ err: error }, 'could not publish the tick');
     }
-    if (!closed) {
-      timer = setTimeout(start, Math.max(0, startedAt + options.intervalMs - now()));
-    }
+    nextAt = startedAt + options.intervalMs;
+    if (!closed) timer = setTimeout(start, Math.max(0, nextAt - now()));
   };
 
   function start(): void {
+    // Timers run on the event loop's cached clock, which lags the wall clock on a busy loop: one
+    // can fire a few ms early by `now()`. The policy's rate limits count changes per period on
+    // `now()`, so a tick that started early would still see the last change inside the period.
+    const early = nextAt - now();
+    if (early > 0) {
+      timer = setTimeout(start, early);
+      return;
+    }
     running = run().finally(() => {
       running = null;
     });
