@@ -27,9 +27,7 @@ describe('graceful drain (close / SIGTERM)', () => {
       DRAIN_TIMEOUT_S: '30',
     });
     const id = await harness.submit({ type: 'http', url: slow.url }, 'drained.bin');
-    await expect
-      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, { timeout: 20_000 })
-      .toBeGreaterThan(0);
+    await harness.waitForCheckpointedParts(id, 1, { timeoutMs: 20_000 });
 
     await first.close();
 

@@ -25,7 +25,7 @@ describe('a worker whose job lock could not be renewed', () => {
     const id = await harness.submit({ type: 'http', url: slow.url }, 'lock-lost.bin', {
       backoff: { type: 'fixed', delay: 200 },
     });
-    await expect.poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0).toBeGreaterThan(0);
+    await harness.waitForCheckpointedParts(id, 1);
 
     // What BullMQ's lock manager emits when extending the lock finds it gone.
     worker.worker.emit('lockRenewalFailed', [id]);

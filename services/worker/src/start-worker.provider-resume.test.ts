@@ -92,12 +92,7 @@ describe('provider imports resumed by another worker process (Dropbox and Drive 
       { type: 'dropbox', path: '/Video/raw.bin', credentials: { accessToken: dropbox.issueAccessToken() } },
       'dropbox/killed.bin',
     );
-    await expect
-      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, {
-        timeout: 30_000,
-        interval: 50,
-      })
-      .toBeGreaterThanOrEqual(1);
+    await harness.waitForCheckpointedParts(id, 1);
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -159,12 +154,7 @@ describe('provider imports resumed by another worker process (Dropbox and Drive 
       { type: 'gdrive', fileId: file.id, credentials: { accessToken: drive.issueAccessToken() } },
       'drive/handed-back.bin',
     );
-    await expect
-      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, {
-        timeout: 30_000,
-        interval: 50,
-      })
-      .toBeGreaterThanOrEqual(1);
+    await harness.waitForCheckpointedParts(id, 1);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });

@@ -61,12 +61,7 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
   ): Promise<{ id: string; checkpoint: Checkpoint }> => {
     const first = await worker(s3Endpoint);
     const id = await harness.submit({ type: 'http', url: `${throttle.url}/${file.name}` }, key);
-    await expect
-      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, {
-        timeout: 30_000,
-        interval: 50,
-      })
-      .toBeGreaterThanOrEqual(2);
+    await harness.waitForCheckpointedParts(id, 2);
     await first.close();
     const checkpoint = await harness.checkpoints.load(id);
     expect(checkpoint?.parts.size).toBeLessThan(PARTS - 1); // the last part has not been started

@@ -57,20 +57,11 @@ describe.each([
   it('continues the same multipart upload and fetches only the parts that were not finished', async () => {
     const first = await spawnWorker();
     const id = await harness.submit({ type: 'http', url: slow.url }, 'killed.bin');
-    await expect
-      .poll(
-        async () => {
-          const [record, checkpoint] = await Promise.all([
-            harness.store.get(id),
-            harness.checkpoints.load(id),
-          ]);
-          const finished = checkpoint?.parts.size ?? 0;
-          // A third of the parts done, and the ones in flight well under way: a kill now loses them.
-          return finished >= 4 && (record?.bytesDone ?? 0) - finished * PART >= PART;
-        },
-        { timeout: 40_000, interval: 100 },
-      )
-      .toBe(true);
+    // A third of the parts done, and the ones in flight well under way: a kill now loses them.
+    await harness.waitForCheckpointedParts(id, 4, {
+      timeoutMs: 40_000,
+      inFlight: { partSize: PART, bytes: PART },
+    });
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });

@@ -39,19 +39,10 @@ describe('SIGTERM hand-back, real worker processes', () => {
   it('exits 0 promptly, puts the job straight back in the queue, and the next process finishes it', async () => {
     const first = await spawnWorker();
     const id = await harness.submit({ type: 'http', url: slow.url }, 'handed-back.bin');
-    await expect
-      .poll(
-        async () => {
-          const [record, checkpoint] = await Promise.all([
-            harness.store.get(id),
-            harness.checkpoints.load(id),
-          ]);
-          const finished = checkpoint?.parts.size ?? 0;
-          return finished >= 2 && (record?.bytesDone ?? 0) > finished * PART;
-        },
-        { timeout: 40_000, interval: 100 },
-      )
-      .toBe(true);
+    await harness.waitForCheckpointedParts(id, 2, {
+      timeoutMs: 40_000,
+      inFlight: { partSize: PART, bytes: 1 },
+    });
     const beforeTerm = (await harness.checkpoints.load(id))?.parts.size ?? 0;
 
     const termAt = Date.now();

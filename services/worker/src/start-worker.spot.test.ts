@@ -47,12 +47,7 @@ describe('EC2 Spot interruption notice (real worker process, IMDSv2 stand-in)', 
     processes.push(worker);
     await worker.ready;
     const id = await harness.submit({ type: 'http', url: `${proxy.url}/${file.name}` }, 'spot.bin');
-    await expect
-      .poll(async () => (await harness.checkpoints.load(id))?.parts.size ?? 0, {
-        timeout: 40_000,
-        interval: 100,
-      })
-      .toBeGreaterThanOrEqual(1);
+    await harness.waitForCheckpointedParts(id, 1, { timeoutMs: 40_000 });
     const polled = imds.requests.filter((r) => r.path === '/latest/meta-data/spot/instance-action');
     expect(polled.length).toBeGreaterThan(0);
     expect(polled.every((r) => r.status === 404)).toBe(true); // with a valid token, and no notice yet

@@ -92,6 +92,30 @@ export class Harness {
     return this.waitFor(id, (record) => statuses.includes(record.status), timeoutMs);
   }
 
+  /**
+   * Waits until the import's checkpoint holds at least `parts` finished parts and, with `inFlight`,
+   * until the parts after them are at least `inFlight.bytes` under way: the moment a test interrupts
+   * a transfer so that it loses what was in flight.
+   */
+  async waitForCheckpointedParts(
+    id: string,
+    parts: number,
+    options: { timeoutMs?: number; inFlight?: { partSize: number; bytes: number } } = {},
+  ): Promise<void> {
+    const { timeoutMs = 30_000, inFlight } = options;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [record, checkpoint] = await Promise.all([this.store.get(id), this.checkpoints.load(id)]);
+      const finished = checkpoint?.parts.size ?? 0;
+      const underWay = (record?.bytesDone ?? 0) - finished * (inFlight?.partSize ?? 0);
+      if (finished >= parts && underWay >= (inFlight?.bytes ?? 0)) return;
+      if (Date.now() > deadline) {
+        throw new Error(`import ${id} has ${finished} parts checkpointed, ${underWay} bytes beyond them`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Waits until BullMQ has finished with the job (completed or failed) and returns its state. */
   async waitForJobState(id: string, states: string[], timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
