@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { testRedisUrl, uniqueName } from '@ferry/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_ENTRY } from './paths.ts';
 
-function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void) {
+function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
@@ -21,7 +21,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) 
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    if (child.pid) onSpawn?.(child.pid);
+    onSpawn?.(child);
     child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
   });
 }
@@ -44,21 +44,27 @@ describe('ferry CLI (real processes)', () => {
   }, 120_000);
 
   it('worker: SIGTERM with nothing in flight exits 0 promptly', async () => {
-    let pid = 0;
+    let ready!: Promise<ChildProcess>;
     const done = runCli(
       ['worker'],
       {
         REDIS_URL: testRedisUrl(),
         FERRY_QUEUE: uniqueName('cli-worker'),
         FERRY_DEV: '1',
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: 'info',
       },
-      (p) => {
-        pid = p;
+      (child) => {
+        // Signalled before its handlers are installed, a process just dies: wait for it to say so.
+        ready = new Promise((resolve) => {
+          let seen = '';
+          child.stdout?.on('data', (d: Buffer) => {
+            seen += d.toString();
+            if (seen.includes('worker ready')) resolve(child);
+          });
+        });
       },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    process.kill(pid, 'SIGTERM');
+    (await ready).kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(0);
   }, 30_000);
@@ -73,14 +79,14 @@ describe('ferry CLI (real processes)', () => {
       MIN_WORKERS: '2',
       LOG_LEVEL: 'warn',
     };
-    let pid = 0;
-    const autoscaler = runCli(['autoscaler'], env, (p) => {
-      pid = p;
+    let child: ChildProcess | undefined;
+    const autoscaler = runCli(['autoscaler'], env, (spawned) => {
+      child = spawned;
     });
     await expect
       .poll(async () => (await runCli(['queues'], env)).stdout, { timeout: 15_000, interval: 500 })
       .toMatch(/autoscaler\s+dry-run: \d+ current \(0 starting\), 2 desired: backlog 0 jobs/);
-    process.kill(pid, 'SIGTERM');
+    child?.kill('SIGTERM');
     expect((await autoscaler).code).toBe(0);
     // Once it has stopped, its last word is gone rather than taken for the current state.
     expect((await runCli(['queues'], env)).stdout).toMatch(/autoscaler\s+none running/);

@@ -35,8 +35,9 @@ describe('BullMQ signals (real Redis)', () => {
       { name: 'import', data: { n: 1 } },
       { name: 'import', data: { n: 2 } },
       { name: 'import', data: { n: 3 }, opts: { priority: 5 } },
-      // Due in a moment, and due in an hour: only the first counts once its time has come.
-      { name: 'import', data: { n: 4 }, opts: { delay: 50 } },
+      // Due at +5 s and in an hour: read at +10 s, only the first counts. (Not due sooner: the worker's
+      // fetch below would promote a job already due into the waiting list.)
+      { name: 'import', data: { n: 4 }, opts: { delay: 5_000 } },
       { name: 'import', data: { n: 5 }, opts: { delay: 3_600_000 } },
     ]);
     // One job taken by a worker (and held: no processor runs it).
