@@ -22,6 +22,7 @@ import { zodValidatorCompiler } from './http/validation.ts';
 import { cancelRoute } from './imports/cancel-route.ts';
 import type { ImportQueue, ImportsContext } from './imports/context.ts';
 import { readRoutes } from './imports/read-routes.ts';
+import { startRequeueing } from './imports/requeue-unqueued.ts';
 import { submitRoutes } from './imports/submit-routes.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { installMetrics, SCRAPE_TIMEOUT_MS } from './ops/metrics.ts';
@@ -85,7 +86,10 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     await v1.register(cancelRoute, { ctx });
   });
 
+  const stopRequeueing = startRequeueing(ctx, config.REQUEUE_AFTER_S * 1000, app.log);
+
   app.addHook('onClose', async () => {
+    await stopRequeueing();
     await queue.close();
     if (ownsRedis) await redis.quit();
   });

@@ -15,6 +15,8 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     PORT: envInt(8080, 0, 65535),
     HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
     FERRY_API_KEYS: ApiKeysField,
+    /** An import written this long ago whose job is still not known to be queued gets it queued. */
+    REQUEUE_AFTER_S: envInt(60, 1, 3600),
     ...QueueEnvFields,
     ...SourceEnvFields,
     ...SecretEnvFields,

@@ -77,6 +77,25 @@ export class ImportStore {
     });
     pipeline.zadd(this.keys.tenantAll(record.tenant), 0, record.id);
     pipeline.zadd(this.keys.tenantStatus(record.tenant, record.status), 0, record.id);
+    // Until markQueued: a record must never outlive a crash as "queued" with no job to run it.
+    pipeline.zadd(this.keys.unqueued(), Date.parse(record.createdAt), record.id);
+  }
+
+  /** The records' jobs are in the queue: nothing left for requeueing to do. */
+  async markQueued(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.#redis.zrem(this.keys.unqueued(), ...ids);
+  }
+
+  /** Up to `limit` imports created before `cutoffMs` and not yet marked queued, oldest first. */
+  async unqueuedBefore(cutoffMs: number, limit: number): Promise<string[]> {
+    return this.#redis.zrangebyscore(this.keys.unqueued(), '-inf', `(${cutoffMs}`, 'LIMIT', 0, limit);
+  }
+
+  /** How many of each tenant's imports are queued or running now. */
+  async backlogs(tenants: readonly string[]): Promise<Map<string, number>> {
+    const pipeline = this.#redis.multi();
+    this.#addBacklogReads(pipeline, tenants);
+    return backlogsFrom((await pipeline.exec()) ?? [], tenants);
   }
 
   async createMany(records: ImportRecord[]): Promise<void> {
@@ -92,18 +111,17 @@ export class ImportStore {
   async createManyCountingBacklog(records: ImportRecord[]): Promise<Map<string, number>> {
     const tenants = [...new Set(records.map((record) => record.tenant))];
     const pipeline = this.#redis.multi();
+    this.#addBacklogReads(pipeline, tenants);
+    for (const record of records) this.addCreate(pipeline, record);
+    return backlogsFrom((await pipeline.exec()) ?? [], tenants);
+  }
+
+  /** Two replies per tenant, first in the MULTI: see backlogsFrom. */
+  #addBacklogReads(pipeline: ChainableCommander, tenants: readonly string[]): void {
     for (const tenant of tenants) {
       pipeline.zcard(this.keys.tenantStatus(tenant, 'queued'));
       pipeline.zcard(this.keys.tenantStatus(tenant, 'running'));
     }
-    for (const record of records) this.addCreate(pipeline, record);
-    const replies = (await pipeline.exec()) ?? [];
-    const count = (index: number): number => {
-      const [error, value] = replies[index] ?? [new Error('no reply from Redis'), null];
-      if (error) throw error;
-      return Number(value);
-    };
-    return new Map(tenants.map((tenant, i) => [tenant, count(2 * i) + count(2 * i + 1)]));
   }
 
   /** Removes records whose jobs could not be queued, so no record claims work that does not exist. */
@@ -113,6 +131,7 @@ export class ImportStore {
       pipeline.del(this.keys.record(record.id));
       pipeline.zrem(this.keys.tenantAll(record.tenant), record.id);
       pipeline.zrem(this.keys.tenantStatus(record.tenant, record.status), record.id);
+      pipeline.zrem(this.keys.unqueued(), record.id);
     }
     await pipeline.exec();
   }
@@ -221,6 +240,19 @@ export class ImportStore {
   async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
     await this.#redis.del(this.keys.idempotency(tenant, sha256(key)));
   }
+}
+
+/** Each tenant's queued + running count from the replies #addBacklogReads asked for. */
+function backlogsFrom(
+  replies: Array<[Error | null, unknown]>,
+  tenants: readonly string[],
+): Map<string, number> {
+  const count = (index: number): number => {
+    const [error, value] = replies[index] ?? [new Error('no reply from Redis'), null];
+    if (error) throw error;
+    return Number(value);
+  };
+  return new Map(tenants.map((tenant, i) => [tenant, count(2 * i) + count(2 * i + 1)]));
 }
 
 function sha256(value: string): string {

@@ -24,6 +24,14 @@ export class StoreKeys {
     return `${this.prefix}tenant:${tenant}:status:${status}`;
   }
 
+  /**
+   * Imports whose record is written but whose job is not known to be queued, scored by creation
+   * time (ms): an API that dies between the two writes leaves its imports here to be queued again.
+   */
+  unqueued(): string {
+    return `${this.prefix}unqueued`;
+  }
+
   idempotency(tenant: string, keyDigest: string): string {
     return `${this.prefix}idem:${tenant}:${keyDigest}`;
   }

@@ -1,16 +1,30 @@
-import { IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, type ImportRecord } from '@ferry/shared';
+import { IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, type ImportJobData, type ImportRecord } from '@ferry/shared';
+import type { JobsOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { dependencyCall } from '../dependency-call.ts';
 import { loggableError } from '../http/errors.ts';
 import type { ImportsContext } from './context.ts';
 import { fairPriorities } from './fair-priority.ts';
 
+/** The BullMQ job that runs an import: its id is the import's, so one import never has two. */
+export function importJob(
+  record: ImportRecord,
+  priority: number,
+): { name: string; data: ImportJobData; opts: JobsOptions } {
+  return {
+    name: IMPORT_JOB_NAME,
+    data: { importId: record.id, tenant: record.tenant, request: record.request },
+    opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id, priority },
+  };
+}
+
 /**
- * Writes the records, then queues one job per record. Two Redis round trips whatever the count:
+ * Writes the records, then queues one job per record. Three Redis round trips whatever the count:
  * one MULTI for every record (which also counts each tenant's backlog, for the jobs' fair
- * priorities), one addBulk for every job. Records go first so a worker that picks a job up at once
- * finds its record; if queueing fails the records are removed again, so no record claims work that
- * will never run.
+ * priorities), one addBulk for every job, one to mark them queued. Records go first so a worker that
+ * picks a job up at once finds its record; if queueing fails the records are removed again, so no
+ * record claims work that will never run. A process that dies between the first two leaves records
+ * not marked queued, which requeueUnqueued finds.
  */
 export async function createImports(
   ctx: ImportsContext,
@@ -29,13 +43,7 @@ export async function createImports(
       backlogs,
     );
     await ctx.call('the job queue', () =>
-      ctx.queue.addBulk(
-        records.map((record, i) => ({
-          name: IMPORT_JOB_NAME,
-          data: { importId: record.id, tenant: record.tenant, request: record.request },
-          opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id, priority: priorities[i] ?? 0 },
-        })),
-      ),
+      ctx.queue.addBulk(records.map((record, i) => importJob(record, priorities[i] ?? 0))),
     );
   } catch (error) {
     // Also after a timed-out MULTI: the delete is sent behind it on the same connection, so records
@@ -53,4 +61,11 @@ export async function createImports(
     }
     throw error;
   }
+  // The imports are accepted now, whatever happens to this write: left undone, requeueUnqueued
+  // finds their jobs in place and only marks them.
+  await ctx
+    .call('the import store', () => ctx.store.markQueued(records.map((record) => record.id)))
+    .catch((error: unknown) => {
+      log.warn({ err: loggableError(error, false) }, 'could not mark imports queued; requeueing will');
+    });
 }
