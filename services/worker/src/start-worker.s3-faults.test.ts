@@ -32,8 +32,15 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     rmSync(file.dir, { recursive: true, force: true });
   });
 
-  const workerBehind = async (fault: (request: S3ProxyRequest) => S3Fault | null) => {
-    const proxy = await startS3FaultProxy({ upstream: testS3Endpoint(), fault });
+  const workerBehind = async (
+    fault: (request: S3ProxyRequest) => S3Fault | null,
+    loseAnswer?: (request: S3ProxyRequest) => S3Fault | null,
+  ) => {
+    const proxy = await startS3FaultProxy({
+      upstream: testS3Endpoint(),
+      fault,
+      ...(loseAnswer ? { loseAnswer } : {}),
+    });
     proxies.push(proxy);
     // random 0: retries without backoff sleeps, so the test does not wait on jitter.
     const worker = await harness.startWorker(
@@ -96,6 +103,37 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     expect(created).toHaveLength(1);
     const aborted = proxy.requests.filter((r) => r.operation === 'AbortMultipartUpload');
     expect(aborted.map((r) => r.status)).toEqual([204]);
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
+    await worker.close();
+  });
+
+  it('finishes an import whose CompleteMultipartUpload S3 carried out but whose answer was lost, moving no part again', async () => {
+    const { proxy, worker } = await workerBehind(
+      () => null,
+      (request) =>
+        request.operation === 'CompleteMultipartUpload' && request.attempt === 1 ? INTERNAL_ERROR : null,
+    );
+    const gets = rangedGets();
+    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'answer-lost.bin');
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record.error).toBeUndefined();
+    expect(record).toMatchObject({ status: 'completed', attempts: 1, result: { partCount: 5 } });
+    expect(await objectSha256(harness.s3, harness.bucket, 'answer-lost.bin')).toEqual({
+      sha256: file.sha256,
+      size: 25 * MIB,
+    });
+    // S3 completed on the first try; asked again, it no longer knew the upload, and the object it
+    // holds was recognised as that completion by its ETag.
+    const completes = proxy.requests.filter((r) => r.operation === 'CompleteMultipartUpload');
+    expect(completes.map((r) => [r.status, r.fault])).toEqual([
+      [200, 'lost'],
+      [404, undefined],
+    ]);
+    expect(record.result?.etag).toMatch(/-5"$/);
+    expect(proxy.requests.filter((r) => r.operation === 'CreateMultipartUpload')).toHaveLength(1);
+    expect(proxy.requests.filter((r) => r.operation === 'UploadPart')).toHaveLength(5);
+    expect(rangedGets() - gets).toBe(5);
     expect(openMultipartUploads(harness.bucket)).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
     await worker.close();

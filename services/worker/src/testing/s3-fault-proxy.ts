@@ -68,6 +68,12 @@ export interface S3FaultProxyOptions {
   /** Decides, per request, whether to answer it with an error instead of passing it on. */
   fault?: (request: S3ProxyRequest) => S3Fault | null | undefined;
   /**
+   * Decides, per request, whether to pass it on and let the server act, but answer with this fault
+   * instead of what the server said: S3 did the work and the client never learned it (a connection
+   * lost on the way back). Recorded with the server's status and `lost` as the fault.
+   */
+  loseAnswer?: (request: S3ProxyRequest) => S3Fault | null | undefined;
+  /**
    * ListParts: `pass` it to the server as is; `emulate` it from the uploads and parts seen passing
    * through (for servers without ListParts); or answer `not-implemented` (501). Default `pass`.
    */
@@ -150,19 +156,26 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
 
     const headers: IncomingHttpHeaders = { ...req.headers };
     delete headers.expect; // answered here already
+    const lost = options.loseAnswer?.(described) ?? null;
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (answer) => {
         const status = answer.statusCode ?? 502;
-        record(status);
+        record(status, lost ? 'lost' : undefined);
         observe(ledger, parsed, req, answer.headers, status);
         // Small XML answers that say which upload was made, or whether completion really worked.
-        if (parsed.operation === 'CreateMultipartUpload' || parsed.operation === 'CompleteMultipartUpload') {
+        const told =
+          parsed.operation === 'CreateMultipartUpload' || parsed.operation === 'CompleteMultipartUpload';
+        if (lost || told) {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
           answer.on('end', () => {
             const body = Buffer.concat(chunks);
             observeBody(ledger, parsed, status, body.toString('utf8'));
+            if (lost) {
+              sendError(res, lost);
+              return;
+            }
             res.writeHead(status, answer.headers);
             res.end(body);
           });

@@ -13,6 +13,7 @@ import {
 import { toDestinationError } from '../sink/destination-error.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import type { Checkpoint, FinishedPart } from './checkpoint.ts';
+import { completedEarlier } from './completed-earlier.ts';
 import { copyPart } from './copy-part.ts';
 import { crc32Base64, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
 import { abortUploadQuietly } from './discard-upload.ts';
@@ -335,8 +336,15 @@ async function complete(
     return response.ETag;
   } catch (error) {
     const failure = toDestinationError(error, 'CompleteMultipartUpload');
-    if (isUploadGone(failure)) await uploadGone(ctx);
-    throw failure;
+    if (!isUploadGone(failure)) throw failure;
+    const etag = await completedEarlier(
+      ctx.s3,
+      { ...ctx.destination, size, partEtags: parts.map((part) => part.etag), crc32: crc },
+      ctx.abort,
+    );
+    if (etag === null) return uploadGone(ctx);
+    ctx.logger.info({ uploadId }, 'the upload had been completed already by an earlier attempt');
+    return etag;
   }
 }
 

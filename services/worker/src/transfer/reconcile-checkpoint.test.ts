@@ -164,6 +164,18 @@ describe('reconcileCheckpoint (real Redis, S3 server behind a proxy)', () => {
     expect(await checkpoints.load('imp-b')).toBeNull();
   });
 
+  it('with ListParts: an upload gone after every part was checkpointed keeps the checkpoint, since it may be complete', async () => {
+    const { s3 } = await through('emulate');
+    const { uploadId, key, real } = await prepare(s3, 'imp-e', [1, 2, 3], []);
+    for (const n of [1, 2, 3]) await checkpoints.recordPart('imp-e', real.get(n) as FinishedPart);
+    // Gone the way a completed upload goes; completing again will tell which it was.
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+
+    const result = await reconcileCheckpoint('imp-e', { s3, checkpoints, logger, signal });
+    expect(result).toEqual({ kind: 'maybe-completed', uploadId });
+    expect(await sortedParts('imp-e')).toEqual([1, 2, 3].map((n) => real.get(n)));
+  });
+
   it.each([
     ['answers 501 NotImplemented', 'not-implemented' as const],
     ['routes ListParts to GetObject (the local S3 server)', 'pass' as const],

@@ -22,6 +22,11 @@ export type Reconciliation =
   | { kind: 'unavailable'; reason: string }
   /** S3 no longer has the upload (aborted by a lifecycle rule, expired): the checkpoint is gone too. */
   | { kind: 'upload-gone'; uploadId: string }
+  /**
+   * S3 no longer has the upload, but the checkpoint holds every part: an attempt may have completed
+   * it and died before recording so. The checkpoint stays; completing finds out (completedEarlier).
+   */
+  | { kind: 'maybe-completed'; uploadId: string }
   | { kind: 'reconciled'; uploadId: string; kept: number; adopted: number[]; dropped: number[] };
 
 export interface ReconcileDeps {
@@ -43,7 +48,8 @@ const MAX_PAGES = 20;
  * reports its CRC-32 (S3 verified that checksum on arrival), else fetched again. A part the
  * checkpoint names but S3 lacks, or holds with another ETag, must be fetched again: completing with
  * it would fail. An upload S3 no longer has means starting a new one, now, rather than failing an
- * attempt on the first UploadPart. Servers without ListParts (the local S3 server among them) keep
+ * attempt on the first UploadPart, unless every part was checkpointed: then it may have been
+ * completed, which completing again finds out. Servers without ListParts (the local S3 server among them) keep
  * the checkpoint as it is.
  */
 export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps): Promise<Reconciliation> {
@@ -58,6 +64,10 @@ export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps)
     if (deps.signal.aborted) throw error;
     const outcome = classifyListPartsFailure(error);
     if (outcome === 'upload-gone') {
+      if (holdsEveryPart(checkpoint)) {
+        logger.info('the checkpointed upload is gone but every part was checkpointed: it may be complete');
+        return { kind: 'maybe-completed', uploadId: checkpoint.uploadId };
+      }
       await deps.checkpoints.delete(importId);
       logger.warn('the checkpointed multipart upload no longer exists in S3; starting a new one');
       return { kind: 'upload-gone', uploadId: checkpoint.uploadId };
@@ -179,6 +189,17 @@ class NotListParts extends Error {
   constructor() {
     super('the answer to ListParts was not a ListParts result for this upload');
     this.name = 'NotListParts';
+  }
+}
+
+/** Whether the checkpoint names every part of its plan (false for a plan this worker would not make). */
+function holdsEveryPart(checkpoint: Checkpoint): boolean {
+  try {
+    return planParts(checkpoint.size, checkpoint.partSize).every((part) =>
+      checkpoint.parts.has(part.partNumber),
+    );
+  } catch {
+    return false;
   }
 }
 
