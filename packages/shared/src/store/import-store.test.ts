@@ -47,6 +47,29 @@ describe('ImportStore (real Redis)', () => {
     expect(await store.markRunning('imp_missing', 1)).toEqual({ ok: false, current: null });
   });
 
+  it('deletes the keys given with a transition in the same step, and none when it is refused', async () => {
+    const result = { size: 1, etag: 'e', checksum: 'crc32:00000001', partCount: 1, durationMs: 1 };
+    const done = store.newRecord(newImportId(), 'tenant-a', request);
+    const refused = store.newRecord(newImportId(), 'tenant-a', request);
+    await store.createMany([done, refused]);
+    const checkpointOf = (id: string) => `${store.keys.prefix}checkpoint:${id}`;
+    for (const id of [done.id, refused.id]) await redis.hset(checkpointOf(id), 'uploadId', 'u');
+
+    await store.markRunning(done.id, 1);
+    expect(await store.markCompleted(done.id, result, [checkpointOf(done.id)])).toEqual({
+      ok: true,
+      previous: 'running',
+    });
+    expect(await redis.exists(checkpointOf(done.id))).toBe(0);
+
+    // Still queued: not a record a worker may complete.
+    expect(await store.markCompleted(refused.id, result, [checkpointOf(refused.id)])).toEqual({
+      ok: false,
+      current: 'queued',
+    });
+    expect(await redis.exists(checkpointOf(refused.id))).toBe(1);
+  });
+
   it('lists a tenant newest first, by status, with a cursor', async () => {
     const tenant = uniqueName('tenant');
     const records = Array.from({ length: 5 }, (_, i) =>

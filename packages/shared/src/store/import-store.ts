@@ -26,7 +26,7 @@ export interface IdempotencyClaim {
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
 type StoreRedis = Redis & {
-  ferryTransition(key: string, ...args: string[]): Promise<[number, string]>;
+  ferryTransition(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number, string]>;
 };
 
 /**
@@ -41,7 +41,8 @@ export class ImportStore {
   constructor(redis: Redis, queueName: string, now: () => Date = () => new Date()) {
     this.keys = new StoreKeys(queueName);
     if (!('ferryTransition' in redis)) {
-      redis.defineCommand('ferryTransition', { numberOfKeys: 1, lua: TRANSITION_SCRIPT });
+      // Without numberOfKeys: each call passes its key count first, as EVALSHA takes it.
+      redis.defineCommand('ferryTransition', { lua: TRANSITION_SCRIPT });
     }
     this.#redis = redis as StoreRedis;
     this.#now = now;
@@ -161,15 +162,18 @@ export class ImportStore {
     return { items, nextCursor: ids.length > options.limit ? (pageIds.at(-1) ?? null) : null };
   }
 
+  /** Moves the import to `to` from one of `from`; `alsoDelete` names keys that go in the same step. */
   async transition(
     id: string,
     to: ImportStatus,
     from: readonly ImportStatus[],
     fields: Record<string, string> = {},
+    alsoDelete: readonly string[] = [],
   ): Promise<TransitionOutcome> {
     const args = [this.keys.prefix, id, to, from.join(','), this.#now().toISOString()];
     for (const [name, value] of Object.entries(fields)) args.push(name, value);
-    const [status, previous] = await this.#redis.ferryTransition(this.keys.record(id), ...args);
+    const keys = [this.keys.record(id), ...alsoDelete];
+    const [status, previous] = await this.#redis.ferryTransition(keys.length, ...keys, ...args);
     if (status === 1) return { ok: true, previous: previous as ImportStatus };
     return { ok: false, current: status === 0 ? (previous as ImportStatus) : null };
   }
@@ -178,13 +182,28 @@ export class ImportStore {
     return this.transition(id, 'running', ['queued', 'running'], { attempts: String(attempts) });
   }
 
-  markCompleted(id: string, result: ImportResult): Promise<TransitionOutcome> {
-    return this.transition(id, 'completed', ['running'], {
-      result: JSON.stringify(result),
-      bytesDone: String(result.size),
-      bytesTotal: String(result.size),
-      error: '',
-    });
+  /**
+   * `alsoDelete`: the worker's checkpoint, so the record turns final and the checkpoint goes in one
+   * step. Apart, a crash between them would leave either a final record with a checkpoint behind, or
+   * a running record whose next attempt has lost what tells it the object is already complete.
+   */
+  markCompleted(
+    id: string,
+    result: ImportResult,
+    alsoDelete: readonly string[] = [],
+  ): Promise<TransitionOutcome> {
+    return this.transition(
+      id,
+      'completed',
+      ['running'],
+      {
+        result: JSON.stringify(result),
+        bytesDone: String(result.size),
+        bytesTotal: String(result.size),
+        error: '',
+      },
+      alsoDelete,
+    );
   }
 
   markFailed(id: string, error: ImportError): Promise<TransitionOutcome> {

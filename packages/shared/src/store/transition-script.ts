@@ -3,7 +3,8 @@
  * indexes in step and sets extra fields. Returns {1, previous} on success, {0, current} when the
  * current status is not allowed, {-1} when the import does not exist.
  *
- * KEYS[1] record hash. ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, then field/value pairs.
+ * KEYS[1] record hash; KEYS[2..] keys to delete with the transition (in the same `{queue}` slot).
+ * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, then field/value pairs.
  */
 export const TRANSITION_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -22,6 +23,9 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[5])
 for i = 6, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+for i = 2, #KEYS do
+  redis.call('DEL', KEYS[i])
 end
 return {1, current}
 `;

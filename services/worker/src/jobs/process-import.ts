@@ -148,10 +148,15 @@ export function createImportProcessor(deps: ProcessorDeps) {
     }
 
     if (outcome?.kind === 'completed') {
-      // Cleanup first, so that whoever sees the record final sees nothing left behind.
-      await deps.checkpoints.delete(importId);
-      const marked = await deps.store.markCompleted(importId, outcome.result);
-      if (!marked.ok) logger.warn({ status: marked.current }, 'import finished but its record had moved on');
+      // The checkpoint goes with the transition: whoever sees the record final sees nothing left
+      // behind, and a crash before it leaves the checkpoint that recognises the completed object.
+      const marked = await deps.store.markCompleted(importId, outcome.result, [
+        deps.checkpoints.key(importId),
+      ]);
+      if (!marked.ok) {
+        await deps.checkpoints.delete(importId);
+        logger.warn({ status: marked.current }, 'import finished but its record had moved on');
+      }
       logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
       return outcome.result;
     }
