@@ -224,7 +224,8 @@ export class DownloadSlots {
       await Promise.all(
         [...this.#held].map(async ([member, key]) => {
           const kept = Number(await this.#renew(this.#slotsKey(key), this.#leaseMs, member));
-          if (kept === 0 && this.#held.has(member)) {
+          // Said once: the lease is no longer this process's to renew or to give back.
+          if (kept === 0 && this.#held.delete(member)) {
             this.#logger.warn(
               { key },
               'a download slot lease ran out while held: the key may briefly exceed its limit',
