@@ -31,6 +31,8 @@ export const ErrorCode = {
   /** The bytes read do not have the checksum the source states for them. */
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
   CANCELED: 'CANCELED',
+  /** The workers running the import were lost (killed, out of memory, host gone) too many times. */
+  WORKER_LOST: 'WORKER_LOST',
   /** A provider account is paused for longer than a request waits inline: the job is delayed, not failed. */
   RATE_LIMITED: 'RATE_LIMITED',
   /** A sealed secret did not open: altered, or sealed with a key this service does not hold. */

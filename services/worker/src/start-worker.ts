@@ -129,9 +129,9 @@ export function startWorker(
   const worker = new Worker(config.FERRY_QUEUE, processor, {
     connection: workerConnection,
     concurrency: config.WORKER_CONCURRENCY,
-    // A Spot reclaim or OOM kill stalls a job; each stall resumes from the checkpoint, so allow a few
-    // before BullMQ gives up on it.
-    maxStalledCount: 3,
+    // A Spot reclaim or OOM kill stalls a job, and each stall resumes from the checkpoint. The
+    // processor gives up after MAX_LOST_WORKERS, recording why; BullMQ's own limit stays out of reach.
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
     // How soon a dead worker's jobs go back to the queue (see JOB_LOCK_MS).
     lockDuration: config.JOB_LOCK_MS,
     stalledInterval: config.JOB_LOCK_MS,

@@ -39,6 +39,12 @@ type SharedTransferSettings = Pick<
   | 'now'
 >;
 
+/**
+ * How many times an import may lose its worker without a drain (SIGKILL, out of memory, a host gone)
+ * and still be resumed; after that it is likely what kills them. Each loss costs the parts in flight.
+ */
+export const MAX_LOST_WORKERS = 3;
+
 export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 'importId'> {
   store: ImportStore;
   running: RunningImports;
@@ -74,6 +80,16 @@ export function createImportProcessor(deps: ProcessorDeps) {
     }
     const { importId, request } = parsed.data;
     const logger = deps.logger.child({ importId, attempt });
+
+    // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
+    // running this processor, leaving the record running and the upload open; this one does not.
+    if (job.stalledCounter > MAX_LOST_WORKERS) {
+      const message = `the worker running this import was lost ${job.stalledCounter} times (killed, out of memory or its host gone); not trying again`;
+      logger.warn({ lost: job.stalledCounter }, 'import failed: too many lost workers');
+      await discardUpload(importId, { ...cleanup, logger });
+      await deps.store.markFailed(importId, { code: ErrorCode.WORKER_LOST, message, attempts: attempt });
+      throw new UnrecoverableError(`${ErrorCode.WORKER_LOST}: ${message}`);
+    }
 
     // Registered before the record says running, so a cancel published right after is not missed.
     const control = deps.running.start(importId);

@@ -1,0 +1,76 @@
+import { rmSync } from 'node:fs';
+import { CreateMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { startFileSource } from '@ferry/local-stack';
+import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LOST_WORKERS } from './jobs/process-import.ts';
+import { Harness } from './testing/harness.ts';
+
+const MIB = 1024 * 1024;
+
+describe('an import whose workers keep being lost (SIGKILL, out of memory, a host gone)', () => {
+  const SIZE = 12 * MIB;
+  const file = randomFile(SIZE);
+  let harness: Harness;
+  let source: Awaited<ReturnType<typeof startFileSource>>;
+
+  beforeAll(async () => {
+    harness = await Harness.create();
+    source = await startFileSource({ root: file.dir });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await source?.close();
+    rmSync(file.dir, { recursive: true, force: true });
+  });
+
+  /** An import as its last lost worker left it: running, an open upload in its checkpoint, the job stalled `times`. */
+  const lostWorkers = async (key: string, times: number): Promise<string> => {
+    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, key);
+    await harness.store.markRunning(id, 1);
+    const created = await harness.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: harness.bucket, Key: key, ChecksumAlgorithm: 'CRC32' }),
+    );
+    await harness.checkpoints.begin(id, {
+      uploadId: created.UploadId ?? '',
+      bucket: harness.bucket,
+      key,
+      version: 'v0',
+      size: SIZE,
+      partSize: 5 * MIB,
+    });
+    // BullMQ's count of the times it found the job stalled.
+    await harness.redis.hset(harness.queue.toKey(id), 'stc', String(times));
+    return id;
+  };
+
+  it(`fails it with WORKER_LOST after ${MAX_LOST_WORKERS} losses, aborting its upload, and still resumes one lost that often`, async () => {
+    const givenUp = await lostWorkers('given-up.bin', MAX_LOST_WORKERS + 1);
+    const resumed = await lostWorkers('resumed.bin', MAX_LOST_WORKERS);
+    await harness.startWorker({ PART_SIZE_MIB: '5' });
+
+    const failed = await harness.waitForStatus(givenUp, ['completed', 'failed'], 30_000);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: { code: 'WORKER_LOST', message: expect.stringContaining(`lost ${MAX_LOST_WORKERS + 1} times`) },
+    });
+    expect(await harness.waitForJobState(givenUp, ['failed', 'completed'])).toBe('failed');
+    expect(await harness.redis.exists(harness.checkpoints.key(givenUp))).toBe(0);
+
+    const completed = await harness.waitForStatus(resumed, ['completed', 'failed'], 30_000);
+    expect(completed.error).toBeUndefined();
+    expect(completed.status).toBe('completed');
+    expect(await objectSha256(harness.s3, harness.bucket, 'resumed.bin')).toEqual({
+      sha256: file.sha256,
+      size: SIZE,
+    });
+    // The given-up import wrote nothing.
+    await expect(
+      harness.s3.send(new HeadObjectCommand({ Bucket: harness.bucket, Key: 'given-up.bin' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+    // Neither upload is left open: the given-up one aborted, the resumed one completed (its stale
+    // checkpoint named another version, so it was aborted and a new one made).
+    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+  });
+});
