@@ -81,4 +81,78 @@ describe('autoscaler environment', () => {
     });
     expect(policy.cpuTargetPercent).toBeUndefined();
   });
+
+  it('defaults the rest of the policy to the documented figures, rate limits per interval', () => {
+    expect(policyConfigFromEnv(parseAutoscalerEnv({}))).toMatchObject({
+      tolerance: 0.1,
+      scaleUpLimit: { workers: 4, percent: 100, periodS: 15 },
+      scaleDownLimit: { workers: 0, percent: 100, periodS: 15 },
+      activationBacklog: 0,
+      scaleToZeroCooldownS: 300,
+      schedule: [],
+    });
+  });
+
+  it('reads rate limits, tolerance, activation, scale-to-zero cooldown and scheduled minimums', () => {
+    const weekdays = { cron: '0 8 * * 1-5', durationS: 36_000, minWorkers: 6 };
+    const policy = policyConfigFromEnv(
+      parseAutoscalerEnv({
+        MIN_WORKERS: '0',
+        MAX_WORKERS: '20',
+        SCALE_INTERVAL_S: '5',
+        SCALE_UP_LIMIT: '2, 50, 30',
+        SCALE_DOWN_LIMIT: '1,10',
+        SCALE_TOLERANCE: '0.2',
+        ACTIVATION_BACKLOG: '5',
+        SCALE_TO_ZERO_COOLDOWN_S: '60',
+        SCHEDULED_MINIMUMS: JSON.stringify([weekdays]),
+      }),
+    );
+    expect(policy).toMatchObject({
+      scaleUpLimit: { workers: 2, percent: 50, periodS: 30 },
+      // No period given: the interval.
+      scaleDownLimit: { workers: 1, percent: 10, periodS: 5 },
+      tolerance: 0.2,
+      activationBacklog: 5,
+      scaleToZeroCooldownS: 60,
+      schedule: [weekdays],
+    });
+  });
+
+  it.each([
+    [{ SCALE_UP_LIMIT: 'fast' }, 'SCALE_UP_LIMIT'],
+    [{ SCALE_DOWN_LIMIT: '1,2,3,4' }, 'SCALE_DOWN_LIMIT'],
+    [{ SCALE_TOLERANCE: '1' }, 'SCALE_TOLERANCE'],
+    [{ ACTIVATION_BACKLOG: '-1' }, 'ACTIVATION_BACKLOG'],
+    [{ SCALE_TO_ZERO_COOLDOWN_S: 'later' }, 'SCALE_TO_ZERO_COOLDOWN_S'],
+    [{ SCHEDULED_MINIMUMS: 'weekdays' }, 'SCHEDULED_MINIMUMS'],
+    [{ SCHEDULED_MINIMUMS: '[{"cron":"0 8 * * 1-5"}]' }, 'SCHEDULED_MINIMUMS'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => parseAutoscalerEnv(env)).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it.each([
+    [{ SCALE_UP_LIMIT: '4,100,0' }, 'SCALE_UP_LIMIT.periodS'],
+    [{ SCALE_DOWN_LIMIT: '0,0' }, 'SCALE_DOWN_LIMIT'],
+    [
+      { SCHEDULED_MINIMUMS: '[{"cron":"0 25 * * *","durationS":3600,"minWorkers":2}]' },
+      'SCHEDULED_MINIMUMS[0].cron',
+    ],
+    [
+      { SCHEDULED_MINIMUMS: '[{"cron":"0 8 * * *","durationS":3600,"minWorkers":99}]' },
+      'SCHEDULED_MINIMUMS[0].minWorkers',
+    ],
+  ])('refuses a policy out of range, %j, naming %s', (env, field) => {
+    let failure: unknown;
+    try {
+      policyConfigFromEnv(parseAutoscalerEnv(env));
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: expect.arrayContaining([expect.objectContaining({ field })]),
+    });
+    expect(String((failure as Error).message)).toContain(field);
+  });
 });

@@ -1,7 +1,13 @@
-import { envInt, parseEnv, QueueEnvFields } from '@ferry/shared';
+import { envInt, FerryError, isFerryError, parseEnv, QueueEnvFields } from '@ferry/shared';
 import { z } from 'zod';
 import { checkPolicyConfig, defaultPolicyConfig } from './policy/policy-config.ts';
-import type { PolicyConfig } from './policy/types.ts';
+import type { PolicyConfig, RateLimit } from './policy/types.ts';
+import {
+  type RateLimitSetting,
+  rateLimitField,
+  scheduledMinimumsField,
+  shareField,
+} from './policy-env-fields.ts';
 
 /** A decimal in (0, 1], for shares such as TARGET_UTILIZATION. */
 const envFraction = (defaultValue: number) =>
@@ -48,6 +54,18 @@ export const AutoscalerEnv = z
     SCALE_INTERVAL_S: envInt(15, 1, 3600),
     /** The highest recommendation within this window wins, so a dip in the backlog does not scale in. */
     SCALE_DOWN_STABILIZATION_S: envInt(300, 0, 86_400),
+    /** "<workers>,<percent>[,<period s>]": up by at most the larger of these per period (the interval). */
+    SCALE_UP_LIMIT: rateLimitField({ workers: 4, percent: 100 }),
+    /** The same for scaling in; "0,100": no limit beyond the down window. */
+    SCALE_DOWN_LIMIT: rateLimitField({ workers: 0, percent: 100 }),
+    /** No change while the recommendation is within this share of the current fleet. */
+    SCALE_TOLERANCE: shareField(0.1, 0.99),
+    /** With MIN_WORKERS=0: the backlog (jobs) that starts a fleet at zero. */
+    ACTIVATION_BACKLOG: envInt(0, 0, 1_000_000),
+    /** With MIN_WORKERS=0: idle seconds (no backlog, nothing running) before scaling to zero. */
+    SCALE_TO_ZERO_COOLDOWN_S: envInt(300, 0, 86_400),
+    /** JSON: minimums while cron windows are open (UTC); see policy-env-fields.ts. */
+    SCHEDULED_MINIMUMS: scheduledMinimumsField,
     /** GET /status, /metrics, /healthz. */
     AUTOSCALER_PORT: envInt(8081, 0, 65_535),
     AUTOSCALER_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
@@ -99,28 +117,64 @@ export function parseAutoscalerEnv(env: Record<string, string | undefined> = pro
   return parseEnv(AutoscalerEnv, env);
 }
 
+/** The variable each policy field comes from, so a bad value is reported by the name that was set. */
+const ENV_OF_FIELD: Record<string, string> = {
+  minWorkers: 'MIN_WORKERS',
+  maxWorkers: 'MAX_WORKERS',
+  targetUtilization: 'TARGET_UTILIZATION',
+  cpuTargetPercent: 'CPU_TARGET_PERCENT',
+  memoryTargetPercent: 'MEMORY_TARGET_PERCENT',
+  tolerance: 'SCALE_TOLERANCE',
+  scaleDownStabilizationS: 'SCALE_DOWN_STABILIZATION_S',
+  scaleUpLimit: 'SCALE_UP_LIMIT',
+  scaleDownLimit: 'SCALE_DOWN_LIMIT',
+  activationBacklog: 'ACTIVATION_BACKLOG',
+  scaleToZeroCooldownS: 'SCALE_TO_ZERO_COOLDOWN_S',
+  schedule: 'SCHEDULED_MINIMUMS',
+};
+
 /**
- * The policy the environment asks for: the documented defaults with the environment's bounds, target
- * and down window. The rate limits' period is the interval (HPA's 15 s for both by default), so
- * "up by 4 workers or 100%" applies per tick whatever the interval.
+ * The policy the environment asks for: the documented defaults overridden by what is set. A rate
+ * limit without a period uses the control interval (15 s by default, HPA's period), so "up by 4
+ * workers or 100%" applies per tick whatever the interval. Out-of-range values fail with
+ * CONFIG_INVALID naming the variable ("SCALE_UP_LIMIT.periodS", "SCHEDULED_MINIMUMS[0].cron").
  */
 export function policyConfigFromEnv(
   config: AutoscalerConfig,
   overrides: Partial<PolicyConfig> = {},
 ): PolicyConfig {
-  const base = defaultPolicyConfig();
-  return checkPolicyConfig({
-    ...base,
+  const perTick = (limit: RateLimitSetting): RateLimit => ({
+    workers: limit.workers,
+    percent: limit.percent,
+    periodS: limit.periodS ?? config.SCALE_INTERVAL_S,
+  });
+  const policy: PolicyConfig = {
+    ...defaultPolicyConfig(),
     minWorkers: config.MIN_WORKERS,
     maxWorkers: config.MAX_WORKERS,
     targetUtilization: config.TARGET_UTILIZATION,
+    tolerance: config.SCALE_TOLERANCE,
     scaleDownStabilizationS: config.SCALE_DOWN_STABILIZATION_S,
-    scaleUpLimit: { ...base.scaleUpLimit, periodS: config.SCALE_INTERVAL_S },
-    scaleDownLimit: { ...base.scaleDownLimit, periodS: config.SCALE_INTERVAL_S },
+    scaleUpLimit: perTick(config.SCALE_UP_LIMIT),
+    scaleDownLimit: perTick(config.SCALE_DOWN_LIMIT),
+    activationBacklog: config.ACTIVATION_BACKLOG,
+    scaleToZeroCooldownS: config.SCALE_TO_ZERO_COOLDOWN_S,
+    schedule: config.SCHEDULED_MINIMUMS,
     ...(config.CPU_TARGET_PERCENT === undefined ? {} : { cpuTargetPercent: config.CPU_TARGET_PERCENT }),
     ...(config.MEMORY_TARGET_PERCENT === undefined
       ? {}
       : { memoryTargetPercent: config.MEMORY_TARGET_PERCENT }),
     ...overrides,
-  });
+  };
+  try {
+    return checkPolicyConfig(policy);
+  } catch (error) {
+    if (!isFerryError(error) || !error.details) throw error;
+    const details = error.details.map((detail) => ({
+      ...detail,
+      field: detail.field.replace(/^[A-Za-z]+/, (head) => ENV_OF_FIELD[head] ?? head),
+    }));
+    const problems = details.map((detail) => `${detail.field}: ${detail.message}`).join('; ');
+    throw new FerryError(error.code, `invalid autoscaling policy: ${problems}`, { details });
+  }
 }

@@ -83,6 +83,25 @@ describe('the autoscaler service (real Redis and HTTP; ECS faked at the SDK boun
     await expect(fetch(`${handle.url}/healthz`)).rejects.toThrow();
   });
 
+  it('dry run: applies the scheduled minimums and rate limits the environment sets', async () => {
+    const handle = await start({
+      AUTOSCALER_MODE: 'dry-run',
+      // A window opened every minute and open for one: always open.
+      SCHEDULED_MINIMUMS: JSON.stringify([{ cron: '* * * * *', durationS: 60, minWorkers: 2 }]),
+      // One more worker per tick at most.
+      SCALE_UP_LIMIT: '1,0',
+    });
+    await expect.poll(async () => (await getStatus(handle)).desired, { timeout: 10_000 }).toBe(2);
+    expect((await getStatus(handle)).reason).toMatch(/schedule/);
+
+    await queue.addBulk(Array.from({ length: 20 }, (_, n) => ({ name: IMPORT_JOB_NAME, data: { n } })));
+    await expect.poll(async () => (await getStatus(handle)).current, { timeout: 20_000 }).toBe(6);
+    // 2 → 3 → 4 → 5 → 6: never more than one worker a tick.
+    const ups = (await getStatus(handle)).recent.filter((decision) => decision.desired > decision.current);
+    expect(ups.length).toBeGreaterThanOrEqual(4);
+    expect(ups.every((decision) => decision.desired - decision.current === 1)).toBe(true);
+  });
+
   it('refuses to start on a bad variable, naming it', async () => {
     await expect(startAutoscaler(env({ MAX_WORKERS: '0' }))).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

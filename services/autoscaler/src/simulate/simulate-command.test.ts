@@ -46,6 +46,28 @@ describe('runSimulateCommand', () => {
     expect(await readFile(out, 'utf8')).toContain('burst: autoscaler simulation');
   });
 
+  it('takes rate limits as the service does: a slower scale-up takes longer to reach the peak', async () => {
+    const trace = join(dir, 'spike.csv');
+    await writeFile(trace, 't_s,arrivals\n0,200\n');
+    const peakAt = async (extra: string[]) => {
+      const c = capture();
+      const code = await runSimulateCommand(
+        ['--trace', trace, '--out', join(dir, 'spike.svg'), '--max', '20', ...extra],
+        c.io,
+      );
+      expect(c.err()).toBe('');
+      expect(code).toBe(0);
+      return /peak workers {7}20 at (\d+):(\d\d)/.exec(c.out())?.slice(1).map(Number);
+    };
+    // Decisions every 15 s from 0:00. +4 or +100% a period: 1 → 5 → 10 → 20, at 0:30.
+    expect(await peakAt([])).toEqual([0, 30]);
+    // +1 a period: 19 steps, the last at 4:30.
+    expect(await peakAt(['--up-limit', '1,0'])).toEqual([4, 30]);
+    // Decisions every 5 s: +1 per interval reaches 20 at 1:30; +1 per 15 s still at 4:30.
+    expect(await peakAt(['--interval', '5', '--up-limit', '1,0'])).toEqual([1, 30]);
+    expect(await peakAt(['--interval', '5', '--up-limit', '1,0,15'])).toEqual([4, 30]);
+  });
+
   it('refuses bad options with the usage and exit code 2', async () => {
     const c = capture();
     expect(await runSimulateCommand(['--trace', 'x.csv', '--max', 'ten'], c.io)).toBe(2);
@@ -54,6 +76,12 @@ describe('runSimulateCommand', () => {
     const mixed = capture();
     expect(await runSimulateCommand(['--trace', 'x.csv', '--min', '5', '--max', '3'], mixed.io)).toBe(2);
     expect(mixed.err()).toContain('--max must be a whole number from 1 to 10000, at least minWorkers');
+    const limit = capture();
+    expect(await runSimulateCommand(['--trace', 'x.csv', '--up-limit', 'fast'], limit.io)).toBe(2);
+    expect(limit.err()).toContain('--up-limit expected "<workers>,<percent>"');
+    const period = capture();
+    expect(await runSimulateCommand(['--trace', 'x.csv', '--down-limit', '1,10,0'], period.io)).toBe(2);
+    expect(period.err()).toContain('--down-limit.periodS must be a whole number of seconds');
     const unknown = capture();
     expect(await runSimulateCommand(['--trace', 'x.csv', '--speed', '2'], unknown.io)).toBe(2);
     expect(unknown.err()).toContain("Unknown option '--speed'");

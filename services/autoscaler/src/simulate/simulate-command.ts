@@ -3,7 +3,8 @@ import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isFerryError } from '@ferry/shared';
 import { checkPolicyConfig, defaultPolicyConfig } from '../policy/policy-config.ts';
-import type { PolicyConfig } from '../policy/types.ts';
+import type { PolicyConfig, RateLimit } from '../policy/types.ts';
+import { parseRateLimit, RATE_LIMIT_FORM } from '../policy-env-fields.ts';
 import { renderChart } from './render-chart.ts';
 import { simulate } from './simulate.ts';
 import type { FleetModel } from './simulated-fleet.ts';
@@ -24,6 +25,9 @@ simulated fleet, writes a chart (SVG) and prints a summary.
   --interval <s>         control interval, SCALE_INTERVAL_S (default 15)
   --down-window <s>      scale-down stabilization, SCALE_DOWN_STABILIZATION_S (default 300)
   --up-window <s>        scale-up stabilization (default 0)
+  --up-limit <w,p[,s]>   up by at most the larger of w workers and p% per s seconds,
+                         SCALE_UP_LIMIT (default 4,100 per --interval)
+  --down-limit <w,p[,s]> the same for scaling in, SCALE_DOWN_LIMIT (default 0,100 per --interval)
   --target <share>       target utilisation of job slots, 0-1 (default 0.9)
   --tolerance <share>    no change within this share (default 0.1)
   --activation <jobs>    backlog that starts a fleet at zero (default 0)
@@ -50,6 +54,8 @@ const OPTIONS = {
   interval: { type: 'string' },
   'down-window': { type: 'string' },
   'up-window': { type: 'string' },
+  'up-limit': { type: 'string' },
+  'down-limit': { type: 'string' },
   target: { type: 'string' },
   tolerance: { type: 'string' },
   activation: { type: 'string' },
@@ -66,6 +72,8 @@ const OPTION_OF_FIELD: Record<string, string> = {
   maxWorkers: '--max',
   scaleDownStabilizationS: '--down-window',
   scaleUpStabilizationS: '--up-window',
+  scaleUpLimit: '--up-limit',
+  scaleDownLimit: '--down-limit',
   targetUtilization: '--target',
   tolerance: '--tolerance',
   activationBacklog: '--activation',
@@ -100,9 +108,24 @@ function numberOption(
   return value;
 }
 
+/** A --up-limit or --down-limit; without a period, the interval (as the service does). */
+function rateLimitOption(
+  values: Values,
+  name: 'up-limit' | 'down-limit',
+  fallback: RateLimit,
+  intervalS: number,
+): RateLimit {
+  const text = values[name];
+  if (text === undefined) return { ...fallback, periodS: intervalS };
+  const limit = parseRateLimit(text);
+  if (limit === null) throw new UsageError(`--${name} ${RATE_LIMIT_FORM}, got "${text}"`);
+  return { workers: limit.workers, percent: limit.percent, periodS: limit.periodS ?? intervalS };
+}
+
 function readSettings(values: Values): { config: PolicyConfig; model: FleetModel; intervalS: number } {
   const defaults = defaultPolicyConfig();
   const whole = (min: number, max: number) => ({ min, max, whole: true });
+  const intervalS = numberOption(values, 'interval', 15, whole(1, 3600));
   const config: PolicyConfig = {
     ...defaults,
     minWorkers: numberOption(values, 'min', defaults.minWorkers, whole(0, 10_000)),
@@ -127,12 +150,16 @@ function readSettings(values: Values): { config: PolicyConfig; model: FleetModel
     tolerance: numberOption(values, 'tolerance', defaults.tolerance, { min: 0, max: 0.99, whole: false }),
     activationBacklog: numberOption(values, 'activation', defaults.activationBacklog, whole(0, 1_000_000)),
     scaleToZeroCooldownS: numberOption(values, 'cooldown', defaults.scaleToZeroCooldownS, whole(0, 86_400)),
+    scaleUpLimit: rateLimitOption(values, 'up-limit', defaults.scaleUpLimit, intervalS),
+    scaleDownLimit: rateLimitOption(values, 'down-limit', defaults.scaleDownLimit, intervalS),
   };
   try {
     checkPolicyConfig(config);
   } catch (error) {
     if (!isFerryError(error)) throw error;
-    const problems = (error.details ?? []).map((d) => `${OPTION_OF_FIELD[d.field] ?? d.field} ${d.message}`);
+    const problems = (error.details ?? []).map(
+      (d) => `${d.field.replace(/^[A-Za-z]+/, (head) => OPTION_OF_FIELD[head] ?? head)} ${d.message}`,
+    );
     throw new UsageError(problems.join('; '));
   }
   const model: FleetModel = {
@@ -142,7 +169,7 @@ function readSettings(values: Values): { config: PolicyConfig; model: FleetModel
   };
   if (values.initial !== undefined)
     model.initialWorkers = numberOption(values, 'initial', 0, whole(0, config.maxWorkers));
-  return { config, model, intervalS: numberOption(values, 'interval', 15, whole(1, 3600)) };
+  return { config, model, intervalS };
 }
 
 /** "9:05", "1:02:03". */
