@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
 import { bearerAuth } from './auth/bearer-auth.ts';
 import { KeyRing } from './auth/key-ring.ts';
 import { dependencyCaller } from './dependency-call.ts';
@@ -73,7 +74,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
   acceptJsonBodiesOnly(app);
   installErrorHandling(app);
   refuseWhileClosing(app);
-  installMetrics(app, queue, dependencyCaller(redis, SCRAPE_TIMEOUT_MS));
+  const registry = installMetrics(app, queue, dependencyCaller(redis, SCRAPE_TIMEOUT_MS));
   registerOpenApi(app);
 
   app.register(healthRoutes, { redis });
@@ -86,7 +87,14 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     await v1.register(cancelRoute, { ctx });
   });
 
-  const stopRequeueing = startRequeueing(ctx, config.REQUEUE_AFTER_S * 1000, app.log);
+  const requeued = new Counter({
+    name: 'ferry_api_imports_requeued_total',
+    help: 'Imports whose job was queued by the requeue sweep: their submit died before queueing it',
+    registers: [registry],
+  });
+  const stopRequeueing = startRequeueing(ctx, config.REQUEUE_AFTER_S * 1000, app.log, (count) =>
+    requeued.inc(count),
+  );
 
   app.addHook('onClose', async () => {
     await stopRequeueing();

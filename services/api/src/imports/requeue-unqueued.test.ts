@@ -87,5 +87,9 @@ describe('requeueUnqueued: imports whose submit died between writing the record 
       .poll(async () => (await api.queue.getJob(orphan.id))?.data.importId, { timeout: 5000 })
       .toBe(orphan.id);
     expect(await api.store.unqueuedBefore(later(), 10)).toEqual([]);
+    // Operators see it happen.
+    await expect
+      .poll(async () => (await api.call(null, { method: 'GET', url: '/metrics' })).body)
+      .toContain('ferry_api_imports_requeued_total 1');
   });
 });

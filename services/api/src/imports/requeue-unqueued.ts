@@ -45,12 +45,14 @@ export async function requeueUnqueued(
 
 /**
  * Runs requeueUnqueued every half `olderThanMs` (at least every second) until the returned stop is
- * called. A pass that fails (Redis away) is logged and tried again at the next.
+ * called, telling `onRequeued` how many each pass queued. A pass that fails (Redis away) is logged
+ * and tried again at the next.
  */
 export function startRequeueing(
   ctx: Pick<ImportsContext, 'store' | 'queue'>,
   olderThanMs: number,
   log: FastifyBaseLogger,
+  onRequeued: (count: number) => void = () => {},
 ): () => Promise<void> {
   let pass: Promise<void> | null = null;
   const timer = setInterval(
@@ -58,6 +60,7 @@ export function startRequeueing(
       pass ??= requeueUnqueued(ctx, olderThanMs)
         .then((requeued) => {
           if (requeued.length === 0) return;
+          onRequeued(requeued.length);
           log.warn(
             { count: requeued.length, importIds: requeued.map((record) => record.id) },
             'queued the jobs of imports whose submit did not finish queueing them',
