@@ -12,6 +12,9 @@ export interface ApiProcess {
   call(key: string, method: string, path: string, body?: unknown): Promise<ApiReply>;
   /** SIGTERM, then waits for the exit (SIGKILL if the graceful close hangs). */
   stop(): Promise<void>;
+  /** SIGKILL at once, as a lost host or the OOM killer would; waits for the exit. */
+  kill(): Promise<void>;
+  running(): boolean;
 }
 
 /**
@@ -64,5 +67,11 @@ export async function spawnApiProcess(env: Record<string, string>, timeoutMs = 3
       return { status: response.status, body: await response.json() };
     },
     stop,
+    running,
+    async kill() {
+      if (!running()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
