@@ -5,6 +5,8 @@ import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-supp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LOST_WORKERS } from './jobs/process-import.ts';
 import { Harness } from './testing/harness.ts';
+import { startThrottledFile } from './testing/throttled-file.ts';
+import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
 
@@ -48,7 +50,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
   it(`fails it with WORKER_LOST after ${MAX_LOST_WORKERS} losses, aborting its upload, and still resumes one lost that often`, async () => {
     const givenUp = await lostWorkers('given-up.bin', MAX_LOST_WORKERS + 1);
     const resumed = await lostWorkers('resumed.bin', MAX_LOST_WORKERS);
-    await harness.startWorker({ PART_SIZE_MIB: '5' });
+    const worker = await harness.startWorker({ PART_SIZE_MIB: '5' });
 
     const failed = await harness.waitForStatus(givenUp, ['completed', 'failed'], 30_000);
     expect(failed).toMatchObject({
@@ -72,5 +74,56 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     // Neither upload is left open: the given-up one aborted, the resumed one completed (its stale
     // checkpoint named another version, so it was aborted and a new one made).
     expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    await worker.close();
   });
+
+  it(`fails an import with WORKER_LOST once ${MAX_LOST_WORKERS + 1} real worker processes were SIGKILLed running it`, async () => {
+    // A queue of its own: BullMQ's stalled check runs once per queue per interval, and the first
+    // test's worker (the default JOB_LOCK_MS) would hold it off for 30 s.
+    const fleet = await Harness.create();
+    // Slow enough that every worker is killed mid-transfer.
+    const slow = await startThrottledFile(20 * MIB, 1 * MIB);
+    const processes: WorkerProcess[] = [];
+    const spawn = async () => {
+      // A dead worker's job is back in the queue within seconds (production: 30 s).
+      const worker = spawnWorkerProcess(fleet.env({ PART_SIZE_MIB: '5', JOB_LOCK_MS: '2000' }));
+      processes.push(worker);
+      await worker.ready;
+      return worker;
+    };
+    try {
+      const id = await fleet.submit({ type: 'http', url: slow.url }, 'killed-again.bin');
+      for (let lost = 1; lost <= MAX_LOST_WORKERS + 1; lost++) {
+        const worker = await spawn();
+        // Running it, with its upload named in the checkpoint. (Killed between CreateMultipartUpload
+        // and the checkpoint, a worker leaves an empty upload that no checkpoint names.)
+        await expect
+          .poll(
+            async () =>
+              worker.logged('import started').length === 1 &&
+              ((await fleet.checkpoints.load(id))?.uploadId ?? '') !== '',
+            { timeout: 30_000 },
+          )
+          .toBe(true);
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+      const last = await spawn();
+      const record = await fleet.waitForStatus(id, ['completed', 'failed'], 30_000);
+      expect(record).toMatchObject({
+        status: 'failed',
+        error: {
+          code: 'WORKER_LOST',
+          message: expect.stringContaining(`lost ${MAX_LOST_WORKERS + 1} times`),
+        },
+      });
+      expect(last.logged('import started')).toEqual([]);
+      expect(openMultipartUploads(fleet.bucket)).toEqual([]);
+      expect(await fleet.redis.exists(fleet.checkpoints.key(id))).toBe(0);
+    } finally {
+      await Promise.all(processes.map((worker) => worker.stop()));
+      await slow.close();
+      await fleet.close();
+    }
+  }, 120_000);
 });
