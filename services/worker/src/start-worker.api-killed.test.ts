@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
+import { type ServedFile, startServedFile } from './testing/served-file.ts';
 
 const KIB = 1024;
 const KEY = 'ak_killed_3c9d1e7f5a20';
@@ -12,21 +10,19 @@ const BATCH = 300;
 const MAX_ROUNDS = 8;
 
 describe('an API process killed in the middle of a batch submit (real processes)', () => {
-  const file = randomFile(16 * KIB);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let served: ServedFile;
   const apis: ApiProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
+    served = await startServedFile(16 * KIB);
   });
 
   afterAll(async () => {
     await Promise.all(apis.map((api) => api.stop()));
     await harness?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   const startApi = async (requeueAfterS: number): Promise<ApiProcess> => {
@@ -51,7 +47,7 @@ describe('an API process killed in the middle of a batch submit (real processes)
   it('leaves no record without a job: the next API queues the jobs a killed one never did', async () => {
     const imports = (round: number) =>
       Array.from({ length: BATCH }, (_, i) => ({
-        source: { type: 'http', url: `${source.url}/${file.name}` },
+        source: { type: 'http', url: served.url },
         destination: { bucket: harness.bucket, key: `r${round}/${i}.bin` },
       }));
 

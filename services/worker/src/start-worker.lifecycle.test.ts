@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFileSource } from '@ferry/local-stack';
 import { createLogger } from '@ferry/shared';
-import { randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
+import { type ServedFile, startServedFile } from './testing/served-file.ts';
 
 function handles(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -14,19 +12,17 @@ function handles(): Record<string, number> {
 }
 
 describe('worker lifecycle', () => {
-  const file = randomFile(12 * 1024 * 1024);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let served: ServedFile;
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
+    served = await startServedFile(12 * 1024 * 1024);
   });
 
   afterAll(async () => {
     await harness?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   it('close() releases every socket and timer the worker opened', async () => {
@@ -37,7 +33,7 @@ describe('worker lifecycle', () => {
     const baseline = handles();
 
     const worker = await harness.startWorker({ PART_SIZE_MIB: '5' });
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` });
+    const id = await harness.submit({ type: 'http', url: served.url });
     expect((await harness.waitForStatus(id, ['completed', 'failed'])).status).toBe('completed');
     await worker.close();
     await worker.close(); // idempotent
@@ -70,7 +66,7 @@ describe('worker lifecycle', () => {
     const id = await harness.submit(
       {
         type: 'http',
-        url: `${source.url}/${file.name}`,
+        url: served.url,
         headers: { Authorization: secret, 'X-Api-Key': 'k-123' },
       },
       'logged.bin',

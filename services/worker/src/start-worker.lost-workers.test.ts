@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { CreateMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, openMultipartUploads } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LOST_WORKERS } from './jobs/process-import.ts';
 import { Harness } from './testing/harness.ts';
+import { type ServedFile, startServedFile } from './testing/served-file.ts';
 import { startThrottledFile } from './testing/throttled-file.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
@@ -12,24 +11,22 @@ const MIB = 1024 * 1024;
 
 describe('an import whose workers keep being lost (SIGKILL, out of memory, a host gone)', () => {
   const SIZE = 12 * MIB;
-  const file = randomFile(SIZE);
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let served: ServedFile;
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
+    served = await startServedFile(SIZE);
   });
 
   afterAll(async () => {
     await harness?.close();
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   /** An import as its last lost worker left it: running, an open upload in its checkpoint, the job stalled `times`. */
   const lostWorkers = async (key: string, times: number): Promise<string> => {
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, key);
+    const id = await harness.submit({ type: 'http', url: served.url }, key);
     await harness.store.markRunning(id, 1);
     const created = await harness.s3.send(
       new CreateMultipartUploadCommand({ Bucket: harness.bucket, Key: key, ChecksumAlgorithm: 'CRC32' }),
@@ -64,7 +61,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     expect(completed.error).toBeUndefined();
     expect(completed.status).toBe('completed');
     expect(await objectSha256(harness.s3, harness.bucket, 'resumed.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: served.file.sha256,
       size: SIZE,
     });
     // The given-up import wrote nothing.

@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { objectSha256, openMultipartUploads, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import {
@@ -11,25 +9,24 @@ import {
   SLOW_DOWN,
   startS3FaultProxy,
 } from './testing/s3-fault-proxy.ts';
+import { type ServedFile, startServedFile } from './testing/served-file.ts';
 
 const MIB = 1024 * 1024;
 
 describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3 server)', () => {
-  const file = randomFile(25 * MIB); // five 5 MiB parts
   let harness: Harness;
-  let source: Awaited<ReturnType<typeof startFileSource>>;
+  let served: ServedFile;
   const proxies: S3FaultProxy[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
-    source = await startFileSource({ root: file.dir });
+    served = await startServedFile(25 * MIB); // five 5 MiB parts
   });
 
   afterAll(async () => {
     await harness?.close();
     await Promise.all(proxies.map((proxy) => proxy.close()));
-    await source?.close();
-    rmSync(file.dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   const workerBehind = async (
@@ -50,7 +47,7 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     return { proxy, worker };
   };
 
-  const rangedGets = () => source.requests.filter((r) => r.method === 'GET' && r.range).length;
+  const rangedGets = () => served.source.requests.filter((r) => r.method === 'GET' && r.range).length;
 
   it('retries the parts S3 refused with 500 InternalError and 503 SlowDown; the object is byte-identical', async () => {
     const { proxy, worker } = await workerBehind((request) => {
@@ -60,12 +57,12 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
       return null;
     });
     const gets = rangedGets();
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'faulted.bin');
+    const id = await harness.submit({ type: 'http', url: served.url }, 'faulted.bin');
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
     expect(await objectSha256(harness.s3, harness.bucket, 'faulted.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: served.file.sha256,
       size: 25 * MIB,
     });
 
@@ -84,7 +81,7 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     const { proxy, worker } = await workerBehind((request) =>
       request.operation === 'UploadPart' ? INTERNAL_ERROR : null,
     );
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'refused.bin', {
+    const id = await harness.submit({ type: 'http', url: served.url }, 'refused.bin', {
       attempts: 2,
       backoff: { type: 'fixed', delay: 100 },
     });
@@ -115,12 +112,12 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
         request.operation === 'CompleteMultipartUpload' && request.attempt === 1 ? INTERNAL_ERROR : null,
     );
     const gets = rangedGets();
-    const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'answer-lost.bin');
+    const id = await harness.submit({ type: 'http', url: served.url }, 'answer-lost.bin');
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1, result: { partCount: 5 } });
     expect(await objectSha256(harness.s3, harness.bucket, 'answer-lost.bin')).toEqual({
-      sha256: file.sha256,
+      sha256: served.file.sha256,
       size: 25 * MIB,
     });
     // S3 completed on the first try; asked again, it no longer knew the upload, and the object it

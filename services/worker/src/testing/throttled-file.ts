@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs';
-import { startFileSource } from '@ferry/local-stack';
-import { randomFile } from '@ferry/test-support';
+import { startServedFile } from './served-file.ts';
 import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.ts';
 
 export interface ThrottledFile {
@@ -17,17 +15,15 @@ export interface ThrottledFile {
  * lose a lock) while an import is mid-transfer, and count what was fetched again.
  */
 export async function startThrottledFile(size: number, bytesPerSecond: number): Promise<ThrottledFile> {
-  const file = randomFile(size);
-  const source = await startFileSource({ root: file.dir });
-  const proxy = await startThrottleProxy(source.url, bytesPerSecond);
+  const served = await startServedFile(size);
+  const proxy = await startThrottleProxy(served.source.url, bytesPerSecond);
   return {
-    file,
+    file: served.file,
     proxy,
-    url: `${proxy.url}/${file.name}`,
+    url: `${proxy.url}/${served.file.name}`,
     close: async () => {
       await proxy.close();
-      await source.close();
-      rmSync(file.dir, { recursive: true, force: true });
+      await served.close();
     },
   };
 }
