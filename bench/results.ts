@@ -1,3 +1,4 @@
+import type { SimulationSummary } from '@ferry/autoscaler/simulate/summarize';
 import { GIB, MIB } from './source-files.ts';
 
 /**
@@ -106,23 +107,14 @@ export interface ProviderLimitsScenario {
 }
 
 /** One load trace replayed through the autoscaling policy. */
-export interface AutoscalingTrace {
+export interface AutoscalingTrace extends SimulationSummary {
   /** The trace's file name without .csv. */
   name: string;
   imports: number;
   /** Policy and fleet model, as the chart's subtitle gives them. */
   settings: string;
-  peakBacklog: number;
-  peakBacklogAtS: number;
-  peakWorkers: number;
-  peakWorkersAtS: number;
-  timeToDrainS: number | null;
-  workerSeconds: number;
-  /** Seconds from the start at which the desired count turned from growing to shrinking or back. */
-  directionChangesAtS: number[];
   /** Between consecutive direction changes; null with fewer than two. */
   smallestGapS: number | null;
-  durationS: number;
   /** The chart's path, relative to the repository root when it is under it. */
   chart: string | null;
   error?: string;

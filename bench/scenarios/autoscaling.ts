@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { defaultPolicyConfig, type PolicyConfig } from '@ferry/autoscaler';
 import { renderChart } from '@ferry/autoscaler/simulate/render-chart';
-import { type SimulationPoint, simulate } from '@ferry/autoscaler/simulate/simulate';
+import { simulate } from '@ferry/autoscaler/simulate/simulate';
 import type { FleetModel } from '@ferry/autoscaler/simulate/simulated-fleet';
 import { summarize } from '@ferry/autoscaler/simulate/summarize';
 import { parseTrace } from '@ferry/autoscaler/simulate/trace';
@@ -73,41 +73,15 @@ async function replay(path: string, config: PolicyConfig, chartDir: string): Pro
       subtitle: `${imports} imports · ${settings}`,
     }),
   );
-  const changes = directionChangesAtS(series);
+  const changes = summary.directionChangesAtS;
   const gaps = changes.slice(1).map((t, i) => t - (changes[i] ?? 0));
   const inRepo = relative(REPO_ROOT, chart);
   return {
     name,
     imports,
     settings,
-    peakBacklog: summary.peakBacklog,
-    peakBacklogAtS: summary.peakBacklogAtS,
-    peakWorkers: summary.peakWorkers,
-    peakWorkersAtS: summary.peakWorkersAtS,
-    timeToDrainS: summary.timeToDrainS,
-    workerSeconds: summary.workerSeconds,
-    directionChangesAtS: changes,
+    ...summary,
     smallestGapS: gaps.length > 0 ? Math.min(...gaps) : null,
-    durationS: summary.durationS,
     chart: inRepo.startsWith('..') ? chart : inRepo,
   };
-}
-
-/**
- * When the desired count turned from growing to shrinking or back: the changes `summarize` counts,
- * with their times, so the gaps between them can be checked.
- */
-function directionChangesAtS(series: readonly SimulationPoint[]): number[] {
-  const changes: number[] = [];
-  let lastDirection = 0;
-  let previous: number | undefined;
-  for (const point of series) {
-    const direction = previous === undefined ? 0 : Math.sign(point.desired - previous);
-    if (direction !== 0) {
-      if (lastDirection !== 0 && direction !== lastDirection) changes.push(point.t);
-      lastDirection = direction;
-    }
-    previous = point.desired;
-  }
-  return changes;
 }

@@ -187,7 +187,7 @@ function summaryLines(summary: SimulationSummary, chartPath: string): string[] {
     ['peak workers', `${summary.peakWorkers} at ${formatClock(summary.peakWorkersAtS)}`],
     ['time to drain', summary.timeToDrainS === null ? 'never drained' : formatClock(summary.timeToDrainS)],
     ['worker-seconds', `${summary.workerSeconds.toLocaleString('en-US')} (${hours.toFixed(1)} worker-hours)`],
-    ['direction changes', String(summary.directionChanges)],
+    ['direction changes', String(summary.directionChangesAtS.length)],
     ['simulated', formatClock(summary.durationS)],
     ['chart', chartPath],
   ];

@@ -9,8 +9,8 @@ export interface SimulationSummary {
   /** From the first arrival until the backlog is empty after the last one; null if it never is. */
   timeToDrainS: number | null;
   workerSeconds: number;
-  /** How often the desired count turned from growing to shrinking or back. */
-  directionChanges: number;
+  /** When (seconds from the start) the desired count turned from growing to shrinking or back. */
+  directionChangesAtS: number[];
   durationS: number;
 }
 
@@ -19,7 +19,7 @@ export function summarize(series: readonly SimulationPoint[]): SimulationSummary
   let peakBacklogAtS = 0;
   let peakWorkers = 0;
   let peakWorkersAtS = 0;
-  let directionChanges = 0;
+  const directionChangesAtS: number[] = [];
   let lastDirection = 0;
   let previousDesired: number | undefined;
   for (const point of series) {
@@ -28,7 +28,7 @@ export function summarize(series: readonly SimulationPoint[]): SimulationSummary
     if (workers > peakWorkers) [peakWorkers, peakWorkersAtS] = [workers, point.t];
     const direction = previousDesired === undefined ? 0 : Math.sign(point.desired - previousDesired);
     if (direction !== 0) {
-      if (lastDirection !== 0 && direction !== lastDirection) directionChanges += 1;
+      if (lastDirection !== 0 && direction !== lastDirection) directionChangesAtS.push(point.t);
       lastDirection = direction;
     }
     previousDesired = point.desired;
@@ -44,7 +44,7 @@ export function summarize(series: readonly SimulationPoint[]): SimulationSummary
     peakWorkersAtS,
     timeToDrainS: firstArrival && drained ? drained.t - firstArrival.t : null,
     workerSeconds: last?.workerSeconds ?? 0,
-    directionChanges,
+    directionChangesAtS,
     durationS: last?.t ?? 0,
   };
 }
