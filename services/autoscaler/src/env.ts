@@ -3,26 +3,11 @@ import { z } from 'zod';
 import { checkPolicyConfig, defaultPolicyConfig } from './policy/policy-config.ts';
 import type { PolicyConfig, RateLimit } from './policy/types.ts';
 import {
+  decimalField,
   type RateLimitSetting,
   rateLimitField,
   scheduledMinimumsField,
-  shareField,
 } from './policy-env-fields.ts';
-
-/** A decimal in (0, 1], for shares such as TARGET_UTILIZATION. */
-const envFraction = (defaultValue: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return defaultValue;
-      const n = Number(value);
-      if (!Number.isFinite(n) || n <= 0 || n > 1) {
-        ctx.addIssue({ code: 'custom', message: 'expected a number greater than 0 and at most 1' });
-        return z.NEVER;
-      }
-      return n;
-    });
 
 /** A whole number in [min, max], or unset (the feature it configures is off). */
 const optionalEnvInt = (min: number, max: number) =>
@@ -59,7 +44,7 @@ export const AutoscalerEnv = z
     /** The same for scaling in; "0,100": no limit beyond the down window. */
     SCALE_DOWN_LIMIT: rateLimitField({ workers: 0, percent: 100 }),
     /** No change while the recommendation is within this share of the current fleet. */
-    SCALE_TOLERANCE: shareField(0.1, 0.99),
+    SCALE_TOLERANCE: decimalField(0.1, { min: 0, max: 0.99 }),
     /** With MIN_WORKERS=0: the backlog (jobs) that starts a fleet at zero. */
     ACTIVATION_BACKLOG: envInt(0, 0, 1_000_000),
     /** With MIN_WORKERS=0: idle seconds (no backlog, nothing running) before scaling to zero. */
@@ -72,7 +57,7 @@ export const AutoscalerEnv = z
     /** Imports one worker runs at once: the fleet's WORKER_CONCURRENCY, and the local workers' own. */
     WORKER_CONCURRENCY: envInt(4, 1, 256),
     /** Share of the fleet's job slots the backlog rule aims to fill. */
-    TARGET_UTILIZATION: envFraction(0.9),
+    TARGET_UTILIZATION: decimalField(0.9, { min: 0, max: 1, minExcluded: true }),
     /** Fleet CPU target tracking, percent; unset = off. */
     CPU_TARGET_PERCENT: optionalEnvInt(1, 100),
     /** Fleet memory target tracking, percent; unset = off. */

@@ -44,16 +44,23 @@ export const rateLimitField = (defaultValue: RateLimitSetting) =>
       return limit;
     });
 
-/** A decimal in [0, max], such as SCALE_TOLERANCE. */
-export const shareField = (defaultValue: number, max: number) =>
+/**
+ * A decimal from `min` to `max` (above `min` with `minExcluded`), such as TARGET_UTILIZATION in
+ * (0, 1] or SCALE_TOLERANCE in [0, 0.99].
+ */
+export const decimalField = (
+  defaultValue: number,
+  { min, max, minExcluded = false }: { min: number; max: number; minExcluded?: boolean },
+) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return defaultValue;
+      if (value === undefined || value === '') return defaultValue;
       const n = Number(value);
-      if (!Number.isFinite(n) || n < 0 || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a number from 0 to ${max}` });
+      if (value.trim() === '' || !Number.isFinite(n) || n < min || (minExcluded && n === min) || n > max) {
+        const from = minExcluded ? `greater than ${min}` : `from ${min}`;
+        ctx.addIssue({ code: 'custom', message: `expected a number ${from} and at most ${max}` });
         return z.NEVER;
       }
       return n;
