@@ -27,6 +27,11 @@ export const ErrorCode = {
   SOURCE_SIZE_MISMATCH: 'SOURCE_SIZE_MISMATCH',
   SOURCE_CHANGED: 'SOURCE_CHANGED',
   DESTINATION_ERROR: 'DESTINATION_ERROR',
+  /**
+   * The S3 endpoint cannot keep the integrity guarantee the configured S3_CHECKSUM_MODE relies on
+   * (it does not decode aws-chunked trailers, its ETags are not MD5s): nothing was completed.
+   */
+  DESTINATION_UNSUPPORTED: 'DESTINATION_UNSUPPORTED',
   SIZE_MISMATCH: 'SIZE_MISMATCH',
   /** The bytes read do not have the checksum the source states for them. */
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',

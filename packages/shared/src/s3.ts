@@ -22,6 +22,11 @@ export interface S3Settings {
  * the environment object it was started with (the CLI and tests start workers in-process with an
  * env that is not process.env; without them the SDK's own chain applies), and an idle-socket timeout
  * so a hung UploadPart fails and is retried instead of holding a part forever.
+ *
+ * Checksums only where an operation requires one: the SDK's default (since 2025) wraps bodies in
+ * aws-chunked framing with a CRC trailer, which many S3-compatible servers do not decode (Ceph RGW
+ * before 19 refuses it, older emulators store the framing as the object's bytes). The worker sends
+ * the checksums each endpoint verifies itself (S3_CHECKSUM_MODE).
  */
 export function createS3Client(settings: S3Settings, logger: Logger, maxSockets = 256): S3Client {
   const explicit =
@@ -38,6 +43,8 @@ export function createS3Client(settings: S3Settings, logger: Logger, maxSockets 
     region: settings.S3_REGION,
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT } : {}),
     forcePathStyle: settings.S3_FORCE_PATH_STYLE,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...explicit,
     requestHandler: {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),

@@ -10,8 +10,9 @@ import {
 import { z } from 'zod';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
+import { CHECKSUM_MODES } from './sink/checksum-mode.ts';
 import { ProviderEnvFields } from './sources/providers/provider-env.ts';
-import { StsEnvFields } from './sources/sts-env.ts';
+import { StsEnvFields } from './sources/s3/sts-env.ts';
 
 const optionalSecret = z.string().min(1).optional();
 
@@ -43,6 +44,11 @@ const WorkerFields = z.object({
    * SOURCE_CHANGED. Either way no object ever mixes two versions.
    */
   ON_SOURCE_CHANGE: z.enum(['restart', 'fail']).default('restart'),
+  /**
+   * How each part's integrity is made sure of (see sink/checksum-mode.ts): `auto` probes the
+   * endpoint once per process; `trailer`, `header` and `etag` are taken as given.
+   */
+  S3_CHECKSUM_MODE: z.enum(CHECKSUM_MODES).default('auto'),
   /** SIGTERM to exit: parts in flight get most of it, handing jobs back the rest. ECS waits 120 s at most. */
   DRAIN_TIMEOUT_S: envInt(90, 1, 100),
   // The SDK's credential chain reads process.env; a worker started in-process with its own env

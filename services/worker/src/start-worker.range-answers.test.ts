@@ -6,8 +6,8 @@ import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode } from '@ferry/shared';
 import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32Base64 } from './sink/crc32-base64.ts';
 import { Harness } from './testing/harness.ts';
-import { crc32Base64 } from './transfer/crc32-combine.ts';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;

@@ -51,15 +51,16 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
     rmSync(file.dir, { recursive: true, force: true });
   });
 
-  const worker = (s3Endpoint: string) =>
-    harness.startWorker({ S3_ENDPOINT: s3Endpoint, PART_SIZE_MIB: '5', PART_CONCURRENCY: '2' });
+  const worker = (s3Endpoint: string, extra: Record<string, string> = {}) =>
+    harness.startWorker({ S3_ENDPOINT: s3Endpoint, PART_SIZE_MIB: '5', PART_CONCURRENCY: '2', ...extra });
 
   /** Starts an import, lets a few parts land, then drains the worker: the job waits with its checkpoint. */
   const interrupted = async (
     s3Endpoint: string,
     key: string,
+    extra: Record<string, string> = {},
   ): Promise<{ id: string; checkpoint: Checkpoint }> => {
-    const first = await worker(s3Endpoint);
+    const first = await worker(s3Endpoint, extra);
     const id = await harness.submit({ type: 'http', url: `${throttle.url}/${file.name}` }, key);
     await harness.waitForCheckpointedParts(id, 2);
     await first.close();
@@ -70,9 +71,9 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
     return { id, checkpoint: checkpoint as Checkpoint };
   };
 
-  const finish = async (s3Endpoint: string, id: string, key: string) => {
+  const finish = async (s3Endpoint: string, id: string, key: string, extra: Record<string, string> = {}) => {
     const rangedBefore = source.requests.length;
-    const second = await worker(s3Endpoint);
+    const second = await worker(s3Endpoint, extra);
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.error).toBeUndefined();
     expect(await objectSha256(harness.s3, harness.bucket, key)).toEqual({ sha256: file.sha256, size: SIZE });
@@ -93,7 +94,10 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
 
   it('with ListParts: adopts a part S3 has that the checkpoint lost, refetches one the checkpoint claims but S3 lacks', async () => {
     const key = 'reconciled.bin';
-    const { id, checkpoint } = await interrupted(listing.url, key);
+    // A part is adopted only with the CRC-32 S3 verified on arrival: the trailer mode, whose parts
+    // this server echoes the CRC-32 of (auto picks etag here: the server does not check trailers).
+    const trailer = { S3_CHECKSUM_MODE: 'trailer' };
+    const { id, checkpoint } = await interrupted(listing.url, key, trailer);
     const creates = listing.requests.filter((r) => r.operation === 'CreateMultipartUpload').length;
     // The worker died between S3 taking part 1 and the checkpoint recording it...
     await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
@@ -105,7 +109,7 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
       size: PART,
     });
 
-    const { record, fetched } = await finish(listing.url, id, key);
+    const { record, fetched } = await finish(listing.url, id, key, trailer);
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
     // Part 1 came from S3's own list, not from the source again; the last part was fetched.
     expect(fetched).toEqual(notIn(checkpoint.parts.keys()));

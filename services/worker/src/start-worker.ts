@@ -9,6 +9,7 @@ import {
 } from '@ferry/shared';
 import { Worker } from 'bullmq';
 import { Agent } from 'undici';
+import { MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
@@ -16,12 +17,12 @@ import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { startTaskProtection } from './lifecycle/task-protection.ts';
 import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
-import { RegionalS3Clients } from './sink/regional-s3-clients.ts';
+import { S3Sink } from './sink/s3-sink.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { PooledHttpClient } from './sources/pooled-http-client.ts';
 import { providerUrls } from './sources/providers/provider-env.ts';
+import { RegionalS3Clients } from './sources/s3/regional-s3-clients.ts';
 import { CheckpointStore } from './transfer/checkpoint.ts';
-import { MemoryBudget } from './transfer/memory-budget.ts';
 import { MIB } from './transfer/plan-parts.ts';
 
 export interface WorkerDeps {
@@ -99,7 +100,7 @@ export function startWorker(
   const processor = createImportProcessor({
     store,
     checkpoints,
-    s3,
+    sink: new S3Sink(s3, { mode: config.S3_CHECKSUM_MODE, endpoint: config.S3_ENDPOINT, logger }),
     s3ForRegion: (region, role) => s3Clients.forRegion(region, role),
     agent,
     ranges,

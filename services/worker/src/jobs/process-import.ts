@@ -27,7 +27,7 @@ import type { RunningImports } from './running-imports.ts';
 /** The worker-wide settings every import's transfer shares. */
 type SharedTransferSettings = Pick<
   TransferContext,
-  | 's3'
+  | 'sink'
   | 'checkpoints'
   | 'memory'
   | 'onSourceChange'
@@ -62,7 +62,7 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
  * from the checkpoint).
  */
 export function createImportProcessor(deps: ProcessorDeps) {
-  const cleanup = { s3: deps.s3, checkpoints: deps.checkpoints };
+  const cleanup = { sink: deps.sink, checkpoints: deps.checkpoints };
 
   return async (job: Job, token?: string): Promise<ImportResult | undefined> => {
     const attempt = job.attemptsMade + 1;
@@ -125,7 +125,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
         importId,
         destination: request.destination,
         source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
-        s3: deps.s3,
+        sink: deps.sink,
         checkpoints: deps.checkpoints,
         memory: deps.memory,
         onSourceChange: deps.onSourceChange,

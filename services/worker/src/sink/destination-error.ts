@@ -17,6 +17,8 @@ const RETRYABLE_S3_CODES = new Set([
   'ExpiredToken',
   'OperationAborted',
   'NoSuchUpload',
+  // The bytes did not match the checksum sent with them: changed on the way, worth sending again.
+  'BadDigest',
 ]);
 
 interface S3ErrorShape {
@@ -29,6 +31,16 @@ interface S3ErrorShape {
 /** The S3 error code of an SDK error (`NoSuchUpload`, `AccessDenied`...), or undefined. */
 export function s3ErrorName(error: unknown): string | undefined {
   return (error as S3ErrorShape | null)?.$metadata ? (error as S3ErrorShape).name : undefined;
+}
+
+/** The HTTP status S3 answered an SDK call with, or undefined when there was no answer. */
+export function s3Status(error: unknown): number | undefined {
+  return (error as S3ErrorShape | null)?.$metadata?.httpStatusCode;
+}
+
+/** The upload vanished (aborted, expired, completed elsewhere): retrying its parts is pointless. */
+export function isUploadGone(error: TransferError): boolean {
+  return s3ErrorName(error.cause) === 'NoSuchUpload';
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode, type HttpSource as HttpSourceSpec } from '@ferry/shared';
 import { type Dispatcher, interceptors, request } from 'undici';
+import type { BufferLease } from '../bytes/memory-budget.ts';
+import type { PartStream } from '../bytes/part-stream.ts';
 import { permanentError, transientError } from '../errors/transfer-error.ts';
-import type { BufferLease } from '../transfer/memory-budget.ts';
-import type { PartStream } from '../transfer/part-stream.ts';
 import { parseContentRange } from './content-range.ts';
 import { checkExactRange } from './exact-range.ts';
 import { sourceStatusError } from './http-status.ts';

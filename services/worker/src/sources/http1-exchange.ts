@@ -1,5 +1,5 @@
-import type { BufferLease } from '../transfer/memory-budget.ts';
-import type { PartStream, PartStreamHandlers } from '../transfer/part-stream.ts';
+import type { BufferLease } from '../bytes/memory-budget.ts';
+import type { PartStream, PartStreamHandlers } from '../bytes/part-stream.ts';
 import {
   BodyDecoder,
   type BodyFraming,

@@ -1,13 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Source as SourceSpec } from '@ferry/shared';
 import type { Dispatcher } from 'undici';
-import { type AssumedRole, sourceRole } from './assumed-role.ts';
 import { HttpSource } from './http-source.ts';
 import type { PooledHttpClient } from './pooled-http-client.ts';
 import { DropboxSource } from './providers/dropbox-source.ts';
 import { GdriveSource } from './providers/gdrive-source.ts';
 import type { ProviderDeps } from './providers/provider-deps.ts';
-import { S3ObjectSource } from './s3-object-source.ts';
+import { type AssumedRole, sourceRole } from './s3/assumed-role.ts';
+import { S3ObjectSource } from './s3/s3-object-source.ts';
 import type { Source } from './source.ts';
 
 export interface SourceDeps {

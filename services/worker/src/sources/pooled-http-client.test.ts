@@ -6,9 +6,9 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BLOCK_SIZE, type BufferLease, MemoryBudget } from '../bytes/memory-budget.ts';
+import type { PartStream } from '../bytes/part-stream.ts';
 import { readPartStream } from '../testing/read-part-stream.ts';
-import { BLOCK_SIZE, type BufferLease, MemoryBudget } from '../transfer/memory-budget.ts';
-import type { PartStream } from '../transfer/part-stream.ts';
 import { PooledHttpClient } from './pooled-http-client.ts';
 
 const KIB = 1024;

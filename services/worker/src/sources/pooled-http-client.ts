@@ -1,7 +1,7 @@
 import { isIP, type LookupFunction } from 'node:net';
 import { addressRefusal, ErrorCode, FerryError, guardedLookup, type ResolveAll } from '@ferry/shared';
+import type { BufferLease } from '../bytes/memory-budget.ts';
 import { permanentError } from '../errors/transfer-error.ts';
-import type { BufferLease } from '../transfer/memory-budget.ts';
 import { Connection } from './http1-connection.ts';
 import { type Blocks, type Method, type PooledResponse, StaleConnectionError } from './http1-exchange.ts';
 import { headerValue } from './http1-response.ts';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { BufferLease } from '../transfer/memory-budget.ts';
-import type { PartStream } from '../transfer/part-stream.ts';
+import type { BufferLease } from '../bytes/memory-budget.ts';
+import type { PartStream } from '../bytes/part-stream.ts';
 import type { StatedDigest } from '../transfer/whole-file-digest.ts';
 
 export interface SourceMetadata {

@@ -1,4 +1,4 @@
-import type { PartStream } from '../transfer/part-stream.ts';
+import type { PartStream } from '../bytes/part-stream.ts';
 
 /** Reads a PartStream to its end, copying each piece and releasing it at once (tests). */
 export function readPartStream(stream: PartStream): Promise<Buffer> {

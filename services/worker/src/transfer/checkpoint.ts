@@ -1,4 +1,5 @@
 import type { Redis, StoreKeys } from '@ferry/shared';
+import type { StoredPart } from '../sink/sink-types.ts';
 
 /** What a multipart upload in progress is for: a resumed attempt must match all of it. */
 export interface CheckpointHeader {
@@ -11,12 +12,8 @@ export interface CheckpointHeader {
   partSize: number;
 }
 
-export interface FinishedPart {
-  partNumber: number;
-  etag: string;
-  /** The part's CRC-32; null for a server-side copied part when the S3 server did not report one. */
-  crc32: number | null;
-  size: number;
+/** A part S3 holds and the checkpoint records. */
+export interface FinishedPart extends StoredPart {
   /** The whole-file digest's state after this part, when the source states a digest. */
   digest?: string;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32Base64, crc32Combine, crc32CombineAll, crc32FromBase64, formatCrc32 } from './crc32-combine.ts';
+import { crc32Base64, crc32FromBase64 } from '../sink/crc32-base64.ts';
+import { crc32Combine, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
 
 describe('crc32Combine', () => {
   it('equals zlib.crc32 of the concatenation', () => {

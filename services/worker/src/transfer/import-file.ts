@@ -1,12 +1,7 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ErrorCode } from '@ferry/shared';
-import { permanentError } from '../errors/transfer-error.ts';
-import { toDestinationError } from '../sink/destination-error.ts';
-import { type SourceMetadata, supportsRangedReads } from '../sources/source.ts';
-import { formatCrc32 } from './crc32-combine.ts';
+import { supportsRangedReads } from '../sources/source.ts';
 import { discardUpload } from './discard-upload.ts';
 import { runMultipartTransfer } from './multipart-transfer.ts';
-import { sourceMetadataHeaders } from './object-metadata.ts';
+import { putEmptyObject } from './put-empty-object.ts';
 import { restartOnSourceChange } from './source-change.ts';
 import { runStreamTransfer } from './stream-transfer.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
@@ -25,13 +20,16 @@ export function importFile(ctx: TransferContext): Promise<TransferOutcome> {
 async function importVersion(ctx: TransferContext): Promise<TransferOutcome> {
   const startedAt = ctx.now();
   if (ctx.stop.aborted) return { kind: 'interrupted' };
-  const metadata = await withRetries(() => ctx.source.metadata(ctx.abort), {
+  const retries = {
     tries: ctx.partTries,
     policy: ctx.partBackoff,
     random: ctx.random,
     signal: ctx.abort,
     stop: ctx.stop,
-  });
+  };
+  // Probes the endpoint on the worker's first import (auto), so no part waits on it.
+  await withRetries(() => ctx.sink.profile(ctx.destination.bucket, ctx.abort), retries);
+  const metadata = await withRetries(() => ctx.source.metadata(ctx.abort), retries);
   ctx.progress.total = metadata.size;
   ctx.logger.debug(
     { size: metadata.size, ranges: metadata.ranges, versioned: !!metadata.version },
@@ -44,42 +42,4 @@ async function importVersion(ctx: TransferContext): Promise<TransferOutcome> {
   await discardUpload(ctx.importId, ctx);
   if (metadata.size === 0) return putEmptyObject(ctx, metadata, startedAt);
   return runStreamTransfer(ctx, metadata, startedAt);
-}
-
-async function putEmptyObject(
-  ctx: TransferContext,
-  metadata: SourceMetadata,
-  startedAt: number,
-): Promise<TransferOutcome> {
-  const { bucket, key } = ctx.destination;
-  try {
-    const put = await ctx.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: Buffer.alloc(0),
-        ContentLength: 0,
-        Metadata: sourceMetadataHeaders(metadata),
-      }),
-    );
-    const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    if (head.ContentLength !== 0) {
-      throw permanentError(
-        ErrorCode.SIZE_MISMATCH,
-        `S3 holds ${head.ContentLength ?? 'no'} bytes of an empty file`,
-      );
-    }
-    return {
-      kind: 'completed',
-      result: {
-        size: 0,
-        etag: put.ETag ?? head.ETag ?? '',
-        checksum: formatCrc32(0),
-        partCount: 0,
-        durationMs: ctx.now() - startedAt,
-      },
-    };
-  } catch (error) {
-    throw toDestinationError(error, 'PutObject');
-  }
 }

@@ -1,8 +1,3 @@
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-} from '@aws-sdk/client-s3';
 import { ErrorCode } from '@ferry/shared';
 import {
   permanentError,
@@ -10,13 +5,12 @@ import {
   toTransferError,
   transientError,
 } from '../errors/transfer-error.ts';
-import { toDestinationError } from '../sink/destination-error.ts';
+import { isUploadGone } from '../sink/destination-error.ts';
+import type { ExpectedObject } from '../sink/s3-sink.ts';
+import type { UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import type { Checkpoint, FinishedPart } from './checkpoint.ts';
-import { completedEarlier } from './completed-earlier.ts';
-import { copyPart } from './copy-part.ts';
-import { crc32Base64, crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
-import { abortUploadQuietly } from './discard-upload.ts';
+import { crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
 import { sourceMetadataHeaders } from './object-metadata.ts';
 import {
   choosePartSize,
@@ -29,14 +23,13 @@ import {
   planParts,
 } from './plan-parts.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
-import { isUploadGone, uploadPart } from './upload-part.ts';
+import { uploadPart } from './upload-part.ts';
 import { type DigestScheme, digestScheme, formatDigest } from './whole-file-digest.ts';
 import { withRetries } from './with-retries.ts';
 
 type RangedMetadata = SourceMetadata & { size: number; version: string };
 
-interface OpenUpload {
-  uploadId: string;
+interface OpenUpload extends UploadRef {
   partSize: number;
   /** Parts already in S3 and in the checkpoint, by part number. */
   finished: Map<number, FinishedPart>;
@@ -84,8 +77,9 @@ export async function runMultipartTransfer(
   const crc = wholeObjectCrc32(parts);
   checkStatedChecksum(metadata, crc);
   checkStatedDigest(metadata, upload.digest, parts);
-  const etag = await complete(ctx, upload.uploadId, parts, crc, metadata.size);
-  await verifySize(ctx, metadata.size);
+  const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
+  const etag = await complete(ctx, upload, parts, expected);
+  await ctx.sink.confirmStored(ctx.destination, expected);
   return {
     kind: 'completed',
     result: {
@@ -110,7 +104,7 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
       { uploadId: existing.uploadId, finishedParts: finished.size },
       'resuming from checkpoint',
     );
-    return { uploadId: existing.uploadId, partSize: existing.partSize, finished, digest };
+    return { ...ctx.destination, uploadId: existing.uploadId, partSize: existing.partSize, finished, digest };
   }
   if (existing) {
     if (ctx.onSourceChange === 'fail' && existing.version !== metadata.version) {
@@ -122,35 +116,21 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
       { uploadId: existing.uploadId },
       'source or destination changed since the checkpoint; starting over',
     );
-    await abortUploadQuietly(ctx.s3, existing, ctx.logger);
+    await ctx.sink.abortQuietly(existing, ctx.logger);
     await ctx.checkpoints.delete(ctx.importId);
   }
   const partSize = choosePartSize(metadata.size, ctx.partSize, digest?.alignment);
-  // Not abortable: once S3 has made the upload, the checkpoint must name it so cleanup can find it.
-  const created = await ctx.s3
-    .send(
-      new CreateMultipartUploadCommand({
-        Bucket: ctx.destination.bucket,
-        Key: ctx.destination.key,
-        ChecksumAlgorithm: 'CRC32',
-        // S3 then checks the whole object's CRC-32 we send on completion, not only each part's.
-        ChecksumType: 'FULL_OBJECT',
-        Metadata: sourceMetadataHeaders(metadata),
-      }),
-    )
-    .catch((error: unknown) => {
-      throw toDestinationError(error, 'CreateMultipartUpload');
-    });
-  if (!created.UploadId) throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 returned no UploadId');
+  // Once S3 has made the upload, the checkpoint must name it so cleanup can find it.
+  const uploadId = await ctx.sink.createUpload(ctx.destination, sourceMetadataHeaders(metadata));
   await ctx.checkpoints.begin(ctx.importId, {
-    uploadId: created.UploadId,
+    uploadId,
     bucket: ctx.destination.bucket,
     key: ctx.destination.key,
     version: metadata.version,
     size: metadata.size,
     partSize,
   });
-  return { uploadId: created.UploadId, partSize, finished: new Map(), digest };
+  return { ...ctx.destination, uploadId, partSize, finished: new Map(), digest };
 }
 
 /**
@@ -240,7 +220,7 @@ async function moveParts(
 }
 
 /** A part streamed through the worker, or copied by S3 itself when the source is an S3 object. */
-function movePart(
+async function movePart(
   ctx: TransferContext,
   upload: OpenUpload,
   metadata: RangedMetadata,
@@ -248,7 +228,11 @@ function movePart(
   signal: AbortSignal,
 ): Promise<FinishedPart> {
   const copySource = ctx.source.serverSideCopy;
-  if (copySource) return copyPart(ctx, upload, metadata, part, signal, copySource);
+  if (copySource) {
+    const copied = await ctx.sink.copyPart(upload, copySource, part, metadata.version, signal);
+    ctx.progress.done += copied.size;
+    return copied;
+  }
   const previous = upload.finished.get(part.partNumber - 1)?.digest ?? null;
   const hasher = upload.digest?.partHasher(previous) ?? null;
   return uploadPart(ctx, upload, metadata, part, signal, hasher);
@@ -308,57 +292,22 @@ async function verifySourceUnchanged(ctx: TransferContext, metadata: RangedMetad
 
 async function complete(
   ctx: TransferContext,
-  uploadId: string,
+  upload: UploadRef,
   parts: FinishedPart[],
-  crc: number | null,
-  size: number,
+  expected: ExpectedObject & { partEtags: string[] },
 ): Promise<string> {
   try {
-    const response = await ctx.s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: ctx.destination.bucket,
-        Key: ctx.destination.key,
-        UploadId: uploadId,
-        ...(crc === null ? {} : { ChecksumCRC32: crc32Base64(crc), ChecksumType: 'FULL_OBJECT' as const }),
-        // S3 refuses to complete when the parts don't add up to this.
-        MpuObjectSize: size,
-        MultipartUpload: {
-          Parts: parts.map((part) => ({
-            PartNumber: part.partNumber,
-            ETag: part.etag,
-            ...(part.crc32 === null ? {} : { ChecksumCRC32: crc32Base64(part.crc32) }),
-          })),
-        },
-      }),
-    );
-    if (!response.ETag)
-      throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 completed the upload without an ETag');
-    return response.ETag;
+    return await ctx.sink.complete(upload, parts, expected);
   } catch (error) {
-    const failure = toDestinationError(error, 'CompleteMultipartUpload');
+    const failure = toTransferError(error);
     if (!isUploadGone(failure)) throw failure;
-    const etag = await completedEarlier(
-      ctx.s3,
-      { ...ctx.destination, size, partEtags: parts.map((part) => part.etag), crc32: crc },
-      ctx.abort,
-    );
+    const etag = await ctx.sink.findCompleted({ ...ctx.destination, ...expected }, ctx.abort);
     if (etag === null) return uploadGone(ctx);
-    ctx.logger.info({ uploadId }, 'the upload had been completed already by an earlier attempt');
-    return etag;
-  }
-}
-
-async function verifySize(ctx: TransferContext, size: number): Promise<void> {
-  const head = await ctx.s3
-    .send(new HeadObjectCommand({ Bucket: ctx.destination.bucket, Key: ctx.destination.key }))
-    .catch((error: unknown) => {
-      throw toDestinationError(error, 'HeadObject');
-    });
-  if (head.ContentLength !== size) {
-    throw permanentError(
-      ErrorCode.SIZE_MISMATCH,
-      `S3 holds ${head.ContentLength ?? 'no'} bytes where the source has ${size}`,
+    ctx.logger.info(
+      { uploadId: upload.uploadId },
+      'the upload had been completed already by an earlier attempt',
     );
+    return etag;
   }
 }
 

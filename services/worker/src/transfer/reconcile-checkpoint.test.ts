@@ -11,9 +11,11 @@ import { createLogger, StoreKeys } from '@ferry/shared';
 import { createTestBucket, newRedis, newS3Client, testS3Endpoint, uniqueName } from '@ferry/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Sink } from '../sink/s3-sink.ts';
+import type { StoredPart } from '../sink/sink-types.ts';
 import { INTERNAL_ERROR, type S3FaultProxy, startS3FaultProxy } from '../testing/s3-fault-proxy.ts';
 import { CheckpointStore, type FinishedPart } from './checkpoint.ts';
-import { type ListedPart, reconcileCheckpoint, reconcileParts } from './reconcile-checkpoint.ts';
+import { reconcileCheckpoint, reconcileParts } from './reconcile-checkpoint.ts';
 
 const part = (partNumber: number, size = 8, etag = `"e${partNumber}"`, crc = partNumber): FinishedPart => ({
   partNumber,
@@ -22,7 +24,7 @@ const part = (partNumber: number, size = 8, etag = `"e${partNumber}"`, crc = par
   size,
 });
 const listed = (partNumber: number, size = 8, etag = `"e${partNumber}"`, crc: number | null = partNumber) =>
-  ({ partNumber, etag, size, crc32: crc }) satisfies ListedPart;
+  ({ partNumber, etag, size, crc32: crc }) satisfies StoredPart;
 const plan = new Map([
   [1, 8],
   [2, 8],
@@ -102,7 +104,7 @@ describe('reconcileCheckpoint (real Redis, S3 server behind a proxy)', () => {
       credentials: LOCAL_S3_CREDENTIALS,
     });
     clients.push(s3);
-    return { proxy, s3 };
+    return { proxy, s3, sink: new S3Sink(s3, { mode: 'etag', endpoint: proxy.url, logger }) };
   };
 
   /** An upload holding `stored` of the three parts, and a checkpoint naming `recorded` of them. */
@@ -138,14 +140,14 @@ describe('reconcileCheckpoint (real Redis, S3 server behind a proxy)', () => {
     );
 
   it('with ListParts: adopts the part S3 took but the checkpoint missed, forgets the one S3 lacks', async () => {
-    const { s3, proxy } = await through('emulate');
+    const { s3, sink, proxy } = await through('emulate');
     const { real } = await prepare(s3, 'imp-a', [1, 3], []);
     // The crash came after S3 took part 3 and before the checkpoint said so; part 2's entry names a
     // part S3 does not have (lost, or an upload from an older attempt).
     await checkpoints.recordPart('imp-a', real.get(1) as FinishedPart);
     await checkpoints.recordPart('imp-a', part(2, 8, '"gone"', 5));
 
-    const result = await reconcileCheckpoint('imp-a', { s3, checkpoints, logger, signal, pageSize: 1 });
+    const result = await reconcileCheckpoint('imp-a', { sink, checkpoints, logger, signal, pageSize: 1 });
     expect(result).toMatchObject({ kind: 'reconciled', kept: 1, adopted: [3], dropped: [2] });
     expect(await sortedParts('imp-a')).toEqual([real.get(1), real.get(3)]);
     // One part a page: the listing followed NextPartNumberMarker to the end.
@@ -153,25 +155,25 @@ describe('reconcileCheckpoint (real Redis, S3 server behind a proxy)', () => {
   });
 
   it('with ListParts: an upload S3 no longer has removes the checkpoint, so a new upload starts', async () => {
-    const { s3 } = await through('emulate');
+    const { s3, sink } = await through('emulate');
     const { uploadId, key, real } = await prepare(s3, 'imp-b', [1], []);
     await checkpoints.recordPart('imp-b', real.get(1) as FinishedPart);
     // A bucket lifecycle rule (AbortIncompleteMultipartUpload) got there first.
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
 
-    const result = await reconcileCheckpoint('imp-b', { s3, checkpoints, logger, signal });
+    const result = await reconcileCheckpoint('imp-b', { sink, checkpoints, logger, signal });
     expect(result).toEqual({ kind: 'upload-gone', uploadId });
     expect(await checkpoints.load('imp-b')).toBeNull();
   });
 
   it('with ListParts: an upload gone after every part was checkpointed keeps the checkpoint, since it may be complete', async () => {
-    const { s3 } = await through('emulate');
+    const { s3, sink } = await through('emulate');
     const { uploadId, key, real } = await prepare(s3, 'imp-e', [1, 2, 3], []);
     for (const n of [1, 2, 3]) await checkpoints.recordPart('imp-e', real.get(n) as FinishedPart);
     // Gone the way a completed upload goes; completing again will tell which it was.
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
 
-    const result = await reconcileCheckpoint('imp-e', { s3, checkpoints, logger, signal });
+    const result = await reconcileCheckpoint('imp-e', { sink, checkpoints, logger, signal });
     expect(result).toEqual({ kind: 'maybe-completed', uploadId });
     expect(await sortedParts('imp-e')).toEqual([1, 2, 3].map((n) => real.get(n)));
   });
@@ -180,44 +182,44 @@ describe('reconcileCheckpoint (real Redis, S3 server behind a proxy)', () => {
     ['answers 501 NotImplemented', 'not-implemented' as const],
     ['routes ListParts to GetObject (the local S3 server)', 'pass' as const],
   ])('without ListParts (a server that %s) the checkpoint stays as it is', async (_name, mode) => {
-    const { s3 } = await through(mode);
+    const { s3, sink } = await through(mode);
     const { real } = await prepare(s3, `imp-${mode}`, [1, 2], []);
     await checkpoints.recordPart(`imp-${mode}`, real.get(1) as FinishedPart);
-    const result = await reconcileCheckpoint(`imp-${mode}`, { s3, checkpoints, logger, signal });
+    const result = await reconcileCheckpoint(`imp-${mode}`, { sink, checkpoints, logger, signal });
     expect(result.kind).toBe('unsupported');
     expect(await sortedParts(`imp-${mode}`)).toEqual([real.get(1)]);
   });
 
   it('is not fooled when the destination key already holds an object that looks like a ListParts answer', async () => {
-    const { s3 } = await through('pass');
+    const { s3, sink } = await through('pass');
     const { uploadId, key, real } = await prepare(s3, 'imp-c', [1], []);
     await checkpoints.recordPart('imp-c', real.get(1) as FinishedPart);
     // The local server answers ListParts with the object stored at the key.
     const fake = `<ListPartsResult><UploadId>${uploadId}x</UploadId></ListPartsResult>`;
     await direct.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fake }));
-    expect((await reconcileCheckpoint('imp-c', { s3, checkpoints, logger, signal })).kind).toBe(
+    expect((await reconcileCheckpoint('imp-c', { sink, checkpoints, logger, signal })).kind).toBe(
       'unsupported',
     );
     await direct.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from([0, 1, 2, 255]) }));
-    expect((await reconcileCheckpoint('imp-c', { s3, checkpoints, logger, signal })).kind).toBe(
+    expect((await reconcileCheckpoint('imp-c', { sink, checkpoints, logger, signal })).kind).toBe(
       'unsupported',
     );
     expect(await sortedParts('imp-c')).toEqual([real.get(1)]);
   });
 
   it('falls back on the checkpoint when ListParts fails for now', async () => {
-    const { s3, proxy } = await through('emulate', INTERNAL_ERROR);
+    const { s3, sink, proxy } = await through('emulate', INTERNAL_ERROR);
     const { real } = await prepare(s3, 'imp-d', [1], []);
     await checkpoints.recordPart('imp-d', real.get(1) as FinishedPart);
-    const result = await reconcileCheckpoint('imp-d', { s3, checkpoints, logger, signal });
+    const result = await reconcileCheckpoint('imp-d', { sink, checkpoints, logger, signal });
     expect(result).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('InternalError') });
     expect(proxy.requests.filter((r) => r.operation === 'ListParts').length).toBeGreaterThanOrEqual(1);
     expect(await sortedParts('imp-d')).toEqual([real.get(1)]);
   });
 
   it('does nothing without a checkpoint', async () => {
-    const { s3 } = await through('emulate');
-    expect(await reconcileCheckpoint('imp-none', { s3, checkpoints, logger, signal })).toEqual({
+    const { sink } = await through('emulate');
+    expect(await reconcileCheckpoint('imp-none', { sink, checkpoints, logger, signal })).toEqual({
       kind: 'no-checkpoint',
     });
   });

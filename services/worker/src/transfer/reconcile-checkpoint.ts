@@ -1,17 +1,10 @@
-import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@ferry/shared';
 import { s3ErrorName } from '../sink/destination-error.ts';
+import { classifyListPartsFailure } from '../sink/list-parts.ts';
+import type { S3Sink } from '../sink/s3-sink.ts';
+import type { StoredPart } from '../sink/sink-types.ts';
 import type { Checkpoint, CheckpointStore, FinishedPart } from './checkpoint.ts';
-import { crc32FromBase64 } from './crc32-combine.ts';
 import { partLength, planParts } from './plan-parts.ts';
-
-/** A part as S3's ListParts describes it; `crc32` is null when S3 did not say. */
-export interface ListedPart {
-  partNumber: number;
-  etag: string;
-  size: number;
-  crc32: number | null;
-}
 
 export type Reconciliation =
   /** Nothing to reconcile: a fresh import. */
@@ -30,16 +23,13 @@ export type Reconciliation =
   | { kind: 'reconciled'; uploadId: string; kept: number; adopted: number[]; dropped: number[] };
 
 export interface ReconcileDeps {
-  s3: S3Client;
+  sink: S3Sink;
   checkpoints: CheckpointStore;
   logger: Logger;
   signal: AbortSignal;
   /** Parts per ListParts page (S3's maximum and default is 1,000). */
   pageSize?: number;
 }
-
-/** 10,000 parts at 1,000 a page, and then some: a server that never stops paging is not believed. */
-const MAX_PAGES = 20;
 
 /**
  * Before a resumed attempt moves any part, checks the checkpoint against the parts S3 says the
@@ -57,9 +47,9 @@ export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps)
   if (!checkpoint) return { kind: 'no-checkpoint' };
   const logger = deps.logger.child({ uploadId: checkpoint.uploadId });
 
-  let listed: ListedPart[];
+  let listed: StoredPart[];
   try {
-    listed = await listParts(deps.s3, checkpoint, deps.signal, deps.pageSize);
+    listed = await deps.sink.listParts(checkpoint, deps.signal, deps.pageSize);
   } catch (error) {
     if (deps.signal.aborted) throw error;
     const outcome = classifyListPartsFailure(error);
@@ -112,15 +102,15 @@ export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps)
  */
 export function reconcileParts(
   checkpointed: ReadonlyMap<number, FinishedPart>,
-  listed: readonly ListedPart[],
+  listed: readonly StoredPart[],
   plannedSizes: ReadonlyMap<number, number>,
 ): { adopt: FinishedPart[]; drop: number[] } {
   const inS3 = new Map(listed.map((part) => [part.partNumber, part]));
   const adopt: FinishedPart[] = [];
   const drop: number[] = [];
-  const adoptable = (part: ListedPart): part is ListedPart & { crc32: number } =>
+  const adoptable = (part: StoredPart): part is StoredPart & { crc32: number } =>
     plannedSizes.get(part.partNumber) === part.size && part.crc32 !== null && part.etag !== '';
-  const toFinished = (part: ListedPart & { crc32: number }): FinishedPart => ({
+  const toFinished = (part: StoredPart & { crc32: number }): FinishedPart => ({
     partNumber: part.partNumber,
     etag: part.etag,
     crc32: part.crc32,
@@ -146,52 +136,6 @@ export function reconcileParts(
   return { adopt, drop };
 }
 
-async function listParts(
-  s3: S3Client,
-  checkpoint: Checkpoint,
-  signal: AbortSignal,
-  pageSize?: number,
-): Promise<ListedPart[]> {
-  const parts: ListedPart[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await s3.send(
-      new ListPartsCommand({
-        Bucket: checkpoint.bucket,
-        Key: checkpoint.key,
-        UploadId: checkpoint.uploadId,
-        ...(pageSize ? { MaxParts: pageSize } : {}),
-        ...(marker ? { PartNumberMarker: marker } : {}),
-      }),
-      { abortSignal: signal },
-    );
-    // A server that took the request for something else (fauxqs serves it as GetObject) does not
-    // answer with our upload.
-    if (response.UploadId !== checkpoint.uploadId) throw new NotListParts();
-    for (const part of response.Parts ?? []) {
-      if (part.PartNumber === undefined || part.Size === undefined) continue;
-      parts.push({
-        partNumber: part.PartNumber,
-        etag: part.ETag ?? '',
-        size: part.Size,
-        crc32: part.ChecksumCRC32 ? crc32FromBase64(part.ChecksumCRC32) : null,
-      });
-    }
-    if (!response.IsTruncated) return parts;
-    const next = response.NextPartNumberMarker;
-    if (!next || next === marker) throw new NotListParts();
-    marker = next;
-  }
-  throw new NotListParts();
-}
-
-class NotListParts extends Error {
-  constructor() {
-    super('the answer to ListParts was not a ListParts result for this upload');
-    this.name = 'NotListParts';
-  }
-}
-
 /** Whether the checkpoint names every part of its plan (false for a plan this worker would not make). */
 function holdsEveryPart(checkpoint: Checkpoint): boolean {
   try {
@@ -201,21 +145,6 @@ function holdsEveryPart(checkpoint: Checkpoint): boolean {
   } catch {
     return false;
   }
-}
-
-/** S3 error codes and statuses of a server that has no ListParts, or routed it elsewhere. */
-const UNSUPPORTED_NAMES = new Set(['NotImplemented', 'MethodNotAllowed', 'NoSuchKey', 'NotListParts']);
-const UNSUPPORTED_STATUSES = new Set([404, 405, 501]);
-
-export function classifyListPartsFailure(error: unknown): 'upload-gone' | 'unsupported' | 'unavailable' {
-  const name = s3ErrorName(error) ?? (error as { name?: string } | null)?.name;
-  if (name === 'NoSuchUpload') return 'upload-gone';
-  if (name && UNSUPPORTED_NAMES.has(name)) return 'unsupported';
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  if (status !== undefined && UNSUPPORTED_STATUSES.has(status)) return 'unsupported';
-  // A 200 the SDK could not read as XML: whatever answered, it was not ListParts.
-  if (status !== undefined && status >= 200 && status < 300) return 'unsupported';
-  return 'unavailable';
 }
 
 function sameEtag(a: string, b: string): boolean {

@@ -1,37 +1,34 @@
-import { pipeline } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { pipeline, type Readable } from 'node:stream';
 import { ErrorCode } from '@ferry/shared';
-import { permanentError, TransferError } from '../errors/transfer-error.ts';
-import { toDestinationError } from '../sink/destination-error.ts';
+import type { BufferLease } from '../bytes/memory-budget.ts';
+import { heldPartStream } from '../bytes/part-stream.ts';
+import { permanentError, TransferError, toTransferError } from '../errors/transfer-error.ts';
+import type { StoredPart, UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
 import { ByteMeter } from './byte-meter.ts';
 import { formatCrc32 } from './crc32-combine.ts';
-import { abortUploadQuietly } from './discard-upload.ts';
-import type { BufferLease } from './memory-budget.ts';
+import { cutParts } from './cut-parts.ts';
 import { sourceMetadataHeaders } from './object-metadata.ts';
 import { choosePartSize, MAX_OBJECT_SIZE } from './plan-parts.ts';
+import { putEmptyObject } from './put-empty-object.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
 import { withRetries } from './with-retries.ts';
 
-/** How long a canceled stream may take to wind down by itself before the upload is cut off. */
-const ABORT_GRACE_MS = 2000;
-
 /**
- * The fallback for sources without ranges or a known size: one GET streamed through lib-storage's
- * Upload, which cuts it into parts of `partSize` and sends up to `partConcurrency` at a time, so
- * memory stays near (partConcurrency + 1) x partSize whatever the file's size, taken from the
- * worker's memory budget. Nothing to resume from: a retry starts over.
+ * The fallback for sources without ranges or a known size: one GET, cut into parts of `partSize` as
+ * it streams, up to `partConcurrency` parts uploading while the next one fills. A part is held in
+ * memory until S3 has it, so memory stays near (partConcurrency + 1) x partSize whatever the file's
+ * size, taken from the worker's memory budget; a part S3 refused is sent again from memory, checked
+ * as every part is (the sink's mode). Nothing to resume from: a failed attempt starts over.
  */
 export async function runStreamTransfer(
   ctx: TransferContext,
   metadata: SourceMetadata,
   startedAt: number,
 ): Promise<TransferOutcome> {
-  // Upload holds its parts in memory, one filling and up to queueSize sending: that much of the
-  // worker's budget first (before the source connection opens), and no more parts in flight than fit.
+  // One part filling and up to queueSize sending: that much of the worker's budget first (before
+  // the source connection opens), and no more parts in flight than fit.
   const plannedPartSize = choosePartSize(Math.min(metadata.size ?? 0, MAX_OBJECT_SIZE), ctx.partSize);
   let lease: BufferLease;
   try {
@@ -78,77 +75,101 @@ async function streamWithin(
   pipeline(body, meter, (error) => {
     if (error && !ctx.abort.aborted) sourceFailure = toSourceError(error);
   });
+  const stopReading = () => body.destroy();
+  ctx.abort.addEventListener('abort', stopReading, { once: true });
 
   // Unknown size: the preferred part size caps the object at 10,000 parts of it.
   const partSize = choosePartSize(expected ?? 0, ctx.partSize);
-  const upload = new Upload({
-    client: ctx.s3,
-    params: {
-      Bucket: ctx.destination.bucket,
-      Key: ctx.destination.key,
-      Body: meter,
-      ChecksumAlgorithm: 'CRC32',
-      Metadata: sourceMetadataHeaders(metadata),
-    },
-    queueSize: Math.max(1, Math.min(ctx.partConcurrency, Math.floor(memoryBytes / partSize) - 1)),
-    partSize,
-    leavePartsOnError: false,
-  });
-  let settled = false;
-  const onAbort = () => void cutOff(ctx, upload, () => settled);
-  ctx.abort.addEventListener('abort', onAbort, { once: true });
+  const queueSize = Math.max(1, Math.min(ctx.partConcurrency, Math.floor(memoryBytes / partSize) - 1));
+  let upload: UploadRef | null = null;
   try {
-    const output = await upload.done();
-    const head = await ctx.s3
-      .send(new HeadObjectCommand({ Bucket: ctx.destination.bucket, Key: ctx.destination.key }))
-      .catch((error: unknown) => {
-        throw toDestinationError(error, 'HeadObject');
-      });
-    if (head.ContentLength !== meter.bytes) {
-      throw permanentError(
-        ErrorCode.SIZE_MISMATCH,
-        `S3 holds ${head.ContentLength ?? 'no'} bytes where ${meter.bytes} were read from the source`,
-      );
-    }
+    const parts = await uploadParts(ctx, metadata, meter, partSize, queueSize, (created) => {
+      upload = created;
+    });
+    if (parts.length === 0) return await putEmptyObject(ctx, metadata, startedAt);
+    const created = upload as unknown as UploadRef;
+    const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
+    const etag = await ctx.sink.complete(created, parts, expectedObject);
+    upload = null;
+    await ctx.sink.confirmStored(ctx.destination, expectedObject);
     return {
       kind: 'completed',
       result: {
         size: meter.bytes,
-        etag: output.ETag ?? head.ETag ?? '',
+        etag,
         checksum: formatCrc32(meter.crc),
-        partCount: upload.uploadId ? Math.max(1, Math.ceil(meter.bytes / partSize)) : 1,
+        partCount: parts.length,
         durationMs: ctx.now() - startedAt,
       },
     };
   } catch (error) {
     ctx.progress.done = 0;
+    if (upload) await ctx.sink.abortQuietly(upload, ctx.logger);
     if (ctx.abort.aborted) return { kind: 'interrupted' };
-    if (error instanceof TransferError) throw error;
     if (sourceFailure) throw sourceFailure;
-    // The source stream failed (reset, timeout) and Upload passed on its raw error.
+    if (error instanceof TransferError) throw error;
+    // The source stream failed (reset, timeout) and the read passed on its raw error.
     if (meter.errored) throw toSourceError(meter.errored);
-    throw toDestinationError(error, 'streaming upload');
+    throw toTransferError(error);
   } finally {
-    settled = true;
-    ctx.abort.removeEventListener('abort', onAbort);
+    ctx.abort.removeEventListener('abort', stopReading);
     body.destroy();
     meter.destroy();
   }
 }
 
+const noop = (): void => {};
+
 /**
- * The aborted source stream makes Upload fail its readers, wait for parts in flight and abort the
- * multipart upload by itself. Should that take too long, stop it outright and abort the upload here.
+ * Cuts the stream into parts and uploads them, `queueSize` at a time; the multipart upload is made
+ * when the first part is full (an empty stream makes none). Answers the parts in order.
  */
-async function cutOff(ctx: TransferContext, upload: Upload, settled: () => boolean): Promise<void> {
-  await sleep(ABORT_GRACE_MS, undefined, { ref: false });
-  if (settled()) return;
-  await upload.abort();
-  if (upload.uploadId) {
-    await abortUploadQuietly(
-      ctx.s3,
-      { bucket: ctx.destination.bucket, key: ctx.destination.key, uploadId: upload.uploadId },
-      ctx.logger,
+async function uploadParts(
+  ctx: TransferContext,
+  metadata: SourceMetadata,
+  stream: Readable,
+  partSize: number,
+  queueSize: number,
+  onCreated: (upload: UploadRef) => void,
+): Promise<StoredPart[]> {
+  const stored: StoredPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const failed = new AbortController();
+  const signal = AbortSignal.any([ctx.abort, failed.signal]);
+  let failure: unknown = null;
+  let upload: UploadRef | null = null;
+  let partNumber = 0;
+  for await (const chunks of cutParts(stream, partSize)) {
+    if (failure) break;
+    if (!upload) {
+      upload = {
+        ...ctx.destination,
+        uploadId: await ctx.sink.createUpload(ctx.destination, sourceMetadataHeaders(metadata)),
+      };
+      onCreated(upload);
+    }
+    const number = ++partNumber;
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    // The chunks are the stream's own: nothing to give back, and they can be sent again.
+    const pieces = chunks.map((chunk) => ({ chunk, release: noop }));
+    const target = upload;
+    const task = withRetries(
+      () => ctx.sink.uploadPart(target, number, { stream: heldPartStream(pieces), length }, signal),
+      { tries: ctx.partTries, policy: ctx.partBackoff, random: ctx.random, signal },
+    ).then(
+      (part) => {
+        stored[number - 1] = part;
+      },
+      (error: unknown) => {
+        failure ??= error;
+        failed.abort(error);
+      },
     );
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= queueSize) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return stored;
 }

@@ -1,9 +1,9 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { ImportResult, Logger } from '@ferry/shared';
+import type { MemoryBudget } from '../bytes/memory-budget.ts';
+import type { S3Sink } from '../sink/s3-sink.ts';
 import type { Source } from '../sources/source.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { CheckpointStore } from './checkpoint.ts';
-import type { MemoryBudget } from './memory-budget.ts';
 
 /** Bytes moved so far; the job's progress reporter reads it once a second. */
 export class TransferProgress {
@@ -15,7 +15,8 @@ export interface TransferContext {
   importId: string;
   destination: { bucket: string; key: string };
   source: Source;
-  s3: S3Client;
+  /** The destination: every S3 call goes through it. */
+  sink: S3Sink;
   checkpoints: CheckpointStore;
   /** The worker's budget of part bytes in memory, shared by all its imports. */
   memory: MemoryBudget;

@@ -1,14 +1,12 @@
 import { ErrorCode } from '@ferry/shared';
-import { TransferError, toTransferError, transientError } from '../errors/transfer-error.ts';
-import { s3ErrorName, toDestinationError } from '../sink/destination-error.ts';
+import { BLOCK_SIZE } from '../bytes/memory-budget.ts';
+import { type PartStream, toPartStream } from '../bytes/part-stream.ts';
+import { permanentError, TransferError, toTransferError } from '../errors/transfer-error.ts';
+import type { StoredPart, UploadRef } from '../sink/sink-types.ts';
+import { SourceReadFailed } from '../sink/upload-part.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
-import { AwsChunkedBody } from './aws-chunked-body.ts';
-import type { FinishedPart } from './checkpoint.ts';
-import { crc32FromBase64 } from './crc32-combine.ts';
-import { type PartStream, toPartStream } from './part-stream.ts';
 import { type PartRange, partLength } from './plan-parts.ts';
-import { sendUploadPart } from './send-upload-part.ts';
 import type { TransferContext } from './transfer-context.ts';
 import type { PartHasher } from './whole-file-digest.ts';
 
@@ -19,86 +17,60 @@ import type { PartHasher } from './whole-file-digest.ts';
 export const PART_WINDOW_BYTES = 1024 * 1024;
 
 /**
- * One try at one part: once the worker's memory budget has room for the part's window, a ranged GET
- * streamed straight into UploadPart. The bytes pass once through the worker: into budget buffers
- * from the source socket, through one CRC-32 pass, out to the S3 socket as an aws-chunked body whose
- * trailer carries the CRC-32, so S3 verifies the part on arrival. A source answer shorter or longer
- * than the part fails the try (retried), as does S3 echoing a different checksum.
+ * One try at one part: once the worker's memory budget has room for it, a ranged GET streamed
+ * straight into UploadPart. The bytes pass once through the worker, into budget buffers from the
+ * source socket and out to the S3 socket; the sink makes sure S3 holds exactly them. A part is held
+ * whole only where the endpoint verifies nothing but checksums sent before the body (`header`
+ * mode): its lease is then the part's size (and a block or two for the response head and the last
+ * partly filled block). A source answer shorter or longer than the part fails the try (retried).
  */
 export async function uploadPart(
   ctx: TransferContext,
-  upload: { uploadId: string },
+  upload: UploadRef,
   metadata: SourceMetadata,
   part: PartRange,
   signal: AbortSignal,
   hasher: PartHasher | null = null,
-): Promise<FinishedPart> {
+): Promise<StoredPart & { digest?: string }> {
   const length = partLength(part);
+  const profile = await ctx.sink.profile(upload.bucket, signal);
+  const memory = profile.mode === 'header' ? length + 2 * BLOCK_SIZE : PART_WINDOW_BYTES;
+  if (memory > ctx.memory.total) {
+    throw permanentError(
+      ErrorCode.DESTINATION_UNSUPPORTED,
+      `part ${part.partNumber} of ${length} bytes must be held whole for this S3 endpoint (checksum mode header), and WORKER_MEMORY_BUDGET_MIB holds ${ctx.memory.total} bytes`,
+    );
+  }
   // A drain stops parts still waiting for budget from starting at all.
-  const lease = await ctx.memory.acquire(PART_WINDOW_BYTES, AbortSignal.any([signal, ctx.stop]));
-  let stream: PartStream | null = null;
-  let body: AwsChunkedBody | null = null;
+  const lease = await ctx.memory.acquire(memory, AbortSignal.any([signal, ctx.stop]));
   let counted = 0;
+  let stream: PartStream | null = null;
   try {
     stream = toPartStream(await ctx.source.readRange(part.start, part.end, metadata, signal, lease));
-    body = new AwsChunkedBody(stream, length, {
-      onBytes: (count) => {
-        counted += count;
-        ctx.progress.done += count;
-      },
-      ...(hasher ? { onChunk: (chunk: Buffer) => hasher.update(chunk) } : {}),
-    });
-    const response = await sendUploadPart(
-      ctx.s3,
+    const stored = await ctx.sink.uploadPart(
+      upload,
+      part.partNumber,
       {
-        Bucket: ctx.destination.bucket,
-        Key: ctx.destination.key,
-        UploadId: upload.uploadId,
-        PartNumber: part.partNumber,
+        stream,
+        length,
+        onBytes: (count) => {
+          counted += count;
+          ctx.progress.done += count;
+        },
+        ...(hasher ? { onChunk: (chunk: Buffer) => hasher.update(chunk) } : {}),
       },
-      body,
       signal,
-    ).catch((error: unknown) => {
-      if (signal.aborted) throw error;
-      // The source side failed (and cut the request off), or S3 did.
-      if (body?.failure) throw toSourceError(body.failure);
-      throw toDestinationError(error, `UploadPart ${part.partNumber}`);
-    });
-    if (body.bytes !== length) {
-      throw transientError(
-        ErrorCode.SOURCE_SIZE_MISMATCH,
-        `part ${part.partNumber}: sent ${body.bytes} of ${length} bytes`,
-      );
-    }
-    // S3 echoes the CRC-32 it verified; it must be the one of the bytes read.
-    const stored = response.ChecksumCRC32 ? crc32FromBase64(response.ChecksumCRC32) : null;
-    if (stored !== null && stored !== body.crc) {
-      throw transientError(
-        ErrorCode.DESTINATION_ERROR,
-        `part ${part.partNumber}: S3 stored different bytes than were read`,
-      );
-    }
-    if (!response.ETag)
-      throw transientError(ErrorCode.DESTINATION_ERROR, `part ${part.partNumber}: S3 sent no ETag`);
-    return {
-      partNumber: part.partNumber,
-      etag: response.ETag,
-      crc32: body.crc,
-      size: length,
-      ...(hasher ? { digest: hasher.finish() } : {}),
-    };
+    );
+    return { ...stored, ...(hasher ? { digest: hasher.finish() } : {}) };
   } catch (error) {
     ctx.progress.done -= counted;
-    if (signal.aborted || error instanceof TransferError) throw error;
+    // The sink owns the stream once it has it, but a failure before it started leaves it to us.
+    stream?.destroy();
+    if (signal.aborted) throw error;
+    if (error instanceof SourceReadFailed) throw toSourceError(error.cause);
+    if (error instanceof TransferError) throw error;
     throw toTransferError(error);
   } finally {
-    if (body) body.destroy();
-    else stream?.destroy();
     lease.release();
   }
-}
-
-/** The upload vanished (aborted, expired, completed elsewhere): retrying its parts is pointless. */
-export function isUploadGone(error: TransferError): boolean {
-  return s3ErrorName(error.cause) === 'NoSuchUpload';
 }

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { type DropboxSource as DropboxSourceSpec, ErrorCode } from '@ferry/shared';
+import type { BufferLease } from '../../bytes/memory-budget.ts';
+import type { PartStream } from '../../bytes/part-stream.ts';
 import { permanentError, transientError } from '../../errors/transfer-error.ts';
-import type { BufferLease } from '../../transfer/memory-budget.ts';
-import type { PartStream } from '../../transfer/part-stream.ts';
 import type { Source, SourceMetadata } from '../source.ts';
 import { dropboxApiArg, dropboxFailure } from './dropbox-answers.ts';
 import { ProviderAccount } from './provider-account.ts';

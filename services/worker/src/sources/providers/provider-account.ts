@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { ErrorCode } from '@ferry/shared';
+import type { BufferLease } from '../../bytes/memory-budget.ts';
+import type { PartStream } from '../../bytes/part-stream.ts';
 import { permanentError } from '../../errors/transfer-error.ts';
 import { type LimitedProvider, limitKey, tokenAccount } from '../../limits/limit-key.ts';
-import type { BufferLease } from '../../transfer/memory-budget.ts';
-import type { PartStream } from '../../transfer/part-stream.ts';
 import { checkExactRange } from '../exact-range.ts';
 import type { AnswerHeaders } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';

@@ -1,4 +1,4 @@
-import type { PartStream } from '../../transfer/part-stream.ts';
+import type { PartStream } from '../../bytes/part-stream.ts';
 
 /** Error answers are a little JSON; more than this is cut off (and released unread). */
 const MAX_ERROR_BODY = 64 * 1024;

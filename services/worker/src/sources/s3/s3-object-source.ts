@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorCode, type S3Source as S3SourceSpec } from '@ferry/shared';
-import { permanentError, type TransferError } from '../errors/transfer-error.ts';
-import { sourceStatusError } from './http-status.ts';
-import type { ServerSideCopySource, Source, SourceMetadata } from './source.ts';
-import { toSourceError } from './source-error.ts';
+import { permanentError, type TransferError } from '../../errors/transfer-error.ts';
+import { sourceStatusError } from '../http-status.ts';
+import type { ServerSideCopySource, Source, SourceMetadata } from '../source.ts';
+import { toSourceError } from '../source-error.ts';
 
 interface SdkError {
   name?: string;

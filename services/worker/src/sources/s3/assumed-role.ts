@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { ErrorCode, type S3Source } from '@ferry/shared';
-import { permanentError, type TransferError, transientError } from '../errors/transfer-error.ts';
+import { permanentError, type TransferError, transientError } from '../../errors/transfer-error.ts';
 
 /** An IAM role an S3 source is read as. */
 export interface AssumedRole {

@@ -1,14 +1,21 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { ErrorCode } from '@ferry/shared';
+import type { PartStream } from '../bytes/part-stream.ts';
 import { transientError } from '../errors/transfer-error.ts';
-import { crc32Base64 } from './crc32-combine.ts';
-import type { PartStream } from './part-stream.ts';
+import { crc32Base64 } from './crc32-base64.ts';
 
 /** Payload bytes per aws-chunked chunk; S3 wants at least 8 KiB in every chunk but the last. */
 export const AWS_CHUNK_SIZE = 256 * 1024;
 const TRAILER_NAME = 'x-amz-checksum-crc32';
 const CRLF = Buffer.from('\r\n');
+
+/**
+ * How a part's bytes go on the wire: `aws-chunked` with a CRC-32 trailer (what S3 calls
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER), or `identity`, the bytes as they are.
+ */
+export type Framing = 'aws-chunked' | 'identity';
 
 /** Bytes on the wire for `length` payload bytes framed in `chunkSize` chunks with the CRC-32 trailer. */
 export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): number {
@@ -20,12 +27,23 @@ export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): nu
   return total + 3 + TRAILER_NAME.length + 1 + 8 + 2 + 2;
 }
 
+export interface PartBodyOptions {
+  framing: Framing;
+  /** Compute the CRC-32 of the bytes as they pass (default true). */
+  crc32?: boolean;
+  /** Compute their MD5 as they pass, for an ETag or Content-MD5 to be checked against. */
+  md5?: boolean;
+  onBytes?: (count: number) => void;
+  /** Sees every byte of the part, in order (a whole-file digest's hasher). */
+  onChunk?: (chunk: Buffer) => void;
+  chunkSize?: number;
+}
+
 /**
- * A part's body for UploadPart, framed as aws-chunked with a CRC-32 trailer (what S3 calls
- * STREAMING-UNSIGNED-PAYLOAD-TRAILER): the checksum is computed in the one pass that moves the bytes
- * and sent after them, so S3 verifies the part on arrival without the worker holding it. Chunks have
- * a fixed size, so the encoded length is known up front and the request carries a Content-Length
- * (no HTTP chunking on top).
+ * A part's body for UploadPart: the checksums are computed in the one pass that moves the bytes, so
+ * the worker never holds the part. Framed as aws-chunked, the CRC-32 goes after the bytes as a
+ * trailer and S3 verifies the part on arrival; chunks have a fixed size, so the encoded length is
+ * known up front and the request carries a Content-Length (no HTTP chunking on top).
  *
  * The SDK's HTTP handler pipes its body into the request; this class takes that pipe() call and
  * writes the source's pieces straight into the request, each with a write callback that releases
@@ -35,9 +53,10 @@ export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): nu
  * The body fails (and destroys the request, so the SDK call fails) when the source fails or sends
  * more or fewer bytes than the part has: a retried part, never a silently truncated one.
  */
-export class AwsChunkedBody extends Readable {
+export class PartBody extends Readable {
   readonly decodedLength: number;
   readonly encodedLength: number;
+  readonly framing: Framing;
   /** Payload bytes written so far, and their CRC-32. */
   bytes = 0;
   crc = 0;
@@ -46,6 +65,8 @@ export class AwsChunkedBody extends Readable {
   readonly #source: PartStream;
   readonly #chunkSize: number;
   readonly #fullHeader: Buffer;
+  readonly #computeCrc: boolean;
+  readonly #md5: Hash | null;
   readonly #onBytes: (count: number) => void;
   readonly #onChunk: ((chunk: Buffer) => void) | null;
   #dest: Writable | null = null;
@@ -53,28 +74,29 @@ export class AwsChunkedBody extends Readable {
   #waitingForDrain = false;
   #finished = false;
 
-  constructor(
-    source: PartStream,
-    length: number,
-    options: {
-      onBytes?: (count: number) => void;
-      /** Sees every byte of the part, in order (a whole-file digest's hasher). */
-      onChunk?: (chunk: Buffer) => void;
-      chunkSize?: number;
-    } = {},
-  ) {
+  constructor(source: PartStream, length: number, options: PartBodyOptions) {
     super();
     this.#source = source;
+    this.framing = options.framing;
     this.decodedLength = length;
     this.#chunkSize = options.chunkSize ?? AWS_CHUNK_SIZE;
-    this.encodedLength = awsChunkedLength(length, this.#chunkSize);
+    this.encodedLength =
+      options.framing === 'aws-chunked' ? awsChunkedLength(length, this.#chunkSize) : length;
     this.#fullHeader = Buffer.from(`${this.#chunkSize.toString(16)}\r\n`);
+    this.#computeCrc = options.crc32 ?? true;
+    this.#md5 = options.md5 ? createHash('md5') : null;
     this.#onBytes = options.onBytes ?? (() => {});
     this.#onChunk = options.onChunk ?? null;
   }
 
+  /** The MD5 of the bytes sent, in hex; only with `md5`, once the body has ended. */
+  md5Hex(): string {
+    if (!this.#md5) throw new Error('this part body computes no MD5');
+    return this.#md5.digest('hex');
+  }
+
   override pipe<T extends NodeJS.WritableStream>(destination: T): T {
-    if (this.#dest) throw new Error('an aws-chunked body is sent once');
+    if (this.#dest) throw new Error('a part body is sent once');
     const dest = destination as unknown as Writable;
     this.#dest = dest;
     if (this.#finished) return destination;
@@ -88,7 +110,7 @@ export class AwsChunkedBody extends Readable {
   }
 
   override _read(): void {
-    this.destroy(new Error('an aws-chunked body is only ever piped'));
+    this.destroy(new Error('a part body is only ever piped'));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -115,11 +137,25 @@ export class AwsChunkedBody extends Readable {
       );
       return;
     }
-    let written = this.bytes;
+    const written = this.bytes;
     this.bytes += size;
-    this.crc = crc32(chunk, this.crc);
+    if (this.#computeCrc) this.crc = crc32(chunk, this.crc);
+    this.#md5?.update(chunk);
     this.#onChunk?.(chunk);
     this.#onBytes(size);
+    const ok =
+      this.framing === 'aws-chunked'
+        ? this.#writeChunked(dest, chunk, written, release)
+        : dest.write(chunk, release);
+    if (!ok && !this.#waitingForDrain) {
+      this.#waitingForDrain = true;
+      this.#source.pause();
+    }
+  }
+
+  /** Writes `chunk` (payload bytes from offset `written` on) in aws-chunked framing; false when backed up. */
+  #writeChunked(dest: Writable, chunk: Buffer, written: number, release: () => void): boolean {
+    const size = chunk.length;
     let ok = true;
     for (let offset = 0; offset < size; ) {
       if (this.#chunkLeft === 0) {
@@ -140,10 +176,7 @@ export class AwsChunkedBody extends Readable {
       this.#chunkLeft -= take;
       if (this.#chunkLeft === 0) ok = dest.write(CRLF);
     }
-    if (!ok && !this.#waitingForDrain) {
-      this.#waitingForDrain = true;
-      this.#source.pause();
-    }
+    return ok;
   }
 
   readonly #onDrain = (): void => {
@@ -166,7 +199,8 @@ export class AwsChunkedBody extends Readable {
     }
     this.#finished = true;
     dest.off('drain', this.#onDrain);
-    dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
+    if (this.framing === 'aws-chunked') dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
+    else dest.end();
   }
 
   #fail(error: Error): void {

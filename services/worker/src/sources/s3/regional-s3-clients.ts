@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type Logger, type S3Settings } from '@ferry/shared';
-import { type AssumedRole, AssumedRoles, type StsSettings } from '../sources/assumed-role.ts';
+import { type AssumedRole, AssumedRoles, type StsSettings } from './assumed-role.ts';
 
 /**
  * S3 clients by region, for S3 sources in another region than the worker's: the worker's own

@@ -11,7 +11,7 @@ import { createTestBucket, newS3Client, testS3Endpoint } from '@ferry/test-suppo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferError } from '../errors/transfer-error.ts';
 import { INTERNAL_ERROR, startS3FaultProxy } from '../testing/s3-fault-proxy.ts';
-import { completedEarlier, multipartEtag } from './completed-earlier.ts';
+import { findCompletedUpload, multipartEtag } from './completed-object.ts';
 
 const MIB = 1024 * 1024;
 const signal = new AbortController().signal;
@@ -30,7 +30,7 @@ describe('multipartEtag', () => {
   });
 });
 
-describe('completedEarlier (the real S3 server)', () => {
+describe('findCompletedUpload (the real S3 server)', () => {
   const s3 = newS3Client();
   let bucket: string;
   const key = 'completed-earlier.bin';
@@ -72,7 +72,7 @@ describe('completedEarlier (the real S3 server)', () => {
 
   afterAll(() => s3.destroy());
 
-  const upload = (overrides: Partial<Parameters<typeof completedEarlier>[1]> = {}) => ({
+  const upload = (overrides: Partial<Parameters<typeof findCompletedUpload>[1]> = {}) => ({
     bucket,
     key,
     size: body.length,
@@ -83,13 +83,13 @@ describe('completedEarlier (the real S3 server)', () => {
 
   it('answers the ETag when the destination holds exactly the completion of these parts', async () => {
     expect(multipartEtag(partEtags)).toBe(objectEtag);
-    expect(await completedEarlier(s3, upload(), signal)).toBe(objectEtag);
+    expect(await findCompletedUpload(s3, upload(), signal)).toBe(objectEtag);
   });
 
   it('answers null for other parts, another size, or no object at all', async () => {
-    expect(await completedEarlier(s3, upload({ partEtags: [...partEtags].reverse() }), signal)).toBeNull();
-    expect(await completedEarlier(s3, upload({ size: body.length - 1 }), signal)).toBeNull();
-    expect(await completedEarlier(s3, upload({ key: 'never-written.bin' }), signal)).toBeNull();
+    expect(await findCompletedUpload(s3, upload({ partEtags: [...partEtags].reverse() }), signal)).toBeNull();
+    expect(await findCompletedUpload(s3, upload({ size: body.length - 1 }), signal)).toBeNull();
+    expect(await findCompletedUpload(s3, upload({ key: 'never-written.bin' }), signal)).toBeNull();
   });
 
   it('fails as a transient destination error when S3 cannot answer, rather than call the upload gone', async () => {
@@ -105,7 +105,7 @@ describe('completedEarlier (the real S3 server)', () => {
       maxAttempts: 1,
     });
     try {
-      const failure = await completedEarlier(faulty, upload(), signal).catch((error: unknown) => error);
+      const failure = await findCompletedUpload(faulty, upload(), signal).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(TransferError);
       expect(failure).toMatchObject({ code: 'DESTINATION_ERROR', retryable: true });
     } finally {

@@ -1,5 +1,5 @@
+import type { Readable } from 'node:stream';
 import { type S3Client, UploadPartCommand, type UploadPartCommandOutput } from '@aws-sdk/client-s3';
-import type { AwsChunkedBody } from './aws-chunked-body.ts';
 
 // The SDK's middleware types live in @smithy/types, which is not ours to depend on: the shape used
 // here is all this middleware needs.
@@ -7,15 +7,22 @@ type Middleware = Parameters<UploadPartCommand['middlewareStack']['addRelativeTo
 type BuildArgs = { request: unknown };
 type BuildHandler = (args: BuildArgs) => Promise<unknown>;
 
+/** A part's request body and the headers that describe it (length, framing, checksums). */
+export interface PartWire {
+  body: Readable | Buffer;
+  headers: Record<string, string>;
+}
+
 /** Headers the SDK may have put on the request that describe a body other than ours. */
-const REPLACED_HEADERS = /^(x-amz-checksum-|content-length$|content-md5$|transfer-encoding$|expect$)/i;
+const REPLACED_HEADERS =
+  /^(x-amz-checksum-|x-amz-sdk-checksum-|x-amz-trailer$|x-amz-decoded-content-length$|x-amz-content-sha256$|content-length$|content-md5$|content-encoding$|transfer-encoding$|expect$)/i;
 
 /**
  * UploadPart through the SDK (endpoint rules, credentials, SigV4 signing, retries of nothing, error
- * parsing) with the body framing done here: the request is signed with the aws-chunked headers of
- * `body`, whose trailer carries the part's CRC-32, and the SDK's own checksum pass and body wrappers
- * stay out of the way. The middleware runs after the SDK's checksum middleware (which, with no body
- * given, has only put a checksum of nothing on the request) and before signing.
+ * parsing) with the body and the headers describing it set here: the request is signed with
+ * `wire.headers` (the signer takes x-amz-content-sha256 as given, so the payload is never hashed for
+ * the signature), and the SDK's own checksum pass and body wrappers stay out of the way. The
+ * middleware runs after the SDK's checksum middleware and before signing.
  *
  * No `Expect: 100-continue`: with it the SDK sends each part on a fresh connection (a TLS handshake
  * per part); S3 that turns a part away early costs at most that part's bytes, and the part is retried.
@@ -23,31 +30,24 @@ const REPLACED_HEADERS = /^(x-amz-checksum-|content-length$|content-md5$|transfe
 export function sendUploadPart(
   s3: S3Client,
   input: { Bucket: string; Key: string; UploadId: string; PartNumber: number },
-  body: AwsChunkedBody,
+  wire: PartWire,
   signal: AbortSignal,
 ): Promise<UploadPartCommandOutput> {
-  const command = new UploadPartCommand({ ...input, ContentLength: body.decodedLength });
+  const command = new UploadPartCommand(input);
   const frameBody = (next: BuildHandler) => async (args: BuildArgs) => {
     const request = args.request as { headers?: Record<string, string>; body?: unknown };
     if (request.headers) {
       for (const name of Object.keys(request.headers)) {
         if (REPLACED_HEADERS.test(name)) delete request.headers[name];
       }
-      Object.assign(request.headers, {
-        'content-length': String(body.encodedLength),
-        'content-encoding': 'aws-chunked',
-        'x-amz-decoded-content-length': String(body.decodedLength),
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'x-amz-trailer': 'x-amz-checksum-crc32',
-        'x-amz-sdk-checksum-algorithm': 'CRC32',
-      });
+      Object.assign(request.headers, wire.headers);
       // A stream body also tells the SDK's retry middleware not to resend it: parts retry here.
-      request.body = body;
+      request.body = wire.body;
     }
     return next(args);
   };
   command.middlewareStack.addRelativeTo(frameBody as unknown as Middleware, {
-    name: 'ferryAwsChunkedBody',
+    name: 'ferryPartBody',
     relation: 'after',
     toMiddleware: 'flexibleChecksumsMiddleware',
   });

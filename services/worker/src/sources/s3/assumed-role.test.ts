@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TransferError } from '../errors/transfer-error.ts';
-import { ACCESS_DENIED, type StsStandIn, startStsStandIn, THROTTLING } from '../testing/sts-stand-in.ts';
+import { TransferError } from '../../errors/transfer-error.ts';
+import { ACCESS_DENIED, type StsStandIn, startStsStandIn, THROTTLING } from '../../testing/sts-stand-in.ts';
 import { AssumedRoles } from './assumed-role.ts';
 
 const ROLE = {

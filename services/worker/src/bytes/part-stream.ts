@@ -78,3 +78,53 @@ export function readablePartStream(readable: Readable): PartStream {
 export function toPartStream(body: PartStream | Readable): PartStream {
   return body instanceof Readable ? readablePartStream(body) : body;
 }
+
+/** A piece of a part held in memory, and what gives its buffer back. */
+export interface HeldPiece {
+  chunk: Buffer;
+  release: () => void;
+}
+
+/**
+ * Pieces already in memory as a PartStream: delivered in order, each with its own release; those
+ * never delivered are released on destroy. The list is not consumed, so a part kept in memory can
+ * be delivered again for another try (with releases that do nothing).
+ */
+export function heldPartStream(pieces: readonly HeldPiece[]): PartStream {
+  let handlers: PartStreamHandlers | null = null;
+  let next = 0;
+  let paused = false;
+  const deliver = (): void => {
+    while (handlers && !paused) {
+      const piece = pieces[next];
+      if (!piece) {
+        const done = handlers;
+        handlers = null;
+        done.end();
+        return;
+      }
+      next++;
+      handlers.piece(piece.chunk, piece.release);
+    }
+  };
+  return {
+    start: (started) => {
+      handlers = started;
+      deliver();
+    },
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      if (!paused) return;
+      paused = false;
+      // Not from inside the 'drain' that resumed us: the body's write loop may still be on the stack.
+      queueMicrotask(deliver);
+    },
+    destroy: () => {
+      handlers = null;
+      for (const piece of pieces.slice(next)) piece.release();
+      next = pieces.length;
+    },
+  };
+}

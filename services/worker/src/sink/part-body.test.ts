@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { ErrorCode } from '@ferry/shared';
 import { describe, expect, it } from 'vitest';
-import { AwsChunkedBody, awsChunkedLength } from './aws-chunked-body.ts';
-import { crc32Base64 } from './crc32-combine.ts';
-import { readablePartStream } from './part-stream.ts';
+import { readablePartStream } from '../bytes/part-stream.ts';
+import { crc32Base64 } from './crc32-base64.ts';
+import { awsChunkedLength, type Framing, PartBody } from './part-body.ts';
 
 /** A request stand-in: collects what is written, with a small buffer so backpressure happens. */
 class Collector extends Writable {
@@ -26,8 +26,12 @@ class Collector extends Writable {
   }
 }
 
-function send(pieces: Buffer[], length: number, chunkSize = 64 * 1024) {
-  const body = new AwsChunkedBody(readablePartStream(Readable.from(pieces)), length, { chunkSize });
+function send(pieces: Buffer[], length: number, chunkSize = 64 * 1024, framing: Framing = 'aws-chunked') {
+  const body = new PartBody(readablePartStream(Readable.from(pieces)), length, {
+    framing,
+    chunkSize,
+    md5: true,
+  });
   const dest = new Collector();
   const finished = new Promise<void>((resolve) => {
     dest.on('finish', resolve);
@@ -55,7 +59,7 @@ function decode(wire: Buffer) {
   return { sizes, payload: Buffer.concat(payload), trailer: wire.toString('latin1', at) };
 }
 
-describe('AwsChunkedBody', () => {
+describe('PartBody', () => {
   it('frames the payload in fixed chunks with the CRC-32 trailer, exactly as long as announced', async () => {
     const data = randomBytes(200 * 1024 + 7);
     // Pieces that straddle chunk boundaries, as socket reads do.
@@ -71,6 +75,21 @@ describe('AwsChunkedBody', () => {
     expect(trailer).toBe(`x-amz-checksum-crc32:${crc32Base64(crc32(data))}\r\n\r\n`);
     expect(body.crc).toBe(crc32(data));
     expect(body.failure).toBeNull();
+  });
+
+  it('sends the bytes as they are without framing, with their CRC-32 and MD5 from the same pass', async () => {
+    const data = randomBytes(300 * 1024 + 3);
+    const { body, dest, finished } = send(
+      [data.subarray(0, 5000), data.subarray(5000)],
+      data.length,
+      64 * 1024,
+      'identity',
+    );
+    await finished;
+    expect(body.encodedLength).toBe(data.length);
+    expect(dest.bytes).toEqual(data);
+    expect(body.crc).toBe(crc32(data));
+    expect(body.md5Hex()).toBe(createHash('md5').update(data).digest('hex'));
   });
 
   it('counts an exact multiple of the chunk size, and a 1-byte body, right', async () => {
@@ -98,7 +117,7 @@ describe('AwsChunkedBody', () => {
 
   it('passes a source failure on as the body failure', async () => {
     const source = new Readable({ read() {} });
-    const body = new AwsChunkedBody(readablePartStream(source), 100);
+    const body = new PartBody(readablePartStream(source), 100, { framing: 'aws-chunked' });
     const dest = new Collector();
     body.pipe(dest);
     source.push(Buffer.alloc(10));

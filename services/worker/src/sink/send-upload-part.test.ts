@@ -15,10 +15,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { createTestBucket, newS3Client } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsChunkedBody } from './aws-chunked-body.ts';
-import { crc32Base64, crc32FromBase64 } from './crc32-combine.ts';
-import { type PartStream, readablePartStream } from './part-stream.ts';
-import { sendUploadPart } from './send-upload-part.ts';
+import { type PartStream, readablePartStream } from '../bytes/part-stream.ts';
+import { crc32Base64, crc32FromBase64 } from './crc32-base64.ts';
+import { PartBody } from './part-body.ts';
+import { trailerWire } from './part-wire.ts';
+import { type PartWire, sendUploadPart } from './send-upload-part.ts';
 
 const NULL_SINK = fileURLToPath(new URL('../../../../bench/null-s3-sink.ts', import.meta.url));
 const signal = () => new AbortController().signal;
@@ -34,8 +35,8 @@ function clientFor(endpoint: string): S3Client {
   });
 }
 
-function partBody(data: Buffer, tamper?: (body: AwsChunkedBody) => void): AwsChunkedBody {
-  let body: AwsChunkedBody | null = null;
+function partBody(data: Buffer, tamper?: (body: PartBody) => void): PartBody {
+  let body: PartBody | null = null;
   const source = readablePartStream(Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]));
   // Lets a test change what the body believes before the trailer goes out.
   const tampered: PartStream = {
@@ -49,8 +50,12 @@ function partBody(data: Buffer, tamper?: (body: AwsChunkedBody) => void): AwsChu
         },
       }),
   };
-  body = new AwsChunkedBody(tampered, data.length);
+  body = new PartBody(tampered, data.length, { framing: 'aws-chunked' });
   return body;
+}
+
+function chunked(body: PartBody): PartWire {
+  return trailerWire(body, { encoded: body.encodedLength, decoded: body.decodedLength });
 }
 
 async function createUpload(s3: S3Client, bucket: string, key: string): Promise<string> {
@@ -85,7 +90,7 @@ describe('sendUploadPart against the null sink, which checks the CRC-32 trailer'
     const uploadId = await createUpload(s3, 'sink', 'part.bin');
     const data = randomBytes(300_000);
     const input = { Bucket: 'sink', Key: 'part.bin', UploadId: uploadId, PartNumber: 1 };
-    const good = await sendUploadPart(s3, input, partBody(data), signal());
+    const good = await sendUploadPart(s3, input, chunked(partBody(data)), signal());
     expect(good.ETag).toBeTruthy();
     expect(crc32FromBase64(good.ChecksumCRC32 ?? '')).toBe(crc32(data));
     expect((await stats()).checksumFailures).toBe(0);
@@ -94,9 +99,11 @@ describe('sendUploadPart against the null sink, which checks the CRC-32 trailer'
     const corrupted = sendUploadPart(
       s3,
       { ...input, PartNumber: 2 },
-      partBody(data, (body) => {
-        body.crc ^= 1;
-      }),
+      chunked(
+        partBody(data, (body) => {
+          body.crc ^= 1;
+        }),
+      ),
       signal(),
     );
     await expect(corrupted).rejects.toMatchObject({ name: 'BadDigest' });
@@ -126,7 +133,7 @@ describe('sendUploadPart signs what it sends (SigV4, checked by a server that re
       await sendUploadPart(
         s3,
         { Bucket: 'b', Key: 'dir/k ey', UploadId: 'u1', PartNumber: 3 },
-        body,
+        chunked(body),
         signal(),
       );
       const { req, wire } = captured as unknown as { req: IncomingMessage; wire: Buffer };
@@ -189,7 +196,7 @@ describe('sendUploadPart against the local S3 server', () => {
       const part = await sendUploadPart(
         s3,
         { Bucket: bucket, Key: 'k', UploadId: uploadId, PartNumber: 1 },
-        partBody(data),
+        chunked(partBody(data)),
         signal(),
       );
       expect(crc32FromBase64(part.ChecksumCRC32 ?? '')).toBe(crc32(data));

@@ -1,0 +1,264 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { ErrorCode, type Logger } from '@ferry/shared';
+import { permanentError, transientError } from '../errors/transfer-error.ts';
+import type { ServerSideCopySource } from '../sources/source.ts';
+import {
+  type ChecksumModeSetting,
+  chooseProfile,
+  configuredProfile,
+  type SinkProfile,
+} from './checksum-mode.ts';
+import { type CompletedUpload, findCompletedUpload, headObject, multipartEtag } from './completed-object.ts';
+import { type CopyRange, copyPart } from './copy-part.ts';
+import { crc32Base64 } from './crc32-base64.ts';
+import { s3ErrorName, toDestinationError } from './destination-error.ts';
+import { listParts } from './list-parts.ts';
+import { probeEndpoint } from './probe-endpoint.ts';
+import type { ObjectHead, ObjectTarget, StoredPart, UploadRef } from './sink-types.ts';
+import { type PartPayload, uploadPart } from './upload-part.ts';
+
+export interface S3SinkOptions {
+  mode: ChecksumModeSetting;
+  /** S3_ENDPOINT; unset means AWS itself. */
+  endpoint: string | undefined;
+  logger: Logger;
+}
+
+/** What a completed object must be: its size, and the checksums known for it. */
+export interface ExpectedObject {
+  size: number;
+  /** The whole object's CRC-32, when every part's is known. */
+  crc32: number | null;
+  /** Every part's ETag in order, for the multipart ETag S3 derives from them (multipart objects). */
+  partEtags: readonly string[] | null;
+}
+
+/**
+ * Every S3 call the transfer engine makes, and what S3's answers mean: the destination side of an
+ * import. How parts are made sure of follows the endpoint's profile (S3_CHECKSUM_MODE; `auto`
+ * probes the endpoint once, on the first bucket asked about, and logs what it chose and why).
+ * Failures are TransferErrors with destination codes; a part whose source side failed rejects with
+ * SourceReadFailed.
+ */
+export class S3Sink {
+  readonly #s3: S3Client;
+  readonly #options: S3SinkOptions;
+  #profile: Promise<SinkProfile> | null = null;
+
+  constructor(s3: S3Client, options: S3SinkOptions) {
+    this.#s3 = s3;
+    this.#options = options;
+  }
+
+  /**
+   * How this endpoint is written to. Probed once (auto) and kept; a probe that failed for now
+   * (S3 unreachable, 5xx) is tried again by the next caller.
+   */
+  profile(bucket: string, signal: AbortSignal): Promise<SinkProfile> {
+    if (this.#profile) return this.#profile;
+    const { mode, endpoint, logger } = this.#options;
+    const resolving =
+      mode === 'auto'
+        ? probeEndpoint(this.#s3, bucket, signal, logger).then(chooseProfile)
+        : Promise.resolve(configuredProfile(mode, endpoint === undefined));
+    this.#profile = resolving.then(
+      (profile) => {
+        logger.info(
+          { checksumMode: profile.mode, reason: profile.reason, capabilities: profile.capabilities },
+          'S3 checksum mode',
+        );
+        return profile;
+      },
+      (error: unknown) => {
+        this.#profile = null;
+        throw error;
+      },
+    );
+    return this.#profile;
+  }
+
+  /** Not abortable: once S3 has made the upload, the caller must record it so cleanup can find it. */
+  async createUpload(target: ObjectTarget, metadata: Record<string, string>): Promise<string> {
+    const profile = await this.profile(target.bucket, new AbortController().signal);
+    const created = await this.#s3
+      .send(
+        new CreateMultipartUploadCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          // S3 then checks the whole object's CRC-32 we send on completion, not only each part's.
+          ...(profile.crc32Checksums ? { ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' } : {}),
+          Metadata: metadata,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw toDestinationError(error, 'CreateMultipartUpload');
+      });
+    if (!created.UploadId) throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 returned no UploadId');
+    return created.UploadId;
+  }
+
+  /** One try at one part streamed from the source; see uploadPart for how each mode checks it. */
+  async uploadPart(
+    upload: UploadRef,
+    partNumber: number,
+    payload: PartPayload,
+    signal: AbortSignal,
+  ): Promise<StoredPart> {
+    const profile = await this.profile(upload.bucket, signal);
+    return uploadPart(this.#s3, profile, upload, partNumber, payload, signal);
+  }
+
+  copyPart(
+    upload: UploadRef,
+    source: ServerSideCopySource,
+    range: CopyRange,
+    ifMatch: string | null,
+    signal: AbortSignal,
+  ): Promise<StoredPart> {
+    return copyPart(this.#s3, upload, source, range, ifMatch, signal);
+  }
+
+  /** The parts S3 holds for the upload; throws what classifyListPartsFailure reads. */
+  listParts(upload: UploadRef, signal: AbortSignal, pageSize?: number): Promise<StoredPart[]> {
+    return listParts(this.#s3, upload, signal, pageSize);
+  }
+
+  /**
+   * Completes the upload from `parts`, in order, with the object's CRC-32 where the endpoint keeps
+   * checksums (S3 then refuses a completion whose bytes are not that). Answers the object's ETag.
+   */
+  async complete(upload: UploadRef, parts: readonly StoredPart[], expected: ExpectedObject): Promise<string> {
+    const profile = await this.profile(upload.bucket, new AbortController().signal);
+    const checksums = profile.crc32Checksums;
+    try {
+      const response = await this.#s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: upload.bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+          ...(checksums && expected.crc32 !== null
+            ? { ChecksumCRC32: crc32Base64(expected.crc32), ChecksumType: 'FULL_OBJECT' as const }
+            : {}),
+          // S3 refuses to complete when the parts don't add up to this.
+          MpuObjectSize: expected.size,
+          MultipartUpload: {
+            Parts: parts.map((part) => ({
+              PartNumber: part.partNumber,
+              ETag: part.etag,
+              ...(checksums && part.crc32 !== null ? { ChecksumCRC32: crc32Base64(part.crc32) } : {}),
+            })),
+          },
+        }),
+      );
+      if (!response.ETag)
+        throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 completed the upload without an ETag');
+      return response.ETag;
+    } catch (error) {
+      throw toDestinationError(error, 'CompleteMultipartUpload');
+    }
+  }
+
+  /** See findCompletedUpload: the ETag of an object an earlier attempt completed, or null. */
+  findCompleted(upload: CompletedUpload, signal: AbortSignal): Promise<string | null> {
+    return findCompletedUpload(this.#s3, upload, signal);
+  }
+
+  /**
+   * Aborts an upload so its parts stop costing storage. Failing is logged, not thrown: the bucket's
+   * lifecycle rule for incomplete uploads is the backstop.
+   */
+  async abortQuietly(upload: UploadRef, logger: Logger = this.#options.logger): Promise<void> {
+    try {
+      await this.#s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: upload.bucket,
+          Key: upload.key,
+          UploadId: upload.uploadId,
+        }),
+      );
+    } catch (error) {
+      if (s3ErrorName(error) === 'NoSuchUpload') return;
+      logger.warn({ err: error, uploadId: upload.uploadId }, 'could not abort multipart upload');
+    }
+  }
+
+  head(target: ObjectTarget, signal?: AbortSignal): Promise<ObjectHead | null> {
+    return headObject(this.#s3, target, signal);
+  }
+
+  /** An empty object (no multipart upload can have zero parts). Answers its ETag. */
+  async putEmpty(target: ObjectTarget, metadata: Record<string, string>): Promise<string> {
+    try {
+      const put = await this.#s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          Body: Buffer.alloc(0),
+          ContentLength: 0,
+          Metadata: metadata,
+        }),
+      );
+      return put.ETag ?? '';
+    } catch (error) {
+      throw toDestinationError(error, 'PutObject');
+    }
+  }
+
+  /**
+   * Checks what S3 holds after completing: the size, the full-object CRC-32 where S3 keeps one, and
+   * (in `etag` mode, where the parts' MD5s were checked) the multipart ETag those parts make. An
+   * object that is not what was sent is deleted, so no wrong object stays behind, and the import
+   * fails with SIZE_MISMATCH or CHECKSUM_MISMATCH.
+   */
+  async confirmStored(target: ObjectTarget, expected: ExpectedObject): Promise<ObjectHead> {
+    const profile = await this.profile(target.bucket, new AbortController().signal);
+    const head = await this.head(target);
+    const problem = storedProblem(head, expected, profile);
+    if (!problem) return head as ObjectHead;
+    await this.#s3
+      .send(new DeleteObjectCommand({ Bucket: target.bucket, Key: target.key }))
+      .catch((error: unknown) => {
+        this.#options.logger.error(
+          { err: error, ...target },
+          'could not delete the object that failed its check',
+        );
+      });
+    throw permanentError(problem.code, `${problem.message}; the object was deleted`);
+  }
+}
+
+function storedProblem(
+  head: ObjectHead | null,
+  expected: ExpectedObject,
+  profile: SinkProfile,
+): { code: ErrorCode; message: string } | null {
+  if (head?.size !== expected.size) {
+    return {
+      code: ErrorCode.SIZE_MISMATCH,
+      message: `S3 holds ${head?.size ?? 'no'} bytes where ${expected.size} were sent`,
+    };
+  }
+  if (head.fullObjectCrc32 !== null && expected.crc32 !== null && head.fullObjectCrc32 !== expected.crc32) {
+    return {
+      code: ErrorCode.CHECKSUM_MISMATCH,
+      message: 'S3 holds an object whose CRC-32 is not that of the bytes sent',
+    };
+  }
+  if (profile.mode === 'etag' && expected.partEtags) {
+    const wanted = multipartEtag(expected.partEtags);
+    if (wanted !== null && head.etag !== wanted) {
+      return {
+        code: ErrorCode.CHECKSUM_MISMATCH,
+        message: `S3 holds an object with the ETag ${head.etag} where its parts make ${wanted}`,
+      };
+    }
+  }
+  return null;
+}
