@@ -39,7 +39,7 @@ describe('cancel of a running import', () => {
     const proxy = proxies[name] as ThrottleProxy;
     const key = `canceled-${name}.bin`;
     const id = await harness.submit({ type: 'http', url: `${proxy.url}/${file.name}` }, key);
-    // Streamed: past the first 8 MiB, so lib-storage has opened its multipart upload.
+    // Streamed: past the first 8 MiB part, so the multipart upload has been opened.
     const started = name === 'ranged' ? 0 : 9 * MIB;
     await harness.waitFor(id, (record) => record.status === 'running' && record.bytesDone > started);
 
