@@ -5,7 +5,8 @@ import { crc32 } from 'node:zlib';
 
 /**
  * A minimal S3-compatible sink for benchmarks: it accepts CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload, PutObject, HeadObject and CreateBucket, checksums
+ * CompleteMultipartUpload, AbortMultipartUpload, PutObject (conditional too), HeadObject,
+ * DeleteObject and CreateBucket, checksums
  * every body with CRC32 (checking a sent x-amz-checksum-crc32), and keeps nothing but sizes. ETags
  * are made from size and CRC32 rather than MD5: an MD5 pass would cost the sink more CPU than the
  * worker spends on the whole transfer, and the sink shares the machine's two cores with it. The npm S3 emulators are CPU-bound near 60 MB/s; this one is not, so the worker's own cost
@@ -161,8 +162,16 @@ const server = createServer(async (req, res) => {
     }
     if (req.method === 'PUT') {
       const body = await readBody(req);
+      // A conditional write (If-None-Match: *), as the worker's endpoint probe tries one.
+      if (req.headers['if-none-match'] === '*' && objects.has(objectId)) {
+        return xml(res, 412, '<Error><Code>PreconditionFailed</Code></Error>');
+      }
       objects.set(objectId, body.size);
       return void res.writeHead(200, { etag: body.etag }).end();
+    }
+    if (req.method === 'DELETE') {
+      objects.delete(objectId);
+      return void res.writeHead(204).end();
     }
     if (req.method === 'HEAD') {
       const size = objects.get(objectId);

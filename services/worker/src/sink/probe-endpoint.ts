@@ -25,8 +25,8 @@ const PROBE_PART_BYTES = 8 * 1024;
  * multipart uploads to scratch keys that are aborted after (so nothing is stored) and one tiny
  * object, deleted after: whether it decodes and verifies aws-chunked CRC-32 trailers, verifies
  * Content-MD5 and x-amz-checksum-crc32 headers, answers MD5 ETags, answers ListParts, and refuses a
- * conditional write to a key that exists. A refusal (4xx) is an answer; anything else (5xx, no
- * answer) fails the probe as a transient destination error, so it is tried again later.
+ * conditional write to a key that exists. A refusal (4xx, 501) is an answer; anything else (5xx,
+ * no answer) fails the probe as a transient destination error, so it is tried again later.
  */
 export async function probeEndpoint(
   s3: S3Client,
@@ -164,7 +164,10 @@ async function refusesConditionalWrite(
   }
 }
 
-/** The call's answer, or its refusal when the server answered with a 4xx; anything else throws. */
+/**
+ * The call's answer, or its refusal when the server answered with a 4xx or 501 Not Implemented;
+ * anything else (other 5xx, no answer) throws.
+ */
 async function refusal<T>(
   call: () => Promise<T>,
 ): Promise<{ refused: false; value: T } | { refused: true; error: unknown }> {
@@ -172,7 +175,8 @@ async function refusal<T>(
     return { refused: false, value: await call() };
   } catch (error) {
     const status = s3Status(error);
-    if (status !== undefined && status >= 400 && status < 500) return { refused: true, error };
+    if (status !== undefined && ((status >= 400 && status < 500) || status === 501))
+      return { refused: true, error };
     throw toDestinationError(error, 'probe');
   }
 }

@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
@@ -16,12 +13,12 @@ import {
 import { createTestBucket, newS3Client } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PartStream, readablePartStream } from '../bytes/part-stream.ts';
+import { type NullSinkProcess, startNullSink } from '../testing/null-sink-process.ts';
 import { crc32Base64, crc32FromBase64 } from './crc32-base64.ts';
 import { PartBody } from './part-body.ts';
 import { trailerWire } from './part-wire.ts';
 import { type PartWire, sendUploadPart } from './send-upload-part.ts';
 
-const NULL_SINK = fileURLToPath(new URL('../../../../bench/null-s3-sink.ts', import.meta.url));
 const signal = () => new AbortController().signal;
 
 function clientFor(endpoint: string): S3Client {
@@ -66,25 +63,20 @@ async function createUpload(s3: S3Client, bucket: string, key: string): Promise<
 }
 
 describe('sendUploadPart against the null sink, which checks the CRC-32 trailer', () => {
-  let sink: ChildProcess;
+  let sink: NullSinkProcess;
   let s3: S3Client;
-  let endpoint = '';
 
   beforeAll(async () => {
-    sink = spawn(process.execPath, [NULL_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
-    endpoint = await new Promise<string>((resolve) =>
-      createInterface({ input: sink.stdout as Readable }).once('line', resolve),
-    );
-    s3 = clientFor(endpoint);
+    sink = await startNullSink();
+    s3 = clientFor(sink.endpoint);
   });
 
   afterAll(() => {
     s3?.destroy();
-    sink?.kill('SIGTERM');
+    sink?.close();
   });
 
-  const stats = async () =>
-    (await (await fetch(`${endpoint}/_stats`)).json()) as { checksumFailures: number; openUploads: number };
+  const stats = () => sink.stats();
 
   it('sends a part S3 verifies, and S3 refuses a part whose bytes do not match its CRC-32', async () => {
     const uploadId = await createUpload(s3, 'sink', 'part.bin');

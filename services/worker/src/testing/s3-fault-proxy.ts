@@ -79,6 +79,11 @@ export interface S3FaultProxyOptions {
    * through (for servers without ListParts); or answer `not-implemented` (501). Default `pass`.
    */
   listParts?: 'pass' | 'emulate' | 'not-implemented';
+  /**
+   * Treat the worker's checksum-mode probe (keys under PROBE_PREFIX) like any request: recorded and
+   * open to faults. Default false: tests of an import see only the import's own requests.
+   */
+  probes?: boolean;
 }
 
 export interface S3FaultProxy {
@@ -105,7 +110,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   const handle = (req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): void => {
     const parsed = parseRequest(req);
     // The worker's checksum-mode probe is not the import under test: passed on as it is, unrecorded.
-    if (parsed.key.startsWith(PROBE_PREFIX)) {
+    if (!options.probes && parsed.key.startsWith(PROBE_PREFIX)) {
       if (awaitingContinue) res.writeContinue();
       forward(req, res, target);
       return;
