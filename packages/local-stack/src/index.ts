@@ -1,4 +1,5 @@
 export * from './ensure-redis.ts';
 export * from './file-source-server.ts';
 export * from './free-port.ts';
+export * from './radosgw/start-radosgw.ts';
 export * from './s3-server.ts';

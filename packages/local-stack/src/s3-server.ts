@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startFauxqs } from 'fauxqs';
 
 export interface S3ServerHandle {
@@ -10,6 +11,16 @@ export interface S3ServerHandle {
   /** Multipart uploads begun but neither completed nor aborted, read from the server's disk. */
   openMultipartUploads(bucket?: string): OpenMultipartUpload[];
   close(): Promise<void>;
+}
+
+/**
+ * The fauxqs version installed. Its package.json is not among its exports, so it is read from this
+ * package's node_modules (where pnpm links it, in the workspace and in a deployed bundle alike).
+ */
+export function fauxqsVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const manifest = join(here, '..', 'node_modules', 'fauxqs', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'ferry-local', secretAccessKey: 'ferry-local-secret' };
