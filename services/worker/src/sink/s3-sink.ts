@@ -132,9 +132,14 @@ export class S3Sink {
 
   /**
    * Completes the upload from `parts`, in order, with the object's CRC-32 where the endpoint keeps
-   * checksums (S3 then refuses a completion whose bytes are not that). Answers the object's ETag.
+   * checksums (S3 then refuses a completion whose bytes are not that). Answers the object's ETag, or
+   * null when S3 answered none (Ceph RGW 16 sends an empty one): confirmStored reads it then.
    */
-  async complete(upload: UploadRef, parts: readonly StoredPart[], expected: ExpectedObject): Promise<string> {
+  async complete(
+    upload: UploadRef,
+    parts: readonly StoredPart[],
+    expected: ExpectedObject,
+  ): Promise<string | null> {
     const profile = await this.profile(upload.bucket, new AbortController().signal);
     const checksums = profile.crc32Checksums;
     try {
@@ -157,9 +162,7 @@ export class S3Sink {
           },
         }),
       );
-      if (!response.ETag)
-        throw transientError(ErrorCode.DESTINATION_ERROR, 'S3 completed the upload without an ETag');
-      return response.ETag;
+      return response.ETag || null;
     } catch (error) {
       throw toDestinationError(error, 'CompleteMultipartUpload');
     }

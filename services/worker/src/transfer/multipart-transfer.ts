@@ -78,8 +78,9 @@ export async function runMultipartTransfer(
   checkStatedChecksum(metadata, crc);
   checkStatedDigest(metadata, upload.digest, parts);
   const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
-  const etag = await complete(ctx, upload, parts, expected);
-  await ctx.sink.confirmStored(ctx.destination, expected);
+  const completed = await complete(ctx, upload, parts, expected);
+  const stored = await ctx.sink.confirmStored(ctx.destination, expected);
+  const etag = completed ?? stored.etag ?? '';
   return {
     kind: 'completed',
     result: {
@@ -295,7 +296,7 @@ async function complete(
   upload: UploadRef,
   parts: FinishedPart[],
   expected: ExpectedObject & { partEtags: string[] },
-): Promise<string> {
+): Promise<string | null> {
   try {
     return await ctx.sink.complete(upload, parts, expected);
   } catch (error) {

@@ -89,9 +89,10 @@ async function streamWithin(
     if (parts.length === 0) return await putEmptyObject(ctx, metadata, startedAt);
     const created = upload as unknown as UploadRef;
     const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
-    const etag = await ctx.sink.complete(created, parts, expectedObject);
+    const completed = await ctx.sink.complete(created, parts, expectedObject);
     upload = null;
-    await ctx.sink.confirmStored(ctx.destination, expectedObject);
+    const stored = await ctx.sink.confirmStored(ctx.destination, expectedObject);
+    const etag = completed ?? stored.etag ?? '';
     return {
       kind: 'completed',
       result: {
