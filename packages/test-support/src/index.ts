@@ -1,3 +1,4 @@
+export type { OpenMultipartUpload } from '@ferry/local-stack';
 export type { CorruptFault, ResetFault, SlowFault } from './emulators/download-faults.ts';
 export * from './emulators/dropbox-emulator.ts';
 export type { EmulatorContent } from './emulators/emulator-content.ts';
@@ -8,4 +9,5 @@ export type { PauseWindow, RateLimit } from './emulators/rate-limiter.ts';
 export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
 export * from './files.ts';
 export * from './log-capture.ts';
+export * from './s3-backends.ts';
 export * from './services.ts';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS, listOpenMultipartUploads, type OpenMultipartUpload } from '@ferry/local-stack';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 // Brings in the ProvidedContext declaration that types inject().
 import type {} from './global-setup.ts';
+import { backendS3Client, defaultBackend, type S3TestBackend } from './s3-backends.ts';
 
 /** A name no other test (nor an earlier run) uses: queues, buckets and tenants are per test. */
 export function uniqueName(prefix: string): string {
@@ -15,8 +15,9 @@ export function testRedisUrl(): string {
   return inject('redisUrl');
 }
 
+/** The default S3 server's endpoint (fauxqs). */
 export function testS3Endpoint(): string {
-  return inject('s3Endpoint');
+  return defaultBackend().endpoint;
 }
 
 export function newRedis(): Redis {
@@ -26,16 +27,20 @@ export function newRedis(): Redis {
 /** The key every test service seals provider secrets with (fixed, so a test's API and workers agree). */
 export const TEST_SECRET_KEY = Buffer.alloc(32, 'ferry-test-secret-key').toString('base64');
 
-/** Environment a service needs to talk to the test Redis and S3 server. */
-export function serviceEnv(queue: string, extra: Record<string, string> = {}): Record<string, string> {
+/** Environment a service needs to talk to the test Redis and an S3 server (the default one unless given). */
+export function serviceEnv(
+  queue: string,
+  extra: Record<string, string> = {},
+  backend: S3TestBackend = defaultBackend(),
+): Record<string, string> {
   return {
     REDIS_URL: testRedisUrl(),
     FERRY_QUEUE: queue,
-    S3_ENDPOINT: testS3Endpoint(),
+    S3_ENDPOINT: backend.endpoint,
     S3_REGION: 'us-east-1',
     S3_FORCE_PATH_STYLE: '1',
-    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: backend.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: backend.credentials.secretAccessKey,
     SOURCE_ALLOW_PRIVATE: '1',
     FERRY_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'silent',
@@ -43,21 +48,12 @@ export function serviceEnv(queue: string, extra: Record<string, string> = {}): R
   };
 }
 
-export function newS3Client(): S3Client {
-  return new S3Client({
-    endpoint: testS3Endpoint(),
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+export function newS3Client(backend: S3TestBackend = defaultBackend()): S3Client {
+  return backendS3Client(backend);
 }
 
 export async function createTestBucket(s3: S3Client, prefix = 'ferry-test'): Promise<string> {
   const bucket = uniqueName(prefix).toLowerCase();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
-}
-
-export function openMultipartUploads(bucket: string): OpenMultipartUpload[] {
-  return listOpenMultipartUploads(inject('s3Dir'), bucket);
 }

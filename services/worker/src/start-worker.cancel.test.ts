@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startFileSource } from '@ferry/local-stack';
-import { openMultipartUploads, randomFile } from '@ferry/test-support';
+import { randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
@@ -43,7 +43,7 @@ describe('cancel of a running import', () => {
     const started = name === 'ranged' ? 0 : 9 * MIB;
     await harness.waitFor(id, (record) => record.status === 'running' && record.bytesDone > started);
 
-    await expect.poll(() => openMultipartUploads(harness.bucket).length).toBe(1);
+    await expect.poll(async () => (await harness.openUploads()).length).toBe(1);
 
     const canceledAt = Date.now();
     await harness.cancel(id);
@@ -53,7 +53,7 @@ describe('cancel of a running import', () => {
     const record = await harness.store.get(id);
     expect(record?.status).toBe('canceled');
     expect(record?.bytesDone).toBeLessThan(40 * MIB);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
     await expect(
       harness.s3.send(new HeadObjectCommand({ Bucket: harness.bucket, Key: key })),

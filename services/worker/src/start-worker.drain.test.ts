@@ -1,4 +1,4 @@
-import { objectSha256, openMultipartUploads } from '@ferry/test-support';
+import { objectSha256 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
@@ -40,7 +40,7 @@ describe('graceful drain (close / SIGTERM)', () => {
     // The parts in flight at close() were finished and recorded, not thrown away.
     expect(finished).toBeGreaterThanOrEqual(2);
     expect(finished).toBeLessThan(6);
-    expect(openMultipartUploads(harness.bucket)).toHaveLength(1);
+    expect(await harness.openUploads()).toHaveLength(1);
 
     slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const rangedBefore = slow.proxy.requests.filter((r) => r.range).length;
@@ -55,7 +55,7 @@ describe('graceful drain (close / SIGTERM)', () => {
     });
     const rangedAfter = slow.proxy.requests.filter((r) => r.range).length;
     expect(rangedAfter - rangedBefore).toBe(6 - finished);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     await second.close();
   });
 

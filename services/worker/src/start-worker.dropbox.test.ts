@@ -1,10 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  type DropboxEmulator,
-  objectSha256,
-  openMultipartUploads,
-  startDropboxEmulator,
-} from '@ferry/test-support';
+import { type DropboxEmulator, objectSha256, startDropboxEmulator } from '@ferry/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 
@@ -144,7 +139,7 @@ describe('Dropbox imports (real worker, Redis and S3; the Dropbox emulator)', ()
     expect(record.error).toBeUndefined();
     expect(record.bytesDone).toBe(16 * MIB);
     expect((await objectSha256(harness.s3, harness.bucket, 'dropbox/flaky.bin')).sha256).toBe(sha256(bytes));
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
   });
 
   it('starts over on the new revision when the file changes mid-import', async () => {

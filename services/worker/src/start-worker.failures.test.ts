@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode, newImportId } from '@ferry/shared';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 
@@ -52,7 +52,7 @@ describe('source failures', () => {
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_NOT_FOUND, attempts: 1 });
     expect(await world.harness.waitForJobState(id, ['failed'])).toBe('failed');
     expect((await world.harness.queue.getJob(id))?.attemptsMade).toBe(1);
-    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
+    expect(await world.harness.openUploads()).toEqual([]);
   });
 
   it('fails on a 404 in the middle of the transfer and aborts the multipart upload', async () => {
@@ -63,7 +63,7 @@ describe('source failures', () => {
     );
     const record = await world.harness.waitForStatus(id, ['failed', 'completed']);
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_NOT_FOUND, attempts: 1 });
-    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
+    expect(await world.harness.openUploads()).toEqual([]);
     expect(await world.harness.redis.exists(world.harness.checkpoints.key(id))).toBe(0);
   });
 
@@ -110,7 +110,7 @@ describe('resuming from a checkpoint', () => {
     expect(ranges.filter((r) => r === `bytes=0-${8 * MIB - 1}`)).toHaveLength(1);
     expect(ranges.filter((r) => r === `bytes=${16 * MIB}-${20 * MIB - 1}`)).toHaveLength(1);
     expect(ranges.filter((r) => r === PART_2)).toHaveLength(6);
-    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
+    expect(await world.harness.openUploads()).toEqual([]);
   });
 
   it('starts over when the checkpoint is for another version of the source', async () => {
@@ -140,7 +140,7 @@ describe('resuming from a checkpoint', () => {
       size: 20 * MIB,
     });
     // The stale upload was aborted, not left to cost storage.
-    expect(openMultipartUploads(world.harness.bucket)).toEqual([]);
+    expect(await world.harness.openUploads()).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { CreateMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { objectSha256, openMultipartUploads } from '@ferry/test-support';
+import { objectSha256 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LOST_WORKERS } from './jobs/process-import.ts';
 import { Harness } from './testing/harness.ts';
@@ -70,7 +70,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     ).rejects.toMatchObject({ name: 'NotFound' });
     // Neither upload is left open: the given-up one aborted, the resumed one completed (its stale
     // checkpoint named another version, so it was aborted and a new one made).
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     await worker.close();
   });
 
@@ -115,7 +115,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
         },
       });
       expect(last.logged('import started')).toEqual([]);
-      expect(openMultipartUploads(fleet.bucket)).toEqual([]);
+      expect(await fleet.openUploads()).toEqual([]);
       expect(await fleet.redis.exists(fleet.checkpoints.key(id))).toBe(0);
     } finally {
       await Promise.all(processes.map((worker) => worker.stop()));

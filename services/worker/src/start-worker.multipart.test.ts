@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { formatCrc32 } from './transfer/crc32-combine.ts';
@@ -62,7 +62,7 @@ describe('multipart import (real Redis, S3 and HTTP source)', () => {
     expect(ifRange).toHaveLength(13);
     expect(new Set(ifRange).size).toBe(1);
     expect(ifRange[0]).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
   });
 });

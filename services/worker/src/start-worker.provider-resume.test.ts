@@ -4,7 +4,6 @@ import {
   type DropboxEmulator,
   type GdriveEmulator,
   objectSha256,
-  openMultipartUploads,
   type RequestRecord,
   startDropboxEmulator,
   startGdriveEmulator,
@@ -133,7 +132,7 @@ describe('provider imports resumed by another worker process (Dropbox and Drive 
     // After the kill: each part the checkpoint lacked, once; none it had.
     const missing = [...ranges].filter(([n]) => !checkpoint?.parts.has(n)).map(([, range]) => range);
     expect(rangesAfter(dropbox.requests(), 'files/download', deadAt)).toEqual(missing.sort());
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
     console.info(
       `[dropbox/sigkill] checkpointed at kill: ${checkpointed.length}/${ranges.size} parts; ` +
@@ -196,7 +195,7 @@ describe('provider imports resumed by another worker process (Dropbox and Drive 
       .requests()
       .reduce((sum, r) => sum + (r.endpoint === 'files.media' ? r.bytesSent : 0), 0);
     expect(served).toBe(bytes.length);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     console.info(
       `[gdrive/sigterm] checkpointed at exit: ${checkpointed.length}/${ranges.size} parts; ` +
         `exit to completed: ${resumedInMs} ms`,
@@ -225,7 +224,7 @@ describe('provider digests that do not match the bytes (in-process worker)', () 
     await expect(
       harness.s3.send(new HeadObjectCommand({ Bucket: harness.bucket, Key: key })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode } from '@ferry/shared';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32Base64 } from './sink/crc32-base64.ts';
 import { Harness } from './testing/harness.ts';
@@ -106,7 +106,7 @@ describe('range answers shorter or longer than asked (real HTTP origin, real S3 
         sha256: file.sha256,
         size: SIZE,
       });
-      expect(openMultipartUploads(harness.bucket)).toEqual([]);
+      expect(await harness.openUploads()).toEqual([]);
     });
   }
 
@@ -122,7 +122,7 @@ describe('range answers shorter or longer than asked (real HTTP origin, real S3 
       const id = await harness.submit({ type: 'http', url: `${source.url}/${file.name}` }, 'disagreed.bin');
       const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
       expect(record.error).toMatchObject({ code: ErrorCode.CHECKSUM_MISMATCH, attempts: 1 });
-      expect(openMultipartUploads(harness.bucket)).toEqual([]);
+      expect(await harness.openUploads()).toEqual([]);
     } finally {
       statedCrc32 = null;
     }

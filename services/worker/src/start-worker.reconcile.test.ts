@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { AbortMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_S3_CREDENTIALS, startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile, testS3Endpoint } from '@ferry/test-support';
+import { objectSha256, randomFile, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
@@ -77,7 +77,7 @@ describe('resuming against what S3 holds (ListParts reconciliation, vanished upl
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.error).toBeUndefined();
     expect(await objectSha256(harness.s3, harness.bucket, key)).toEqual({ sha256: file.sha256, size: SIZE });
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     await second.close();
     const fetched = source.requests
       .slice(rangedBefore)

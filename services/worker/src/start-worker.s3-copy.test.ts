@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createTestBucket, objectSha256, openMultipartUploads } from '@ferry/test-support';
+import { createTestBucket, objectSha256 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 
@@ -42,7 +42,7 @@ describe('S3 to S3 import (server-side UploadPartCopy, real S3 server)', () => {
       sha256,
       size: body.length,
     });
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
   });
 
   it('fails with SOURCE_NOT_FOUND for a missing source object and leaves no upload open', async () => {
@@ -51,6 +51,6 @@ describe('S3 to S3 import (server-side UploadPartCopy, real S3 server)', () => {
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
     expect(record.status).toBe('failed');
     expect(record.error?.code).toBe('SOURCE_NOT_FOUND');
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { objectSha256, openMultipartUploads, testS3Endpoint } from '@ferry/test-support';
+import { objectSha256, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import {
@@ -73,7 +73,7 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     for (const n of [1, 3, 5]) expect(tries(n)).toEqual([200]);
     // A refused part is read from the source again: the bytes were never kept in memory.
     expect(rangedGets() - gets).toBe(5 + 2);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     await worker.close();
   });
 
@@ -100,7 +100,7 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     expect(created).toHaveLength(1);
     const aborted = proxy.requests.filter((r) => r.operation === 'AbortMultipartUpload');
     expect(aborted.map((r) => r.status)).toEqual([204]);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
     await worker.close();
   });
@@ -131,7 +131,7 @@ describe('S3 faults on UploadPart (fault-injecting proxy in front of the real S3
     expect(proxy.requests.filter((r) => r.operation === 'CreateMultipartUpload')).toHaveLength(1);
     expect(proxy.requests.filter((r) => r.operation === 'UploadPart')).toHaveLength(5);
     expect(rangedGets() - gets).toBe(5);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
     await worker.close();
   });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createLogger } from '@ferry/shared';
-import { createTestBucket, objectSha256, openMultipartUploads, testS3Endpoint } from '@ferry/test-support';
+import { createTestBucket, objectSha256, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
@@ -119,7 +119,7 @@ describe('S3 source read as an assumed role (STS stand-in, real S3 server behind
     const since = proxy.requests.slice(before);
     expect(since.filter((r) => r.bucket === sourceBucket)).toEqual([]);
     expect(since.filter((r) => r.operation === 'CreateMultipartUpload')).toEqual([]);
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
   });
 
   it('never logs the externalId or the temporary credentials', () => {

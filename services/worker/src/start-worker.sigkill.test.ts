@@ -1,4 +1,4 @@
-import { objectSha256, openMultipartUploads, testS3Endpoint } from '@ferry/test-support';
+import { objectSha256, testS3Endpoint } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
@@ -134,7 +134,7 @@ describe.each([
         `${(wastedBeforeKill / MIB).toFixed(1)} MiB had been read before the kill; source served ` +
         `${(servedInAll / MIB).toFixed(1)} MiB for a ${SIZE / MIB} MiB file; kill to completed: ${resumedAfterMs} ms`,
     );
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { objectSha256, openMultipartUploads } from '@ferry/test-support';
+import { objectSha256 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
@@ -64,7 +64,7 @@ describe('SIGTERM hand-back, real worker processes', () => {
     const finished = new Set(checkpoint?.parts.keys());
     // The parts that were in flight finished and were checkpointed rather than thrown away.
     expect(finished.size).toBeGreaterThan(beforeTerm);
-    expect(openMultipartUploads(harness.bucket).map((u) => u.uploadId)).toEqual([checkpoint?.uploadId]);
+    expect((await harness.openUploads()).map((u) => u.uploadId)).toEqual([checkpoint?.uploadId]);
 
     slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const requestsBefore = slow.proxy.requests.length;
@@ -90,6 +90,6 @@ describe('SIGTERM hand-back, real worker processes', () => {
       `[sigterm] exit 0 after ${exitMs} ms; ${beforeTerm} parts checkpointed at SIGTERM, ${finished.size} at exit; ` +
         `source served ${(served / MIB).toFixed(1)} MiB for a ${SIZE / MIB} MiB file`,
     );
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode } from '@ferry/shared';
-import { objectSha256, openMultipartUploads } from '@ferry/test-support';
+import { objectSha256 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 
@@ -113,7 +113,7 @@ describe('a source rewritten between two parts (real HTTP origin, real S3 server
     });
     // 2 parts of the old version, the part that met the change, then all 4 parts again.
     expect(origin.rangedGets.get('restart.bin')).toBe(3 + 4);
-    expect(openMultipartUploads(restarting.bucket)).toEqual([]);
+    expect(await restarting.openUploads()).toEqual([]);
   });
 
   it('ON_SOURCE_CHANGE=fail: fails with SOURCE_CHANGED and leaves no upload behind', async () => {
@@ -123,7 +123,7 @@ describe('a source rewritten between two parts (real HTTP origin, real S3 server
     const record = await failing.waitForStatus(id, ['completed', 'failed'], 60_000);
     expect(record.status).toBe('failed');
     expect(record.error).toMatchObject({ code: ErrorCode.SOURCE_CHANGED, attempts: 1 });
-    expect(openMultipartUploads(failing.bucket)).toEqual([]);
+    expect(await failing.openUploads()).toEqual([]);
     expect(await failing.redis.exists(failing.checkpoints.key(id))).toBe(0);
   });
 
@@ -143,7 +143,7 @@ describe('a source rewritten between two parts (real HTTP origin, real S3 server
         sha256: secondSha256,
         size: SIZE,
       });
-      expect(openMultipartUploads(restarting.bucket)).toEqual([]);
+      expect(await restarting.openUploads()).toEqual([]);
     } finally {
       origin.ignoreIfRange = false;
     }

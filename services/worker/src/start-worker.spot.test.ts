@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { startFileSource } from '@ferry/local-stack';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type ImdsStandIn, startImdsStandIn } from './testing/imds-stand-in.ts';
@@ -78,7 +78,7 @@ describe('EC2 Spot interruption notice (real worker process, IMDSv2 stand-in)', 
     console.info(
       `[spot] notice to exit 0: ${exitMs} ms; ${checkpoint?.parts.size} of 6 parts checkpointed at hand-back`,
     );
-    expect(openMultipartUploads(harness.bucket)).toEqual([]);
+    expect(await harness.openUploads()).toEqual([]);
     await next.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { startFileSource } from '@ferry/local-stack';
 import { ErrorCode, IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, newImportId, sealRequest } from '@ferry/shared';
-import { objectSha256, openMultipartUploads, randomFile } from '@ferry/test-support';
+import { objectSha256, randomFile } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { formatCrc32 } from './transfer/crc32-combine.ts';
@@ -53,7 +53,7 @@ describe('imports without ranges (streaming path), empty files and bad jobs', ()
       // One GET for the bytes (after a HEAD, or a range probe the origin answered with everything).
       const fullGets = source.requests.filter((r) => r.method === 'GET' && !r.range);
       expect(fullGets).toHaveLength(1);
-      expect(openMultipartUploads(harness.bucket)).toEqual([]);
+      expect(await harness.openUploads()).toEqual([]);
     } finally {
       await source.close();
     }

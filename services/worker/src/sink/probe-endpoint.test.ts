@@ -3,6 +3,7 @@ import { LOCAL_S3_CREDENTIALS } from '@ferry/local-stack';
 import { createLogger, createS3Client } from '@ferry/shared';
 import {
   createTestBucket,
+  defaultBackend,
   newS3Client,
   openMultipartUploads,
   testS3Endpoint,
@@ -59,7 +60,7 @@ describe('probeEndpoint', () => {
     expect(found).toMatchObject({ decodesTrailer: true, verifiesTrailer: false, md5Etags: true });
     expect(chooseProfile(found).mode).toBe('etag');
     // Nothing of the probe stays: its uploads are aborted and its object deleted.
-    expect(openMultipartUploads(bucket)).toEqual([]);
+    expect(await openMultipartUploads(defaultBackend(), bucket)).toEqual([]);
     const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PROBE_PREFIX }));
     expect(listed.KeyCount ?? 0).toBe(0);
   });
@@ -93,7 +94,7 @@ describe('probeEndpoint', () => {
       expect(failure).toMatchObject({ code: 'DESTINATION_ERROR', retryable: true });
       failing = false;
       expect(await sink.profile(bucket, signal)).toMatchObject({ mode: 'etag' });
-      expect(openMultipartUploads(bucket)).toEqual([]);
+      expect(await openMultipartUploads(defaultBackend(), bucket)).toEqual([]);
     } finally {
       await proxy.close();
     }

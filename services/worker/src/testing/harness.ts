@@ -10,15 +10,26 @@ import {
   type Source,
   sealRequest,
 } from '@ferry/shared';
-import { createTestBucket, newRedis, newS3Client, serviceEnv, uniqueName } from '@ferry/test-support';
+import {
+  createTestBucket,
+  defaultBackend,
+  newRedis,
+  newS3Client,
+  type OpenMultipartUpload,
+  openMultipartUploads,
+  type S3TestBackend,
+  serviceEnv,
+  uniqueName,
+} from '@ferry/test-support';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startWorker, type WorkerDeps, type WorkerHandle } from '../start-worker.ts';
 import { CheckpointStore } from '../transfer/checkpoint.ts';
 
 /**
- * One integration test's world: its own queue and bucket on the shared test Redis and S3 server, a
- * way to submit imports as the API does, and the workers it started, all closed by close().
+ * One integration test's world: its own queue and bucket on the shared test Redis and one of the
+ * test S3 servers (fauxqs unless given), a way to submit imports as the API does, and the workers
+ * it started, all closed by close().
  */
 export class Harness {
   readonly queueName = uniqueName('worker-test');
@@ -26,20 +37,31 @@ export class Harness {
   readonly store = new ImportStore(this.redis, this.queueName);
   readonly checkpoints = new CheckpointStore(this.redis, this.store.keys);
   readonly queue = new Queue(this.queueName, { connection: newRedis() });
-  readonly s3: S3Client = newS3Client();
+  readonly backend: S3TestBackend;
+  readonly s3: S3Client;
   /** Seals with the key serviceEnv gives the workers, as the API would. */
   readonly secrets = SecretBox.fromEnv(serviceEnv(this.queueName));
   bucket = '';
   readonly #workers: WorkerHandle[] = [];
 
-  static async create(): Promise<Harness> {
-    const harness = new Harness();
+  private constructor(backend: S3TestBackend) {
+    this.backend = backend;
+    this.s3 = newS3Client(backend);
+  }
+
+  static async create(backend: S3TestBackend = defaultBackend()): Promise<Harness> {
+    const harness = new Harness(backend);
     harness.bucket = await createTestBucket(harness.s3, 'worker-test');
     return harness;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
-    return serviceEnv(this.queueName, extra);
+    return serviceEnv(this.queueName, extra, this.backend);
+  }
+
+  /** Multipart uploads open in the harness's bucket, as its S3 server says (see openMultipartUploads). */
+  openUploads(): Promise<OpenMultipartUpload[]> {
+    return openMultipartUploads(this.backend, this.bucket);
   }
 
   async startWorker(extra: Record<string, string> = {}, deps: WorkerDeps = {}): Promise<WorkerHandle> {

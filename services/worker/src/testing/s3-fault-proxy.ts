@@ -6,7 +6,7 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { PROBE_PREFIX } from '../sink/probe-endpoint.ts';
 import { listenOnLoopback } from './listen-on-loopback.ts';
 import { escapeXml, S3PartLedger } from './s3-part-ledger.ts';
@@ -84,6 +84,11 @@ export interface S3FaultProxyOptions {
    * open to faults. Default false: tests of an import see only the import's own requests.
    */
   probes?: boolean;
+  /**
+   * Decides, per request, whether to flip one byte of its body on the way to the server (bytes
+   * changed in transit): the length stays, the framing stays, the checksums sent no longer match.
+   */
+  corrupt?: (request: S3ProxyRequest) => boolean;
 }
 
 export interface S3FaultProxy {
@@ -112,7 +117,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
     // The worker's checksum-mode probe is not the import under test: passed on as it is, unrecorded.
     if (!options.probes && parsed.key.startsWith(PROBE_PREFIX)) {
       if (awaitingContinue) res.writeContinue();
-      forward(req, res, target);
+      forward(req, res, target, null);
       return;
     }
     const attemptKey = `${parsed.operation} ${parsed.uploadId ?? ''} ${parsed.partNumber ?? ''}`;
@@ -167,9 +172,10 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
     }
 
     const lost = options.loseAnswer?.(described) ?? null;
-    forward(req, res, target, (answer) => {
+    const corrupted = options.corrupt?.(described) ? flipByteAt(CORRUPTED_OFFSET) : null;
+    forward(req, res, target, corrupted, (answer) => {
       const status = answer.statusCode ?? 502;
-      record(status, lost ? 'lost' : undefined);
+      record(status, lost ? 'lost' : corrupted ? 'corrupted' : undefined);
       observe(ledger, parsed, req, answer.headers, status);
       // Small XML answers that say which upload was made, or whether completion really worked.
       const told =
@@ -208,6 +214,7 @@ function forward(
   req: IncomingMessage,
   res: ServerResponse,
   target: URL,
+  transform: Transform | null,
   respond: (answer: IncomingMessage) => void = (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     pipeline(answer, res, () => {});
@@ -223,7 +230,27 @@ function forward(
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  pipeline(req, upstream, () => {});
+  if (transform) pipeline(req, transform, upstream, () => {});
+  else pipeline(req, upstream, () => {});
+}
+
+/** Past an aws-chunked chunk header (`40000\r\n`): a payload byte in either framing. */
+const CORRUPTED_OFFSET = 1000;
+
+/** Passes bytes on, with the one at `offset` inverted. */
+function flipByteAt(offset: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (seen <= offset && offset < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[offset - seen] = (copy[offset - seen] ?? 0) ^ 0xff;
+        chunk = copy;
+      }
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+  });
 }
 
 function parseRequest(req: IncomingMessage): Omit<S3ProxyRequest, 'method' | 'attempt'> {
