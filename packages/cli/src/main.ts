@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ApiClient, ApiError, apiSettings } from './api-client.ts';
+import { LOCAL_S3_KINDS, type LocalS3Kind } from './stack/local-s3-kind.ts';
 
 const USAGE = `Ferry: import large files into Amazon S3.
 
 Usage: pnpm ferry <command> [options]
 
-  up [--autoscale N]                   whole local stack (Redis, S3, API, 2 workers) until Ctrl-C;
-                                       --autoscale: the autoscaler runs 1 to N workers instead
-  demo [--size MiB]                    start the local stack, import a sample file, verify, stop
+  up [--autoscale N] [--s3 radosgw]    whole local stack (Redis, S3, API, 2 workers) until Ctrl-C;
+                                       --autoscale: the autoscaler runs 1 to N workers instead;
+                                       --s3 radosgw: Ceph RGW (a one-node cluster) instead of fauxqs
+  demo [--size MiB] [--s3 radosgw]     start the local stack, import a sample file, verify, stop
   api                                  the HTTP API, as a container runs it
   worker                               one worker process, as a container runs it
   autoscaler                           the autoscaler (AUTOSCALER_MODE local, ecs or dry-run)
@@ -23,24 +25,36 @@ Usage: pnpm ferry <command> [options]
 
 The CLI talks to FERRY_API_URL with FERRY_API_KEY (defaults: the stack \`ferry up\` started).`;
 
+function localS3Kind(value: string): LocalS3Kind {
+  if ((LOCAL_S3_KINDS as readonly string[]).includes(value)) return value as LocalS3Kind;
+  throw new UsageError(`--s3 takes ${LOCAL_S3_KINDS.join(' or ')}, not "${value}"`);
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const client = () => new ApiClient(apiSettings());
   switch (command) {
     case 'up': {
-      const { values } = parseArgs({ args: rest, options: { autoscale: { type: 'string' } } });
-      if (values.autoscale === undefined) return (await import('./commands/up.ts')).up();
+      const { values } = parseArgs({
+        args: rest,
+        options: { autoscale: { type: 'string' }, s3: { type: 'string', default: 'fauxqs' } },
+      });
+      const s3 = localS3Kind(values.s3);
+      if (values.autoscale === undefined) return (await import('./commands/up.ts')).up(undefined, s3);
       const max = Number(values.autoscale);
       if (!Number.isInteger(max) || max < 1 || max > 64)
         throw new UsageError('--autoscale takes the most workers to run, a whole number from 1 to 64');
-      return (await import('./commands/up.ts')).up(max);
+      return (await import('./commands/up.ts')).up(max, s3);
     }
     case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { size: { type: 'string', default: '256' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { size: { type: 'string', default: '256' }, s3: { type: 'string', default: 'fauxqs' } },
+      });
       const size = Number(values.size);
       if (!Number.isInteger(size) || size < 1 || size > 10_240)
         throw new UsageError('--size must be a whole number of MiB from 1 to 10240');
-      return (await import('./commands/demo.ts')).demo(size);
+      return (await import('./commands/demo.ts')).demo(size, localS3Kind(values.s3));
     }
     case 'api':
     case 'worker':

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS } from '@ferry/local-stack';
 import { ApiClient } from '../api-client.ts';
+import type { LocalS3 } from '../stack/local-s3.ts';
+import type { LocalS3Kind } from '../stack/local-s3-kind.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
 import { watchImport } from '../watch-import.ts';
 
-async function objectSha256(endpoint: string, bucket: string, key: string): Promise<string> {
+async function objectSha256(server: Omit<LocalS3, 'close'>, bucket: string, key: string): Promise<string> {
   const s3 = new S3Client({
-    endpoint,
+    endpoint: server.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
+    credentials: { ...server.credentials },
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -27,10 +29,10 @@ async function objectSha256(endpoint: string, bucket: string, key: string): Prom
  * sample file over HTTP into S3 through the API, shows progress, prints the result, checks the
  * object byte for byte (sha256) against the source, and stops everything.
  */
-export async function demo(sizeMiB: number): Promise<number> {
+export async function demo(sizeMiB: number, s3: LocalS3Kind = 'fauxqs'): Promise<number> {
   const log = (line: string) => process.stderr.write(`ferry: ${line}\n`);
-  log(`starting the local stack (Redis, S3, API, 2 workers) and a ${sizeMiB} MiB sample source...`);
-  const stack = await startLocalStack({ log, sampleSizeMiB: sizeMiB });
+  log(`starting the local stack (Redis, S3 on ${s3}, API, 2 workers) and a ${sizeMiB} MiB sample source...`);
+  const stack = await startLocalStack({ log, sampleSizeMiB: sizeMiB, s3 });
   try {
     const client = new ApiClient({ url: stack.apiUrl, key: stack.apiKey });
     const key = `demo/${stack.sample.name.replace('.bin', '')}-${Date.now()}.bin`;
@@ -48,10 +50,10 @@ export async function demo(sizeMiB: number): Promise<number> {
       log(`import ended ${view.status}: ${view.error?.code ?? ''} ${view.error?.message ?? ''}`);
       return 1;
     }
-    const sha256 = await objectSha256(stack.s3Endpoint, stack.bucket, key);
+    const sha256 = await objectSha256(stack.s3, stack.bucket, key);
     const match = sha256 === stack.sample.sha256;
     log(
-      `${(stack.sample.size / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)}s (${(stack.sample.size / 1048576 / seconds).toFixed(0)} MiB/s through the embedded S3 server)`,
+      `${(stack.sample.size / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)}s (${(stack.sample.size / 1048576 / seconds).toFixed(0)} MiB/s into ${stack.s3.kind})`,
     );
     log(
       match

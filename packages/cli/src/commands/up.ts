@@ -1,25 +1,33 @@
+import { connectionFile } from '../paths.ts';
+import type { LocalS3Kind } from '../stack/local-s3-kind.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
 
 /**
  * `ferry up`: the whole local stack until Ctrl-C; with `autoscaleTo`, the autoscaler (local mode)
- * runs 1 to that many workers by the queue's depth instead of a fixed 2.
+ * runs 1 to that many workers by the queue's depth instead of a fixed 2; `s3` picks the S3 server
+ * (fauxqs, embedded, or a one-node Ceph cluster's radosgw).
  */
-export async function up(autoscaleTo?: number): Promise<number> {
+export async function up(autoscaleTo?: number, s3: LocalS3Kind = 'fauxqs'): Promise<number> {
   const log = (line: string) => process.stderr.write(`ferry: ${line}\n`);
   const workers = autoscaleTo === undefined ? '2 workers' : `the autoscaler, 1 to ${autoscaleTo} workers`;
-  log(`starting the local stack (Redis, S3, API, ${workers})...`);
+  log(`starting the local stack (Redis, S3 on ${s3}, API, ${workers})...`);
   const stack = await startLocalStack({
     log,
     sampleSizeMiB: 64,
+    s3,
     ...(autoscaleTo === undefined ? {} : { autoscaleTo }),
   });
+  const credentials =
+    stack.s3.kind === 'fauxqs'
+      ? 'any credentials'
+      : `keys in ${connectionFile()} (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)`;
   process.stdout.write(
     [
       '',
       'Ferry is up.',
       `  API          ${stack.apiUrl}   (OpenAPI: ${stack.apiUrl}/docs/json)`,
       `  API key      ${stack.apiKey}   (tenant "local")`,
-      `  S3 endpoint  ${stack.s3Endpoint}   bucket "${stack.bucket}", path-style, any credentials`,
+      `  S3 (${stack.s3.kind})${' '.repeat(Math.max(1, 7 - stack.s3.kind.length))}${stack.s3.endpoint}   bucket "${stack.bucket}", path-style, ${credentials}`,
       `  Redis        ${stack.redisUrl}`,
       `  Logs         ${stack.logDir}/`,
       ...(stack.autoscalerUrl

@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import {
-  ensureRedis,
-  type FileSourceHandle,
-  freePort,
-  LOCAL_S3_CREDENTIALS,
-  startFileSource,
-  startS3Server,
-} from '@ferry/local-stack';
+import { ensureRedis, type FileSourceHandle, freePort, startFileSource } from '@ferry/local-stack';
 import { connectionFile, dataDir } from '../paths.ts';
 import { type ChildService, spawnService } from './child-service.ts';
 import { devSecretKey } from './dev-secret-key.ts';
+import { type LocalS3, startLocalS3 } from './local-s3.ts';
+import type { LocalS3Kind } from './local-s3-kind.ts';
 import { ensureSampleFile, type SampleFile } from './sample-file.ts';
 
 export const LOCAL_BUCKET = 'ferry-local';
@@ -22,7 +17,7 @@ export interface LocalStack {
   apiUrl: string;
   apiKey: string;
   redisUrl: string;
-  s3Endpoint: string;
+  s3: Omit<LocalS3, 'close'>;
   bucket: string;
   sample: SampleFile;
   sampleUrl: string;
@@ -37,6 +32,8 @@ export interface LocalStackOptions {
   workers?: number;
   /** Let the autoscaler (local mode) run between 1 and this many workers instead. */
   autoscaleTo?: number;
+  /** The S3 server: fauxqs (default) or a one-node Ceph cluster's radosgw. */
+  s3?: LocalS3Kind;
   sampleSizeMiB?: number;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -94,13 +91,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const redis = await ensureRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { log });
     cleanups.push(() => redis.close());
 
-    const s3 = await startS3Server({ dir: join(root, 's3') });
+    const s3 = await startLocalS3(options.s3 ?? 'fauxqs', root, LOCAL_BUCKET, log);
     cleanups.push(() => s3.close());
-    try {
-      s3.createBucket(LOCAL_BUCKET);
-    } catch {
-      // Kept from an earlier run.
-    }
 
     const sample = ensureSampleFile(join(root, 'sample'), options.sampleSizeMiB ?? 256);
     const source: FileSourceHandle = await startFileSource({ root: sample.dir });
@@ -116,8 +108,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: env.S3_REGION ?? 'us-east-1',
       S3_FORCE_PATH_STYLE: '1',
-      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       SOURCE_ALLOW_PRIVATE: '1',
       FERRY_DEV: '1',
       FERRY_SECRET_KEY: secretKey,
@@ -161,14 +153,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     writeFileSync(
       connectionFile(env),
-      `FERRY_API_URL=${apiUrl}\nFERRY_API_KEY=${apiKey}\nFERRY_SECRET_KEY=${secretKey}\n`,
+      [
+        `FERRY_API_URL=${apiUrl}`,
+        `FERRY_API_KEY=${apiKey}`,
+        `FERRY_SECRET_KEY=${secretKey}`,
+        `S3_ENDPOINT=${s3.endpoint}`,
+        `AWS_ACCESS_KEY_ID=${s3.credentials.accessKeyId}`,
+        `AWS_SECRET_ACCESS_KEY=${s3.credentials.secretAccessKey}`,
+        '',
+      ].join('\n'),
       { mode: 0o600 },
     );
     return {
       apiUrl,
       apiKey,
       redisUrl: redis.url,
-      s3Endpoint: s3.endpoint,
+      s3: { kind: s3.kind, endpoint: s3.endpoint, credentials: s3.credentials },
       bucket: LOCAL_BUCKET,
       sample,
       sampleUrl: `${source.url}/${sample.name}`,
