@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testRedisUrl, uniqueName } from '@ferry/test-support';
+import { s3Backends, testRedisUrl, uniqueName } from '@ferry/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_ENTRY } from './paths.ts';
 
@@ -42,6 +42,25 @@ describe('ferry CLI (real processes)', () => {
     expect(result.stdout).toContain('"status": "completed"');
     expect(result.code).toBe(0);
   }, 120_000);
+
+  // Ceph is there when the suite runs against it (FERRY_TEST_RADOSGW is not 0).
+  it.runIf(s3Backends().some((backend) => backend.name === 'radosgw'))(
+    'demo --s3 radosgw: the same on a one-node Ceph cluster of its own',
+    async () => {
+      const result = await runCli(['demo', '--size', '16', '--s3', 'radosgw'], {
+        FERRY_DATA_DIR: dataDir,
+        REDIS_URL: testRedisUrl(),
+        FERRY_QUEUE: uniqueName('cli-demo-rgw'),
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      });
+      expect(result.stderr).toMatch(/started Ceph [\d.]+ radosgw/);
+      expect(result.stderr).toContain('into radosgw');
+      expect(result.stderr).toContain('verified');
+      expect(result.code).toBe(0);
+    },
+    120_000,
+  );
 
   it('worker: SIGTERM with nothing in flight exits 0 promptly', async () => {
     let ready!: Promise<ChildProcess>;
@@ -96,6 +115,7 @@ describe('ferry CLI (real processes)', () => {
     expect((await runCli(['frobnicate'], {})).code).toBe(2);
     expect((await runCli(['import', 'https://x.example/f'], {})).code).toBe(2);
     expect((await runCli(['up', '--autoscale', '0'], {})).code).toBe(2);
+    expect((await runCli(['up', '--s3', 'minio'], {})).code).toBe(2);
     expect((await runCli(['autoscaler', 'frobnicate'], {})).code).toBe(2);
   });
 
