@@ -89,6 +89,12 @@ export interface S3FaultProxyOptions {
    * changed in transit): the length stays, the framing stays, the checksums sent no longer match.
    */
   corrupt?: (request: S3ProxyRequest) => boolean;
+  /**
+   * Play a server that does not know aws-chunked bodies (s3rver, older appliances): the headers that
+   * announce the encoding are taken off every request, so the server stores the framing and the
+   * trailer as the object's bytes. Probe requests included: it is the server being played.
+   */
+  ignoresAwsChunked?: boolean;
 }
 
 export interface S3FaultProxy {
@@ -113,6 +119,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   const proxy: S3FaultProxy = { url: '', requests: [], ledger, close: async () => {} };
 
   const handle = (req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): void => {
+    if (options.ignoresAwsChunked) forgetAwsChunked(req.headers);
     const parsed = parseRequest(req);
     // The worker's checksum-mode probe is not the import under test: passed on as it is, unrecorded.
     if (!options.probes && parsed.key.startsWith(PROBE_PREFIX)) {
@@ -232,6 +239,14 @@ function forward(
   });
   if (transform) pipeline(req, transform, upstream, () => {});
   else pipeline(req, upstream, () => {});
+}
+
+function forgetAwsChunked(headers: IncomingHttpHeaders): void {
+  if (!headers['content-encoding']?.includes('aws-chunked')) return;
+  delete headers['content-encoding'];
+  delete headers['x-amz-decoded-content-length'];
+  delete headers['x-amz-trailer'];
+  headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
 }
 
 /** Past an aws-chunked chunk header (`40000\r\n`): a payload byte in either framing. */
