@@ -1,8 +1,8 @@
 import { createRedis, ErrorCode, type Logger } from '@ferry/shared';
 import type { Redis } from 'ioredis';
+import { abortable, abortableSleep } from '../async/abortable.ts';
 import { transientError } from '../errors/transfer-error.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
-import { abortable, abortableSleep } from './abortable.ts';
 import { AccountOwners } from './account-owners.ts';
 import { type DownloadSlot, DownloadSlots } from './download-slots.ts';
 import { FleetPause } from './fleet-pause.ts';

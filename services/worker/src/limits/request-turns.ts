@@ -1,6 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import { abortable } from './abortable.ts';
+import { abortable } from '../async/abortable.ts';
 
 interface Turns {
   limiter: Bottleneck;

@@ -56,7 +56,7 @@ describe('probeEndpoint', () => {
   };
 
   it('finds that the local S3 server decodes but does not check trailers and answers MD5 ETags: etag mode', async () => {
-    const found = await probeEndpoint(client(testS3Endpoint()), bucket, signal, logger);
+    const found = await probeEndpoint(client(testS3Endpoint()), bucket, logger);
     expect(found).toMatchObject({ decodesTrailer: true, verifiesTrailer: false, md5Etags: true });
     expect(chooseProfile(found).mode).toBe('etag');
     // Nothing of the probe stays: its uploads are aborted and its object deleted.
@@ -68,7 +68,7 @@ describe('probeEndpoint', () => {
   it('finds that a server checking CRC-32 trailers as AWS does (the bench sink) takes the trailer mode', async () => {
     const s3 = client(nullSink.endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: 'probe' }));
-    const found = await probeEndpoint(s3, 'probe', signal, logger);
+    const found = await probeEndpoint(s3, 'probe', logger);
     expect(found).toMatchObject({
       crc32Uploads: true,
       decodesTrailer: true,

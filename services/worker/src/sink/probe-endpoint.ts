@@ -19,6 +19,8 @@ import type { ObjectTarget, UploadRef } from './sink-types.ts';
 /** Scratch keys of the probe live under this prefix, in the bucket of the first import. */
 export const PROBE_PREFIX = '.ferry-probe/';
 const PROBE_PART_BYTES = 8 * 1024;
+/** The probe runs to its end whoever waits for it: its uploads must be aborted, its object deleted. */
+const NEVER = new AbortController().signal;
 
 /**
  * Finds out what an S3 endpoint does with checksums, once per worker process, with two small
@@ -31,7 +33,6 @@ const PROBE_PART_BYTES = 8 * 1024;
 export async function probeEndpoint(
   s3: S3Client,
   bucket: string,
-  signal: AbortSignal,
   logger: Logger,
 ): Promise<EndpointCapabilities> {
   const scratch = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
@@ -44,7 +45,6 @@ export async function probeEndpoint(
           Key: key,
           ...(crc32Upload ? { ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' } : {}),
         }),
-        { abortSignal: signal },
       ),
     );
     if (refused.refused) {
@@ -60,7 +60,7 @@ export async function probeEndpoint(
   let partNumber = 0;
   const part = (upload: UploadRef, wire: PartWire) => {
     const input = { Bucket: bucket, Key: upload.key, UploadId: upload.uploadId, PartNumber: ++partNumber };
-    return refusal(() => sendUploadPart(s3, input, wire, signal));
+    return refusal(() => sendUploadPart(s3, input, wire, NEVER));
   };
 
   try {
@@ -102,13 +102,8 @@ export async function probeEndpoint(
       md5Etags,
       verifiesContentMd5,
       verifiesCrc32Header,
-      listParts: await answersListParts(s3, plain, signal),
-      conditionalWrites: await refusesConditionalWrite(
-        s3,
-        { bucket, key: `${scratch}-object` },
-        signal,
-        logger,
-      ),
+      listParts: await answersListParts(s3, plain),
+      conditionalWrites: await refusesConditionalWrite(s3, { bucket, key: `${scratch}-object` }, logger),
     };
   } finally {
     for (const upload of opened) {
@@ -121,11 +116,9 @@ export async function probeEndpoint(
   }
 }
 
-async function answersListParts(s3: S3Client, upload: UploadRef, signal: AbortSignal): Promise<boolean> {
+async function answersListParts(s3: S3Client, upload: UploadRef): Promise<boolean> {
   const listed = await refusal(() =>
-    s3.send(new ListPartsCommand({ Bucket: upload.bucket, Key: upload.key, UploadId: upload.uploadId }), {
-      abortSignal: signal,
-    }),
+    s3.send(new ListPartsCommand({ Bucket: upload.bucket, Key: upload.key, UploadId: upload.uploadId })),
   );
   // A server that routes the request elsewhere (as GetObject) does not answer with the upload.
   return (
@@ -133,12 +126,7 @@ async function answersListParts(s3: S3Client, upload: UploadRef, signal: AbortSi
   );
 }
 
-async function refusesConditionalWrite(
-  s3: S3Client,
-  target: ObjectTarget,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<boolean> {
+async function refusesConditionalWrite(s3: S3Client, target: ObjectTarget, logger: Logger): Promise<boolean> {
   const put = (ifNoneMatch?: string) =>
     s3.send(
       new PutObjectCommand({
@@ -147,7 +135,6 @@ async function refusesConditionalWrite(
         Body: Buffer.from('ferry probe'),
         ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}),
       }),
-      { abortSignal: signal },
     );
   await put().catch((error: unknown) => {
     throw toDestinationError(error, 'PutObject (probe)');

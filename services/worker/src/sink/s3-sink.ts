@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ErrorCode, type Logger } from '@ferry/shared';
+import { abortable } from '../async/abortable.ts';
 import { permanentError, transientError } from '../errors/transfer-error.ts';
 import type { ServerSideCopySource } from '../sources/source.ts';
 import {
@@ -59,16 +60,21 @@ export class S3Sink {
 
   /**
    * How this endpoint is written to. Probed once (auto) and kept; a probe that failed for now
-   * (S3 unreachable, 5xx) is tried again by the next caller.
+   * (S3 unreachable, 5xx) is tried again by the next caller. The probe is not the caller's to
+   * cancel (other imports may be waiting on it): `signal` only stops this caller's wait.
    */
   profile(bucket: string, signal: AbortSignal): Promise<SinkProfile> {
-    if (this.#profile) return this.#profile;
+    this.#profile ??= this.#resolveProfile(bucket);
+    return abortable(this.#profile, signal);
+  }
+
+  #resolveProfile(bucket: string): Promise<SinkProfile> {
     const { mode, endpoint, logger } = this.#options;
     const resolving =
       mode === 'auto'
-        ? probeEndpoint(this.#s3, bucket, signal, logger).then(chooseProfile)
+        ? probeEndpoint(this.#s3, bucket, logger).then(chooseProfile)
         : Promise.resolve(configuredProfile(mode, endpoint === undefined));
-    this.#profile = resolving.then(
+    return resolving.then(
       (profile) => {
         logger.info(
           { checksumMode: profile.mode, reason: profile.reason, capabilities: profile.capabilities },
@@ -81,12 +87,17 @@ export class S3Sink {
         throw error;
       },
     );
+  }
+
+  /** For calls that must not be cut off halfway (creating, completing): the profile, unabortable. */
+  #profileOf(bucket: string): Promise<SinkProfile> {
+    this.#profile ??= this.#resolveProfile(bucket);
     return this.#profile;
   }
 
   /** Not abortable: once S3 has made the upload, the caller must record it so cleanup can find it. */
   async createUpload(target: ObjectTarget, metadata: Record<string, string>): Promise<string> {
-    const profile = await this.profile(target.bucket, new AbortController().signal);
+    const profile = await this.#profileOf(target.bucket);
     const created = await this.#s3
       .send(
         new CreateMultipartUploadCommand({
@@ -140,7 +151,7 @@ export class S3Sink {
     parts: readonly StoredPart[],
     expected: ExpectedObject,
   ): Promise<string | null> {
-    const profile = await this.profile(upload.bucket, new AbortController().signal);
+    const profile = await this.#profileOf(upload.bucket);
     const checksums = profile.crc32Checksums;
     try {
       const response = await this.#s3.send(
@@ -221,7 +232,7 @@ export class S3Sink {
    * fails with SIZE_MISMATCH or CHECKSUM_MISMATCH.
    */
   async confirmStored(target: ObjectTarget, expected: ExpectedObject): Promise<ObjectHead> {
-    const profile = await this.profile(target.bucket, new AbortController().signal);
+    const profile = await this.#profileOf(target.bucket);
     const head = await this.head(target);
     const problem = storedProblem(head, expected, profile);
     if (!problem) return head as ObjectHead;

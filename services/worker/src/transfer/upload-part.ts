@@ -17,12 +17,20 @@ import type { PartHasher } from './whole-file-digest.ts';
 export const PART_WINDOW_BYTES = 1024 * 1024;
 
 /**
+ * Budget for a part held whole: its bytes, the tail of each block a socket read leaves unfilled
+ * (the HTTP client retires a block with less than 16 KiB free: at most 1/16 of it), and two blocks
+ * for the response head and the last block.
+ */
+function wholePartLease(length: number): number {
+  return Math.ceil((length * 17) / 16) + 2 * BLOCK_SIZE;
+}
+
+/**
  * One try at one part: once the worker's memory budget has room for it, a ranged GET streamed
  * straight into UploadPart. The bytes pass once through the worker, into budget buffers from the
  * source socket and out to the S3 socket; the sink makes sure S3 holds exactly them. A part is held
  * whole only where the endpoint verifies nothing but checksums sent before the body (`header`
- * mode): its lease is then the part's size (and a block or two for the response head and the last
- * partly filled block). A source answer shorter or longer than the part fails the try (retried).
+ * mode). A source answer shorter or longer than the part fails the try (retried).
  */
 export async function uploadPart(
   ctx: TransferContext,
@@ -34,7 +42,7 @@ export async function uploadPart(
 ): Promise<StoredPart & { digest?: string }> {
   const length = partLength(part);
   const profile = await ctx.sink.profile(upload.bucket, signal);
-  const memory = profile.mode === 'header' ? length + 2 * BLOCK_SIZE : PART_WINDOW_BYTES;
+  const memory = profile.mode === 'header' ? wholePartLease(length) : PART_WINDOW_BYTES;
   if (memory > ctx.memory.total) {
     throw permanentError(
       ErrorCode.DESTINATION_UNSUPPORTED,
