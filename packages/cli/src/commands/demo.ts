@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiClient } from '../api-client.ts';
-import type { LocalS3 } from '../stack/local-s3.ts';
+import { type LocalS3, localS3Client } from '../stack/local-s3.ts';
 import type { LocalS3Kind } from '../stack/local-s3-kind.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
 import { watchImport } from '../watch-import.ts';
 
 async function objectSha256(server: Omit<LocalS3, 'close'>, bucket: string, key: string): Promise<string> {
-  const s3 = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { ...server.credentials },
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = localS3Client(server);
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const hash = createHash('sha256');

@@ -12,6 +12,22 @@ export interface LocalS3 {
 }
 
 /**
+ * A client for the local stack's S3 server. Checksums only where required: radosgw 16 cannot read
+ * the SDK's default aws-chunked trailers.
+ */
+export function localS3Client(server: Pick<LocalS3, 'endpoint' | 'credentials'>): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    // A copy: the SDK writes into the credentials object it is given.
+    credentials: { ...server.credentials },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
  * The local stack's S3 server, with `bucket` made. fauxqs keeps its objects in `<root>/s3` across
  * restarts and takes any credentials; radosgw is a one-node Ceph cluster made afresh in
  * `<root>/radosgw` (Debian's packages installed when missing) with keys of its own, removed on close.
@@ -35,13 +51,7 @@ export async function startLocalS3(
   // A cluster left by a stack that was killed cannot be restarted: its daemons are gone.
   rmSync(dir, { recursive: true, force: true });
   const rgw = await startRadosgw({ dir, removeOnClose: true, log });
-  const client = new S3Client({
-    endpoint: rgw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { ...rgw.credentials },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  const client = localS3Client(rgw);
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {
