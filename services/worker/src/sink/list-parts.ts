@@ -63,9 +63,16 @@ const UNSUPPORTED_STATUSES = new Set([404, 405, 501]);
 
 export type ListPartsFailure = 'upload-gone' | 'unsupported' | 'unavailable';
 
-export function classifyListPartsFailure(error: unknown): ListPartsFailure {
+/**
+ * What a failed ListParts means. 404 NoSuchKey is ambiguous: fauxqs, which has no ListParts,
+ * answers it so (it serves the request as GetObject), and Ceph RGW answers it so for an upload it
+ * no longer has. `answersListParts` (what the endpoint probe found; null when it did not run)
+ * settles it: an endpoint known to answer ListParts means the upload is gone.
+ */
+export function classifyListPartsFailure(error: unknown, answersListParts: boolean | null): ListPartsFailure {
   const name = s3ErrorName(error) ?? (error as { name?: string } | null)?.name;
   if (name === 'NoSuchUpload') return 'upload-gone';
+  if (answersListParts === true && (name === 'NoSuchKey' || s3Status(error) === 404)) return 'upload-gone';
   if (name && UNSUPPORTED_NAMES.has(name)) return 'unsupported';
   const status = s3Status(error);
   if (status !== undefined && UNSUPPORTED_STATUSES.has(status)) return 'unsupported';

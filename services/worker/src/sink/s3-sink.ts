@@ -20,7 +20,7 @@ import { type CompletedUpload, findCompletedUpload, headObject, multipartEtag } 
 import { type CopyRange, copyPart } from './copy-part.ts';
 import { crc32Base64 } from './crc32-base64.ts';
 import { s3ErrorName, toDestinationError } from './destination-error.ts';
-import { listParts } from './list-parts.ts';
+import { classifyListPartsFailure, type ListPartsFailure, listParts } from './list-parts.ts';
 import { probeEndpoint } from './probe-endpoint.ts';
 import type { ObjectHead, ObjectTarget, StoredPart, UploadRef } from './sink-types.ts';
 import { type PartPayload, uploadPart } from './upload-part.ts';
@@ -31,6 +31,10 @@ export interface S3SinkOptions {
   endpoint: string | undefined;
   logger: Logger;
 }
+
+export type ListPartsAnswer =
+  | { kind: 'listed'; parts: StoredPart[] }
+  | { kind: ListPartsFailure; error: unknown };
 
 /** What a completed object must be: its size, and the checksums known for it. */
 export interface ExpectedObject {
@@ -136,25 +140,31 @@ export class S3Sink {
     return copyPart(this.#s3, upload, source, range, ifMatch, signal);
   }
 
-  /** The parts S3 holds for the upload; throws what classifyListPartsFailure reads. */
-  listParts(upload: UploadRef, signal: AbortSignal, pageSize?: number): Promise<StoredPart[]> {
-    return listParts(this.#s3, upload, signal, pageSize);
+  /**
+   * The parts S3 holds for the upload, or why it cannot say: the upload is gone, the endpoint has no
+   * ListParts, or it failed this time. Throws only when `signal` aborts.
+   */
+  async listParts(upload: UploadRef, signal: AbortSignal, pageSize?: number): Promise<ListPartsAnswer> {
+    const profile = await this.profile(upload.bucket, signal);
+    try {
+      return { kind: 'listed', parts: await listParts(this.#s3, upload, signal, pageSize) };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { kind: classifyListPartsFailure(error, profile.capabilities?.listParts ?? null), error };
+    }
   }
 
   /**
    * Completes the upload from `parts`, in order, with the object's CRC-32 where the endpoint keeps
-   * checksums (S3 then refuses a completion whose bytes are not that). Answers the object's ETag, or
-   * null when S3 answered none (Ceph RGW 16 sends an empty one): confirmStored reads it then.
+   * checksums (S3 then refuses a completion whose bytes are not that). The object's ETag is what
+   * confirmStored reads afterwards: answers to Complete differ (Ceph RGW 16 sends an empty ETag, and
+   * an unquoted one to a repeated Complete).
    */
-  async complete(
-    upload: UploadRef,
-    parts: readonly StoredPart[],
-    expected: ExpectedObject,
-  ): Promise<string | null> {
+  async complete(upload: UploadRef, parts: readonly StoredPart[], expected: ExpectedObject): Promise<void> {
     const profile = await this.#profileOf(upload.bucket);
     const checksums = profile.crc32Checksums;
     try {
-      const response = await this.#s3.send(
+      await this.#s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: upload.bucket,
           Key: upload.key,
@@ -173,7 +183,6 @@ export class S3Sink {
           },
         }),
       );
-      return response.ETag || null;
     } catch (error) {
       throw toDestinationError(error, 'CompleteMultipartUpload');
     }

@@ -78,9 +78,8 @@ export async function runMultipartTransfer(
   checkStatedChecksum(metadata, crc);
   checkStatedDigest(metadata, upload.digest, parts);
   const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
-  const completed = await complete(ctx, upload, parts, expected);
-  const stored = await ctx.sink.confirmStored(ctx.destination, expected);
-  const etag = completed ?? stored.etag ?? '';
+  await complete(ctx, upload, parts, expected);
+  const etag = (await ctx.sink.confirmStored(ctx.destination, expected)).etag ?? '';
   return {
     kind: 'completed',
     result: {
@@ -296,19 +295,18 @@ async function complete(
   upload: UploadRef,
   parts: FinishedPart[],
   expected: ExpectedObject & { partEtags: string[] },
-): Promise<string | null> {
+): Promise<void> {
   try {
-    return await ctx.sink.complete(upload, parts, expected);
+    await ctx.sink.complete(upload, parts, expected);
   } catch (error) {
     const failure = toTransferError(error);
     if (!isUploadGone(failure)) throw failure;
-    const etag = await ctx.sink.findCompleted({ ...ctx.destination, ...expected }, ctx.abort);
-    if (etag === null) return uploadGone(ctx);
+    const found = await ctx.sink.findCompleted({ ...ctx.destination, ...expected }, ctx.abort);
+    if (found === null) return uploadGone(ctx);
     ctx.logger.info(
       { uploadId: upload.uploadId },
       'the upload had been completed already by an earlier attempt',
     );
-    return etag;
   }
 }
 

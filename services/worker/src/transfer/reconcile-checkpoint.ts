@@ -1,6 +1,5 @@
 import type { Logger } from '@ferry/shared';
 import { s3ErrorName } from '../sink/destination-error.ts';
-import { classifyListPartsFailure } from '../sink/list-parts.ts';
 import type { S3Sink } from '../sink/s3-sink.ts';
 import type { StoredPart } from '../sink/sink-types.ts';
 import type { Checkpoint, CheckpointStore, FinishedPart } from './checkpoint.ts';
@@ -47,12 +46,9 @@ export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps)
   if (!checkpoint) return { kind: 'no-checkpoint' };
   const logger = deps.logger.child({ uploadId: checkpoint.uploadId });
 
-  let listed: StoredPart[];
-  try {
-    listed = await deps.sink.listParts(checkpoint, deps.signal, deps.pageSize);
-  } catch (error) {
-    if (deps.signal.aborted) throw error;
-    const outcome = classifyListPartsFailure(error);
+  const answer = await deps.sink.listParts(checkpoint, deps.signal, deps.pageSize);
+  if (answer.kind !== 'listed') {
+    const { kind: outcome, error } = answer;
     if (outcome === 'upload-gone') {
       if (holdsEveryPart(checkpoint)) {
         logger.info('the checkpointed upload is gone but every part was checkpointed: it may be complete');
@@ -70,6 +66,7 @@ export async function reconcileCheckpoint(importId: string, deps: ReconcileDeps)
     logger.warn({ reason }, 'ListParts failed; resuming from the checkpoint alone');
     return { kind: 'unavailable', reason };
   }
+  const listed = answer.parts;
 
   let planned: Map<number, number>;
   try {

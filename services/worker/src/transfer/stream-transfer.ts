@@ -89,10 +89,9 @@ async function streamWithin(
     if (parts.length === 0) return await putEmptyObject(ctx, metadata, startedAt);
     const created = upload as unknown as UploadRef;
     const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
-    const completed = await ctx.sink.complete(created, parts, expectedObject);
+    await ctx.sink.complete(created, parts, expectedObject);
     upload = null;
-    const stored = await ctx.sink.confirmStored(ctx.destination, expectedObject);
-    const etag = completed ?? stored.etag ?? '';
+    const etag = (await ctx.sink.confirmStored(ctx.destination, expectedObject)).etag ?? '';
     return {
       kind: 'completed',
       result: {
