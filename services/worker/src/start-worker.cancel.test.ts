@@ -1,21 +1,24 @@
 import { rmSync } from 'node:fs';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startFileSource } from '@ferry/local-stack';
-import { randomFile } from '@ferry/test-support';
+import { randomFile, type S3TestBackend, s3Backends } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottleProxy, type ThrottleProxy } from './testing/throttle-proxy.ts';
 
 const MIB = 1024 * 1024;
 
-describe('cancel of a running import', () => {
-  const file = randomFile(40 * MIB);
+// One 40 MiB file for both servers; each server's suite has its own file servers and proxies.
+const file = randomFile(40 * MIB);
+afterAll(() => rmSync(file.dir, { recursive: true, force: true }));
+
+describe.for(s3Backends())('cancel of a running import into $label', (backend: S3TestBackend) => {
   let harness: Harness;
   const servers: Array<{ close(): Promise<void> }> = [];
   const proxies: Record<string, ThrottleProxy> = {};
 
   beforeAll(async () => {
-    harness = await Harness.create();
+    harness = await Harness.create(backend);
     for (const [name, ranges] of [
       ['ranged', true],
       ['streamed', false],
@@ -26,13 +29,13 @@ describe('cancel of a running import', () => {
       servers.push(proxy, source);
       proxies[name] = proxy;
     }
+    // Closed by harness.close().
     await harness.startWorker({ PART_SIZE_MIB: '8', PART_CONCURRENCY: '2' });
   });
 
   afterAll(async () => {
     await harness?.close();
     for (const server of servers) await server.close();
-    rmSync(file.dir, { recursive: true, force: true });
   });
 
   it.each(['ranged', 'streamed'])('stops a %s import within 5 s and leaves nothing behind', async (name) => {

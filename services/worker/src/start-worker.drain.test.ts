@@ -1,16 +1,16 @@
-import { objectSha256 } from '@ferry/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectSha256, type S3TestBackend, s3Backends } from '@ferry/test-support';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
 
 const MIB = 1024 * 1024;
 
-describe('graceful drain (close / SIGTERM)', () => {
+describe.for(s3Backends())('graceful drain (close / SIGTERM) into $label', (backend: S3TestBackend) => {
   let harness: Harness;
   let slow: ThrottledFile;
 
   beforeAll(async () => {
-    harness = await Harness.create();
+    harness = await Harness.create(backend);
     slow = await startThrottledFile(48 * MIB, 8 * MIB);
   });
 
@@ -26,6 +26,7 @@ describe('graceful drain (close / SIGTERM)', () => {
       PART_CONCURRENCY: '2',
       DRAIN_TIMEOUT_S: '30',
     });
+    onTestFinished(() => first.close());
     const id = await harness.submit({ type: 'http', url: slow.url }, 'drained.bin');
     await harness.waitForCheckpointedParts(id, 1, { timeoutMs: 20_000 });
 
@@ -45,6 +46,7 @@ describe('graceful drain (close / SIGTERM)', () => {
     slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const rangedBefore = slow.proxy.requests.filter((r) => r.range).length;
     const second = await harness.startWorker({ PART_SIZE_MIB: '8' });
+    onTestFinished(() => second.close());
     const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
@@ -56,7 +58,6 @@ describe('graceful drain (close / SIGTERM)', () => {
     const rangedAfter = slow.proxy.requests.filter((r) => r.range).length;
     expect(rangedAfter - rangedBefore).toBe(6 - finished);
     expect(await harness.openUploads()).toEqual([]);
-    await second.close();
   });
 
   it('aborts parts still in flight at the drain deadline and still hands the job back in time', async () => {
@@ -66,6 +67,8 @@ describe('graceful drain (close / SIGTERM)', () => {
       PART_CONCURRENCY: '2',
       DRAIN_TIMEOUT_S: '3',
     });
+    // close() is the test's subject; this one only covers a test that fails before it.
+    onTestFinished(() => worker.close());
     const id = await harness.submit({ type: 'http', url: slow.url }, 'deadline.bin');
     await harness.waitFor(id, (record) => record.status === 'running' && record.bytesDone > 0, 20_000);
 

@@ -1,4 +1,4 @@
-import { objectSha256 } from '@ferry/test-support';
+import { objectSha256, s3Backends } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
@@ -12,13 +12,13 @@ const PARTS = SIZE / PART;
 const partOf = (range: string | undefined): number =>
   Number(/^bytes=(\d+)-/.exec(range ?? '')?.[1]) / PART + 1;
 
-describe('SIGTERM hand-back, real worker processes', () => {
+describe.for(s3Backends())('SIGTERM hand-back, real worker processes, $label', (backend) => {
   let harness: Harness;
   let slow: ThrottledFile;
   const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    harness = await Harness.create();
+    harness = await Harness.create(backend);
     slow = await startThrottledFile(SIZE, 2 * MIB);
   });
 
@@ -87,7 +87,7 @@ describe('SIGTERM hand-back, real worker processes', () => {
     const served = slow.proxy.requests.reduce((sum, r) => sum + r.bytes, 0);
     expect(served).toBe(SIZE);
     console.info(
-      `[sigterm] exit 0 after ${exitMs} ms; ${beforeTerm} parts checkpointed at SIGTERM, ${finished.size} at exit; ` +
+      `[sigterm/${backend.name}] exit 0 after ${exitMs} ms; ${beforeTerm} parts checkpointed at SIGTERM, ${finished.size} at exit; ` +
         `source served ${(served / MIB).toFixed(1)} MiB for a ${SIZE / MIB} MiB file`,
     );
     expect(await harness.openUploads()).toEqual([]);
