@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { watchChecksumMode } from './checksum-mode.ts';
 import type { BenchContext } from './context.ts';
 import type { Sink } from './parties.ts';
-import { Child, cpuDelta, cpuTimes, peakRssBytes, rssBytes } from './processes.ts';
+import { Child, cpuDelta, cpuTimes, peakRssBytes, rssBytes, totalCpuTimes } from './processes.ts';
 import type { TransferRun } from './results.ts';
 import type { SourceFile } from './source-files.ts';
 import {
@@ -128,11 +129,13 @@ export async function startFerryWorker(
       S3_ENDPOINT: sink.endpoint,
       S3_REGION: 'us-east-1',
       S3_FORCE_PATH_STYLE: '1',
-      AWS_ACCESS_KEY_ID: 'ferry-bench',
-      AWS_SECRET_ACCESS_KEY: 'ferry-bench-secret',
+      AWS_ACCESS_KEY_ID: sink.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sink.credentials.secretAccessKey,
       SOURCE_ALLOW_PRIVATE: '1',
       FERRY_SECRET_KEY: queue.secretKey,
-      LOG_LEVEL: 'warn',
+      // Info is a few lines per import (started, the S3 checksum mode chosen, completed), none per
+      // part: next to a transfer's cost nothing, and the checksum mode is read from it.
+      LOG_LEVEL: 'info',
       ...ctx.workerEnv,
       ...extraEnv,
     },
@@ -160,16 +163,17 @@ export async function ferryTransfer(
   let worker: Child | null = null;
   try {
     worker = await startFerryWorker(ctx, queue, sink);
+    const checksumMode = watchChecksumMode(worker);
     await ctx.source.stats(true);
     const idleRss = rssBytes(worker.pid);
     const cpuBefore = cpuTimes(worker.pid);
-    const sinkBefore = cpuTimes(sink.child.pid);
+    const sinkBefore = totalCpuTimes(sink.pids);
     const started = performance.now();
     const id = await queue.submit(ctx.source.fileUrl(file), sink.bucket, key);
     const record = await queue.waitForFinal(id, { timeoutMs: 30 * 60_000, worker });
     const wallS = (performance.now() - started) / 1000;
     const cpu = cpuDelta(cpuBefore, cpuTimes(worker.pid));
-    const sinkCpu = cpuDelta(sinkBefore, cpuTimes(sink.child.pid));
+    const sinkCpu = cpuDelta(sinkBefore, totalCpuTimes(sink.pids));
     const peak = peakRssBytes(worker.pid);
     const served = await ctx.source.stats();
     const check = await verifyFerryObject(record, file, sink, key);
@@ -185,6 +189,7 @@ export async function ferryTransfer(
       idleRssBytes: idleRss,
       sinkCpuS: sinkCpu.cpuS,
       source: { requests: served.requests, bytes: served.bytes },
+      checksumMode: checksumMode(),
       verified: check.detail,
     };
   } catch (error) {
@@ -197,8 +202,8 @@ export async function ferryTransfer(
 
 /**
  * The record's result must name the source's size and CRC-32 (the worker combines it from the parts'
- * CRC-32s, each of which the sink checked on arrival) and the sink must hold that many bytes; where
- * the sink keeps bytes, they are read back and checksummed too.
+ * CRC-32s; each part was made sure of in the worker's checksum mode) and the sink must hold that many
+ * bytes; where the sink keeps bytes, they are read back and checksummed too.
  */
 export async function verifyFerryObject(
   record: ImportRecord,

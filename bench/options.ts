@@ -5,13 +5,14 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
 
   --quick               256 MiB transfers, 1 GiB for the memory run, 256 MiB for resume,
                         50 Dropbox files of 1 MiB
-  --size MiB            file for scenarios 1, 2 and 4 (default 1024)
+  --size MiB            file for scenarios 1, 2, 2b and 4 (default 1024)
   --big MiB             big file of scenario 3 (default 5120; above 1 GiB made for the run, deleted after)
   --resume-size MiB     file of scenario 5 (default 512)
   --dropbox-files N     Dropbox imports of scenario 6 (default 200, quick 50)
   --dropbox-size MiB    size of each of those files (default 4, quick 1)
-  --only LIST           scenarios to run, e.g. 1,3 (default 1,2,3,5,6,7; 4 is read from 1)
-  --repeat N            transfers per tool in scenarios 1 and 2; the median counts (default 3, quick 1)
+  --only LIST           scenarios to run, e.g. 1,2b (default 1,2,2b,3,5,6,7; 4 is read from 1;
+                        2b starts a one-node Ceph cluster, installing Ceph first when run as root)
+  --repeat N            transfers per tool in scenarios 1, 2 and 2b; the median counts (default 3, quick 1)
   --no-rclone           skip the rclone columns
   --worker-env K=V      extra environment for every worker (repeatable), e.g. PART_CONCURRENCY=8
   --keep-sources        keep the big file too, whatever its size
@@ -20,6 +21,16 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
 
 Generated source files are cached in $TMPDIR/ferry-bench (default /tmp/ferry-bench).`;
 
+/** Strings: 2b, scenario 2's transfer into Ceph RGW, came after 3 to 7 had their numbers. */
+const SCENARIO_IDS = ['1', '2', '2b', '3', '4', '5', '6', '7'] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+function scenarioId(text: string): ScenarioId {
+  const id = SCENARIO_IDS.find((known) => known === text);
+  if (!id) throw new Error(`--only takes scenarios among ${SCENARIO_IDS.join(', ')}, not "${text}"`);
+  return id;
+}
+
 export interface BenchOptions {
   quick: boolean;
   size: number;
@@ -27,7 +38,7 @@ export interface BenchOptions {
   resumeSize: number;
   dropboxFiles: number;
   dropboxSize: number;
-  scenarios: Set<number>;
+  scenarios: Set<ScenarioId>;
   repeat: number;
   rclone: boolean;
   workerEnv: Record<string, string>;
@@ -45,7 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'resume-size': { type: 'string' },
       'dropbox-files': { type: 'string' },
       'dropbox-size': { type: 'string' },
-      only: { type: 'string', default: '1,2,3,5,6,7' },
+      only: { type: 'string', default: '1,2,2b,3,5,6,7' },
       repeat: { type: 'string' },
       'no-rclone': { type: 'boolean', default: false },
       'worker-env': { type: 'string', multiple: true, default: [] },
@@ -56,7 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const quick = values.quick;
-  const scenarios = new Set(values.only.split(',').map((s) => wholeNumber('--only', s.trim(), 1, 7)));
+  const scenarios = new Set(values.only.split(',').map((id) => scenarioId(id.trim())));
   const workerEnv: Record<string, string> = {};
   for (const pair of values['worker-env']) {
     const at = pair.indexOf('=');

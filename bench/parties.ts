@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { Child } from './processes.ts';
 import type { SourceUsage } from './results.ts';
 import { crc32OfStream, type SourceFile } from './source-files.ts';
+import type { S3Credentials } from './workspace.ts';
 
 /**
- * The long-lived processes of a run, each started from bench/: the HTTP source and the two sinks.
- * Both tools of a scenario talk to the same instances, so they pay for the same loopback, the same
- * page cache and the same sink.
+ * The long-lived processes of a run: the HTTP source and the sinks, each started from bench/ (the
+ * Ceph RGW sink, a cluster of its own, is in radosgw-sink.ts). Both tools of a scenario talk to the
+ * same instances, so they pay for the same loopback, the same page cache and the same sink.
  */
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 
@@ -55,23 +56,28 @@ export interface NullSinkStats {
 }
 
 export interface Sink {
-  /** 'null sink' or 'fauxqs': the column label. */
+  /** 'null sink', 'fauxqs', 'Ceph RGW 16.2.15': the column label. */
   name: string;
   endpoint: string;
   /** Where rclone sends its requests (fauxqs needs a fix-up in front of it, see etag-fixup-proxy.ts). */
   rcloneEndpoint: string;
   bucket: string;
-  child: Child;
+  /** The keys both tools sign with: RGW checks them, the others take any. */
+  credentials: S3Credentials;
+  /** The processes whose CPU is the sink's: one, or Ceph's three daemons. */
+  pids: readonly number[];
   objectSize(key: string): Promise<number | null>;
-  /** CRC-32 of the stored bytes, when the sink keeps them (fauxqs); null for the null sink. */
+  /** CRC-32 of the stored bytes, when the sink keeps them (fauxqs, RGW); null for the null sink. */
   objectCrc32(key: string): Promise<number | null>;
   stats(): Promise<NullSinkStats | null>;
   stop(): Promise<void>;
 }
 
 export const BENCH_BUCKET = 'ferry-bench';
+/** For the null sink and fauxqs, which check no signature: any keys do. */
+const ANY_CREDENTIALS: S3Credentials = { accessKeyId: 'ferry-bench', secretAccessKey: 'ferry-bench-secret' };
 
-// Both sinks accept unsigned requests, which keeps the checks free of an S3 client.
+// Both accept unsigned requests too, which keeps their checks free of an S3 client.
 async function headSize(endpoint: string, key: string): Promise<number | null> {
   const response = await fetch(`${endpoint}/${BENCH_BUCKET}/${key}`, { method: 'HEAD' });
   return response.ok ? Number(response.headers.get('content-length')) : null;
@@ -85,7 +91,8 @@ export async function startNullSink(): Promise<Sink> {
     endpoint: url,
     rcloneEndpoint: url,
     bucket: BENCH_BUCKET,
-    child,
+    credentials: ANY_CREDENTIALS,
+    pids: [child.pid],
     objectSize: (key) => headSize(url, key),
     objectCrc32: async () => null,
     stats: async () => (await (await fetch(`${url}/_stats`)).json()) as NullSinkStats,
@@ -103,7 +110,8 @@ export async function startFauxqsSink(tmpDir: string): Promise<Sink> {
     endpoint: url,
     rcloneEndpoint: proxy.url,
     bucket: BENCH_BUCKET,
-    child,
+    credentials: ANY_CREDENTIALS,
+    pids: [child.pid],
     objectSize: (key) => headSize(url, key),
     objectCrc32: async (key) => {
       const response = await fetch(`${url}/${BENCH_BUCKET}/${key}`);

@@ -28,6 +28,17 @@ export function cpuTimes(pid: number): CpuTimes {
   return { userS: Number(fields[11]) / CLK_TCK, sysS: Number(fields[12]) / CLK_TCK };
 }
 
+/** What several processes have used together: a sink made of more than one (Ceph's daemons). */
+export function totalCpuTimes(pids: readonly number[]): CpuTimes {
+  const total = { userS: 0, sysS: 0 };
+  for (const pid of pids) {
+    const { userS, sysS } = cpuTimes(pid);
+    total.userS += userS;
+    total.sysS += sysS;
+  }
+  return total;
+}
+
 /** Rounded to the clock tick, so float noise does not pass for precision. */
 export function cpuDelta(before: CpuTimes, after: CpuTimes): CpuTimes & { cpuS: number } {
   const ticks = (seconds: number) => Math.round(seconds * CLK_TCK) / CLK_TCK;
@@ -66,8 +77,10 @@ export class Child {
   readonly exited: Promise<void>;
   readonly #firstLine: Promise<string>;
   #tail = '';
-  #stdout = '';
+  /** The stdout line being written, until its newline arrives. */
+  #partialLine = '';
   #onFirstLine: ((line: string) => void) | null = null;
+  readonly #lineListeners: Array<(line: string) => void> = [];
 
   constructor(
     name: string,
@@ -122,6 +135,11 @@ export class Child {
     }
   }
 
+  /** Calls `listener` with each whole line the child prints to stdout from now on. */
+  onLine(listener: (line: string) => void): void {
+    this.#lineListeners.push(listener);
+  }
+
   /** The last few KiB the child wrote, for error messages. */
   output(): string {
     return this.#tail.trim();
@@ -150,13 +168,13 @@ export class Child {
 
   #onStdout(text: string): void {
     this.#keep(text);
-    if (!this.#onFirstLine) return;
-    this.#stdout += text;
-    const newline = this.#stdout.indexOf('\n');
-    if (newline < 0) return;
-    this.#onFirstLine(this.#stdout.slice(0, newline).trim());
-    this.#onFirstLine = null;
-    this.#stdout = '';
+    const lines = (this.#partialLine + text).split('\n');
+    this.#partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      this.#onFirstLine?.(line.trim());
+      this.#onFirstLine = null;
+      for (const listener of this.#lineListeners) listener(line);
+    }
   }
 
   #keep(text: string): void {

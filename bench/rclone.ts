@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BenchContext } from './context.ts';
 import { failedRun } from './ferry.ts';
 import type { Sink } from './parties.ts';
-import { Child, cpuDelta, cpuTimes } from './processes.ts';
+import { Child, cpuDelta, totalCpuTimes } from './processes.ts';
 import type { TransferRun } from './results.ts';
 import type { SourceFile } from './source-files.ts';
 
@@ -42,8 +42,8 @@ function rcloneEnv(sink: Sink): NodeJS.ProcessEnv {
     RCLONE_CONFIG_SINK_PROVIDER: 'Other',
     RCLONE_CONFIG_SINK_ENDPOINT: sink.rcloneEndpoint,
     RCLONE_CONFIG_SINK_REGION: 'us-east-1',
-    RCLONE_CONFIG_SINK_ACCESS_KEY_ID: 'ferry-bench',
-    RCLONE_CONFIG_SINK_SECRET_ACCESS_KEY: 'ferry-bench-secret',
+    RCLONE_CONFIG_SINK_ACCESS_KEY_ID: sink.credentials.accessKeyId,
+    RCLONE_CONFIG_SINK_SECRET_ACCESS_KEY: sink.credentials.secretAccessKey,
     RCLONE_CONFIG_SINK_FORCE_PATH_STYLE: 'true',
     // The bucket exists; without this rclone tries to create it first.
     RCLONE_CONFIG_SINK_NO_CHECK_BUCKET: 'true',
@@ -65,7 +65,7 @@ export async function rcloneTransfer(
   const timeFile = join(ctx.tmpDir, `rclone-time-${randomBytes(4).toString('hex')}.tmp`);
   try {
     await ctx.source.stats(true);
-    const sinkBefore = cpuTimes(sink.child.pid);
+    const sinkBefore = totalCpuTimes(sink.pids);
     const rclone = new Child(
       'rclone',
       '/usr/bin/time',
@@ -84,7 +84,7 @@ export async function rcloneTransfer(
       { env: rcloneEnv(sink) },
     );
     await rclone.exited;
-    const sinkCpu = cpuDelta(sinkBefore, cpuTimes(sink.child.pid));
+    const sinkCpu = cpuDelta(sinkBefore, totalCpuTimes(sink.pids));
     if (rclone.proc.exitCode !== 0) throw new Error(`rclone failed: ${rclone.output().slice(-600)}`);
     const [wallS = 0, userS = 0, sysS = 0, maxRssKiB = 0] =
       (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];

@@ -6,6 +6,7 @@ import {
   attemptsLabel,
   type BenchResults,
   checkProviderTargets,
+  checkSinkTargets,
   checkTargets,
   cpuPerGiB,
   DEFAULT_SIZES,
@@ -51,6 +52,7 @@ const TRANSFER_HEADERS = [
   'Sink CPU-s',
   'Source requests',
   'Wall',
+  'Checksum mode',
   'Object check',
 ];
 
@@ -79,12 +81,21 @@ function transferRow(label: string, runs: TransferRun[] | null): string[] {
     run.sinkCpuS === null ? '—' : fixed(run.sinkCpuS, 2),
     String(run.source.requests),
     `${fixed(run.wallS, 2)} s`,
+    run.tool === 'ferry' ? (run.checksumMode?.mode ?? 'not logged') : '—',
     run.verified,
   ];
 }
 
-function transferTable(number: number, scenario: TransferScenario, note: string): Table {
-  const rows = [transferRow('Ferry', scenario.ferry), transferRow('rclone', scenario.rclone)];
+function transferTable(id: string, scenario: TransferScenario, note: string): Table {
+  const rows = scenario.error
+    ? [
+        remarkRow(
+          'Ferry, rclone',
+          'not run',
+          `${scenario.sink} did not start: ${scenario.error.slice(0, 240)}`,
+        ),
+      ]
+    : [transferRow('Ferry', scenario.ferry), transferRow('rclone', scenario.rclone)];
   const ferry = medianRun(scenario.ferry);
   const rclone = medianRun(scenario.rclone);
   if (ferry && rclone) {
@@ -108,7 +119,7 @@ function transferTable(number: number, scenario: TransferScenario, note: string)
     );
   }
   return {
-    title: `${number}. ${sizeLabel(scenario.fileBytes)} ranged HTTP file → ${scenario.sink}: Ferry vs rclone`,
+    title: `${id}. ${sizeLabel(scenario.fileBytes)} ranged HTTP file → ${scenario.sink}: Ferry vs rclone`,
     headers: TRANSFER_HEADERS,
     rows,
     notes,
@@ -398,19 +409,42 @@ export function buildTables(results: BenchResults): Table[] {
           ]
         : [],
     ),
+    targetsTable(
+      'Targets (issue 9)',
+      checkSinkTargets(results),
+      results.sizes.transfer !== DEFAULT_SIZES.transfer
+        ? [
+            `This run moved ${sizeLabel(results.sizes.transfer)}; the targets are defined for ` +
+              `${sizeLabel(DEFAULT_SIZES.transfer)}.`,
+          ]
+        : [],
+    ),
     results.nullSink
       ? transferTable(
-          1,
+          '1',
           results.nullSink,
           "The null sink checks every part (CRC-32 or MD5) and throws the bytes away, so these are the tools' own costs.",
         )
       : null,
     results.fauxqs
       ? transferTable(
-          2,
+          '2',
           results.fauxqs,
           'fauxqs is single-threaded and CPU-bound (see Sink CPU-s): MB/s here measure the emulator, not the tools. ' +
             "rclone's requests pass a small proxy that fixes its CompleteMultipartUpload for fauxqs (bench/etag-fixup-proxy.ts, own process, not counted).",
+        )
+      : null,
+    results.radosgw
+      ? transferTable(
+          '2b',
+          results.radosgw,
+          'Ceph RGW is a real S3 server of several processes: a one-node cluster (ceph-mon, one BlueStore OSD, ' +
+            'radosgw) started for the run in the source cache and removed after it; Sink CPU-s is the sum over the ' +
+            "three daemons. Its throughput is bounded by that one OSD, on a sparse file on this machine's disk, so " +
+            'MB/s measure the cluster as much as the tools: compare CPU-s/GiB. Both tools sign with its S3 keys and ' +
+            'talk to radosgw directly (no fix-up proxy); Ferry writes in the checksum mode its `auto` picks there ' +
+            '(etag: each part streamed with UNSIGNED-PAYLOAD, its MD5 computed on the way and compared with the ETag ' +
+            'RGW returns). Objects are read back and checksummed.',
         )
       : null,
     memoryTable(results),
@@ -487,14 +521,21 @@ const MEANINGS = `### What the numbers mean
   the sink, Redis and the benchmark itself run in their own processes.
 - **Peak RSS**: the process's high-water resident set (VmHWM for Ferry, GNU time's %M for rclone). Each
   Ferry run is a fresh worker process, so the peak is that run's.
-- **Sink CPU-s**: what the sink process spent meanwhile; with fauxqs this is the bottleneck.
+- **Sink CPU-s**: what the sink's processes spent meanwhile (for Ceph RGW radosgw + ceph-osd +
+  ceph-mon); with fauxqs this is the bottleneck.
 - **Source requests**: rclone reads the file with one GET; Ferry with one ranged GET per part (8 MiB by
   default) after a HEAD.
+- **Checksum mode**: how the Ferry worker made sure of each part (\`S3_CHECKSUM_MODE\`), from the
+  \`S3 checksum mode\` line it logs: with the default \`auto\` it probes the endpoint once, on its first
+  import (about ten small requests, counted in its figures since every run is a fresh worker), and
+  picks \`trailer\` where the server verifies an aws-chunked CRC-32 trailer (the null sink, like AWS S3),
+  else \`etag\` where part ETags are MD5s (fauxqs, Ceph RGW), else \`header\`.
 - **Object check**: for Ferry the import's result must carry the source file's size and CRC-32 (combined
-  from the per-part CRC-32s, each verified by the sink on arrival) and the sink must report that size;
-  fauxqs objects are also read back and checksummed.
-- Both tools check integrity: Ferry CRC-32 per part (sent as an aws-chunked trailer, verified by the sink)
-  and for the whole object; rclone an MD5 per part (Content-MD5).`;
+  from the per-part CRC-32s) and the sink must report that size; fauxqs and Ceph RGW objects are also
+  read back and checksummed.
+- Both tools check integrity: Ferry every part in its checksum mode (\`trailer\`: a CRC-32 trailer the
+  sink verifies; \`etag\`: the part's MD5, computed while it streams, compared with the ETag the sink
+  answers) and the whole object; rclone an MD5 per part (Content-MD5).`;
 
 export function renderMarkdown(intro: string, results: BenchResults, tables: Table[]): string {
   return [

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './context.ts';
 import { describeMachine, finishMachine } from './machine.ts';
-import { type BenchOptions, parseOptions, USAGE } from './options.ts';
+import { type BenchOptions, parseOptions, type ScenarioId, USAGE } from './options.ts';
 import { type Sink, SourceServer, startFauxqsSink, startNullSink } from './parties.ts';
 import { cleanup, installCleanupHandlers, onCleanup } from './processes.ts';
+import { startRadosgwSink } from './radosgw-sink.ts';
 import { RCLONE_MISSING, rcloneVersion } from './rclone.ts';
 import { buildTables, printTables, writeBenchmarksMd, writeJson } from './report.ts';
 import { type BenchResults, medianRun, sizeLabel } from './results.ts';
@@ -14,15 +15,15 @@ import { runAutoscalingScenario } from './scenarios/autoscaling.ts';
 import { runMemoryScenario } from './scenarios/memory.ts';
 import { runProviderLimitsScenario } from './scenarios/provider-limits.ts';
 import { runResumeScenario } from './scenarios/resume.ts';
-import { runTransferScenario } from './scenarios/transfer.ts';
+import { runTransferScenario, runTransferScenarioInto } from './scenarios/transfer.ts';
 import { ensureSourceFile, GIB, removeSourceFile } from './source-files.ts';
 import { ensureRedis, REPO_ROOT } from './workspace.ts';
 
 /**
- * `pnpm bench`: the benchmarks of issues 3, 4 and 5. Starts Redis (if none answers), the HTTP source,
- * the sinks and the Dropbox emulator as processes of their own, runs each scenario with fresh worker
- * processes, then prints the tables and rewrites BENCHMARKS.md, bench/results/latest.json and the
- * autoscaler charts beside it.
+ * `pnpm bench`: the benchmarks of issues 3, 4, 5 and 9. Starts Redis (if none answers), the HTTP
+ * source, the sinks (a Ceph cluster among them) and the Dropbox emulator as processes of their own,
+ * runs each scenario with fresh worker processes, then prints the tables and rewrites BENCHMARKS.md,
+ * bench/results/latest.json and the autoscaler charts beside it.
  */
 const log = (line: string) => console.error(line);
 
@@ -57,18 +58,20 @@ async function main(options: BenchOptions): Promise<void> {
     rclone: options.rclone && rclone !== null,
     log,
   };
-  const run = (n: number) => options.scenarios.has(n);
+  const run = (id: ScenarioId) => options.scenarios.has(id);
   const file =
-    run(1) || run(2) || run(3) ? await ensureSourceFile(results.sourceDir, options.size, log) : null;
+    run('1') || run('2') || run('2b') || run('3')
+      ? await ensureSourceFile(results.sourceDir, options.size, log)
+      : null;
 
   let nullSink: Sink | null = null;
-  if (run(1) || run(3) || run(5) || run(6)) nullSink = await startNullSink();
+  if (run('1') || run('3') || run('5') || run('6')) nullSink = await startNullSink();
 
-  if (run(1) && nullSink && file) {
+  if (run('1') && nullSink && file) {
     log(`1. ${file.name} → null sink`);
     results.nullSink = await runTransferScenario(ctx, nullSink, file, options.repeat);
   }
-  if (run(2) && file) {
+  if (run('2') && file) {
     log(`2. ${file.name} → fauxqs`);
     const fauxqs = await startFauxqsSink(results.sourceDir);
     try {
@@ -77,7 +80,12 @@ async function main(options: BenchOptions): Promise<void> {
       await fauxqs.stop();
     }
   }
-  if (run(3) && nullSink && file) {
+  if (run('2b') && file) {
+    log(`2b. ${file.name} → Ceph RGW`);
+    const start = () => startRadosgwSink(results.sourceDir, (line) => log(`  ${line}`));
+    results.radosgw = await runTransferScenarioInto(ctx, 'Ceph RGW', start, file, options.repeat);
+  }
+  if (run('3') && nullSink && file) {
     const big = await ensureSourceFile(results.sourceDir, options.big, log);
     // Files up to 1 GiB are cheap to keep for the next run; a 5 GiB one is not.
     const removeBig = !options.keepSources && big.size > MAX_CACHED_SIZE;
@@ -86,19 +94,19 @@ async function main(options: BenchOptions): Promise<void> {
     results.memory = await runMemoryScenario(ctx, nullSink, file, big, medianRun(results.nullSink?.ferry));
     if (removeBig) await removeSourceFile(big);
   }
-  if (run(5) && nullSink) {
+  if (run('5') && nullSink) {
     const resumeFile = await ensureSourceFile(results.sourceDir, options.resumeSize, log);
     log(`5. resume: SIGKILL at 50% of ${resumeFile.name}`);
     results.resume = await runResumeScenario(ctx, nullSink, resumeFile);
   }
-  if (run(6) && nullSink) {
+  if (run('6') && nullSink) {
     const { dropboxFiles: files, dropboxSize: fileBytes } = options;
     log(
       `6. ${files} Dropbox imports of ${sizeLabel(fileBytes)} at once, 3 workers, one account's rate limit`,
     );
     results.providerLimits = await runProviderLimitsScenario(ctx, nullSink, { files, fileBytes });
   }
-  if (run(7)) {
+  if (run('7')) {
     // The charts are committed beside latest.json; a run that writes nothing leaves them alone.
     const chartDir = options.write ? join(REPO_ROOT, 'bench/results') : results.sourceDir;
     log(`7. autoscaler policy replay; charts into ${chartDir}`);

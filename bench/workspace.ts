@@ -1,9 +1,13 @@
 /** What the benchmarks use from the workspace and its dependencies, in one place. */
 
+export { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 export {
   ensureRedis,
   type RedisHandle,
+  radosgwS3Client,
+  type S3Credentials,
   startFileSource,
+  startRadosgw,
   startS3Server,
 } from '@ferry/local-stack';
 export {

@@ -6,9 +6,10 @@ import type { TransferRun, TransferScenario } from '../results.ts';
 import { type SourceFile, warmPageCache } from '../source-files.ts';
 
 /**
- * Scenarios 1 and 2: the same file into the same sink, Ferry then rclone, `repeat` times each.
+ * Scenarios 1, 2 and 2b: the same file into the same sink, Ferry then rclone, `repeat` times each.
  * Into the null sink this measures the tools; into fauxqs it mostly measures fauxqs, which is
- * single-threaded and CPU-bound, so there only CPU-s/GiB and peak RSS say something about the tools.
+ * single-threaded and CPU-bound, so there only CPU-s/GiB and peak RSS say something about the tools;
+ * Ceph RGW is the production server, whose one OSD on this machine's disk bounds MB/s.
  */
 export async function runTransferScenario(
   ctx: BenchContext,
@@ -19,7 +20,8 @@ export async function runTransferScenario(
   await warmPageCache(file);
   const ferry: TransferRun[] = [];
   const rclone: TransferRun[] | null = ctx.rclone ? [] : null;
-  const tag = sink.name.replaceAll(' ', '-');
+  // Part of queue names, which take letters, digits, _ and - only ('Ceph RGW 16.2.15' has dots).
+  const tag = sink.name.replaceAll(/[^\w-]+/g, '-');
   for (let i = 1; i <= repeat; i++) {
     ctx.log(`  ${sink.name}: Ferry, run ${i}/${repeat}`);
     ferry.push(await ferryTransfer(ctx, sink, file, `${tag}-${i}`));
@@ -30,6 +32,31 @@ export async function runTransferScenario(
     report(ctx, rclone.at(-1));
   }
   return { sink: sink.name, fileBytes: file.size, ferry, rclone };
+}
+
+/**
+ * The scenario into a sink started for it and stopped after. A sink that needs more than the
+ * workspace (Ceph) may not start on every machine: that empties its table, not the whole run.
+ */
+export async function runTransferScenarioInto(
+  ctx: BenchContext,
+  sinkName: string,
+  startSink: () => Promise<Sink>,
+  file: SourceFile,
+  repeat: number,
+): Promise<TransferScenario> {
+  let sink: Sink;
+  try {
+    sink = await startSink();
+  } catch (error) {
+    ctx.log(`  ${sinkName} did not start: ${(error as Error).message}`);
+    return { sink: sinkName, fileBytes: file.size, ferry: [], rclone: null, error: (error as Error).message };
+  }
+  try {
+    return await runTransferScenario(ctx, sink, file, repeat);
+  } finally {
+    await sink.stop();
+  }
 }
 
 function report(ctx: BenchContext, run: TransferRun | undefined): void {

@@ -12,6 +12,8 @@ const STOP_GRACE_MS = 5_000;
 export interface CephDaemon {
   /** e.g. "ceph-osd (osd.0)". */
   label: string;
+  /** The daemon's process id (setpriv execs into it, so no wrapper's); undefined if it could not be started. */
+  pid: number | undefined;
   /** Settles once the process is gone, saying how ("exited with code 1"). */
   gone: Promise<string>;
   /** SIGTERM, then SIGKILL when it is still there after a few seconds. */
@@ -62,6 +64,7 @@ export function spawnCephDaemon(
 
   return {
     label,
+    pid: child.pid,
     gone,
     stop: async () => {
       if (goneHow !== null) return;

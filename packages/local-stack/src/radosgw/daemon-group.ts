@@ -33,6 +33,11 @@ export class DaemonGroup {
     return daemon;
   }
 
+  /** The process ids of the daemons started, e.g. to measure the cluster's CPU. */
+  pids(): number[] {
+    return this.#daemons.flatMap((daemon) => (daemon.pid === undefined ? [] : [daemon.pid]));
+  }
+
   /** `step`, unless start-up fails first. */
   guard<T>(step: Promise<T>): Promise<T> {
     return Promise.race([step, this.#failure.promise]);

@@ -72,7 +72,9 @@ describe('startRadosgw', () => {
   it('runs mon, OSD and radosgw of its own, with the OSD on a sparse 20 GiB file', () => {
     expect(radosgw.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(radosgw.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(cephProcessesOf(dir)).toHaveLength(3);
+    const byPid = (a: number, b: number) => a - b;
+    expect([...radosgw.pids].sort(byPid)).toEqual(cephProcessesOf(dir).sort(byPid));
+    expect(radosgw.pids.filter(alive)).toHaveLength(3);
     const block = statSync(join(dir, 'osd', 'block'));
     expect(block.size).toBe(20 * 1024 ** 3);
     expect(block.blocks * 512).toBeLessThan(block.size / 10);
@@ -118,10 +120,11 @@ describe('startRadosgw', () => {
   });
 
   it('stops every daemon and removes its folder on close', async () => {
-    const pids = cephProcessesOf(dir);
+    const pids = radosgw.pids;
     expect(pids).toHaveLength(3);
     await radosgw.close();
     expect(pids.filter(alive)).toEqual([]);
+    expect(cephProcessesOf(dir)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
   });
 });

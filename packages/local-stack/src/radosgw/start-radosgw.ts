@@ -18,6 +18,8 @@ export interface RadosgwHandle {
   /** The Ceph version, e.g. "16.2.15". */
   version: string;
   dir: string;
+  /** Process ids of ceph-mon, ceph-osd and radosgw, for measuring what the cluster costs (/proc/<pid>/stat). */
+  pids: readonly number[];
   /** Stops every daemon of the cluster, and removes `dir` when asked to. */
   close(): Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function startRadosgw(options: StartRadosgwOptions): Promise<Radosg
     credentials,
     version,
     dir: options.dir,
+    pids: daemons.pids(),
     close: async () => {
       await daemons.stopAll();
       if (options.removeOnClose) rmSync(options.dir, { recursive: true, force: true });
