@@ -26,8 +26,20 @@ const SIZE = 12 * MIB + 321; // three 5 MiB parts (Dropbox: 8 MiB, whole 4 MiB b
  * Ceph RGW 16 does not decode aws-chunked trailers; fauxqs decodes them (and checks nothing).
  */
 const OUTCOMES: Record<string, Record<ChecksumModeSetting, 'completed' | 'unsupported'>> = {
-  fauxqs: { auto: 'completed', trailer: 'completed', header: 'completed', etag: 'completed' },
-  radosgw: { auto: 'completed', trailer: 'unsupported', header: 'completed', etag: 'completed' },
+  fauxqs: {
+    auto: 'completed',
+    trailer: 'completed',
+    signed: 'completed',
+    header: 'completed',
+    etag: 'completed',
+  },
+  radosgw: {
+    auto: 'completed',
+    trailer: 'unsupported',
+    signed: 'completed',
+    header: 'completed',
+    etag: 'completed',
+  },
 };
 
 /** Every way bytes reach S3: ranged parts, one streamed GET, the providers' ranged reads, S3 itself. */

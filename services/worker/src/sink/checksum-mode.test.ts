@@ -5,6 +5,7 @@ const nothing: EndpointCapabilities = {
   crc32Uploads: false,
   decodesTrailer: false,
   verifiesTrailer: false,
+  verifiesChunkSignatures: false,
   md5Etags: false,
   verifiesContentMd5: false,
   verifiesCrc32Header: false,
@@ -24,7 +25,22 @@ describe('chooseProfile', () => {
     expect(chooseProfile(aws)).toMatchObject({ mode: 'trailer', crc32Checksums: true, contentMd5: false });
   });
 
-  it('takes the ETag where trailers are not decoded, or not checked, and ETags are MD5s (Ceph RGW, fauxqs)', () => {
+  it('takes signed chunks where trailers are not decoded but chunk signatures are checked (Ceph RGW 16)', () => {
+    const rgw = {
+      ...nothing,
+      crc32Uploads: true,
+      md5Etags: true,
+      verifiesChunkSignatures: true,
+      verifiesContentMd5: true,
+    };
+    expect(chooseProfile(rgw)).toMatchObject({
+      mode: 'signed',
+      crc32Checksums: false,
+      reason: expect.stringContaining('verifies aws-chunked bodies signed chunk by chunk'),
+    });
+  });
+
+  it('takes the ETag where neither trailers nor signed chunks are checked and ETags are MD5s (fauxqs)', () => {
     const rgw = { ...nothing, crc32Uploads: true, md5Etags: true, verifiesContentMd5: true, listParts: true };
     expect(chooseProfile(rgw)).toMatchObject({
       mode: 'etag',

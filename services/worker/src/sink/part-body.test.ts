@@ -4,8 +4,9 @@ import { crc32 } from 'node:zlib';
 import { ErrorCode } from '@ferry/shared';
 import { describe, expect, it } from 'vitest';
 import { readablePartStream } from '../bytes/part-stream.ts';
+import { ChunkSigner, type SigningContext } from './chunk-signer.ts';
 import { crc32Base64 } from './crc32-base64.ts';
-import { awsChunkedLength, type Framing, PartBody } from './part-body.ts';
+import { awsChunkedLength, type Framing, PartBody, signedChunkedLength } from './part-body.ts';
 
 /** A request stand-in: collects what is written, with a small buffer so backpressure happens. */
 class Collector extends Writable {
@@ -26,12 +27,20 @@ class Collector extends Writable {
   }
 }
 
+const SIGNING: SigningContext = {
+  signingKey: Buffer.alloc(32, 7),
+  amzDate: '20261202T000000Z',
+  scope: '20261202/us-east-1/s3/aws4_request',
+  seed: 'a'.repeat(64),
+};
+
 function send(pieces: Buffer[], length: number, chunkSize = 64 * 1024, framing: Framing = 'aws-chunked') {
   const body = new PartBody(readablePartStream(Readable.from(pieces)), length, {
     framing,
     chunkSize,
     md5: true,
   });
+  if (framing === 'aws-chunked-signed') body.useSigner(new ChunkSigner(SIGNING));
   const dest = new Collector();
   const finished = new Promise<void>((resolve) => {
     dest.on('finish', resolve);
@@ -90,6 +99,35 @@ describe('PartBody', () => {
     expect(dest.bytes).toEqual(data);
     expect(body.crc).toBe(crc32(data));
     expect(body.md5Hex()).toBe(createHash('md5').update(data).digest('hex'));
+  });
+
+  it('signs every chunk, chained from the seed, and is exactly as long as announced', async () => {
+    const data = randomBytes(150 * 1024 + 11);
+    const pieces = [data.subarray(0, 1000), data.subarray(1000, 100_000), data.subarray(100_000)];
+    const { body, dest, finished } = send(pieces, data.length, 64 * 1024, 'aws-chunked-signed');
+    await finished;
+    const wire = dest.bytes;
+    expect(wire.length).toBe(body.encodedLength);
+    expect(body.encodedLength).toBe(signedChunkedLength(data.length, 64 * 1024));
+    // Each chunk: `<hex size>;chunk-signature=<sig>\r\n<bytes>\r\n`, the last of size 0.
+    const check = new ChunkSigner(SIGNING);
+    const payload: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const lineEnd = wire.indexOf('\r\n', at);
+      const [hex = '', signature = ''] = wire.toString('latin1', at, lineEnd).split(';chunk-signature=');
+      const size = Number.parseInt(hex, 16);
+      const bytes = wire.subarray(lineEnd + 2, lineEnd + 2 + size);
+      expect(signature).toBe(
+        size === 0 ? check.sign() : check.sign(createHash('sha256').update(bytes).digest('hex')),
+      );
+      at = lineEnd + 2 + size + 2;
+      if (size === 0) break;
+      payload.push(bytes);
+    }
+    expect(at).toBe(wire.length);
+    expect(Buffer.concat(payload)).toEqual(data);
+    expect(body.crc).toBe(crc32(data));
   });
 
   it('counts an exact multiple of the chunk size, and a 1-byte body, right', async () => {

@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import { ErrorCode } from '@ferry/shared';
 import type { PartStream } from '../bytes/part-stream.ts';
 import { transientError } from '../errors/transfer-error.ts';
+import type { ChunkSigner } from './chunk-signer.ts';
 import { crc32Base64 } from './crc32-base64.ts';
 
 /** Payload bytes per aws-chunked chunk; S3 wants at least 8 KiB in every chunk but the last. */
@@ -13,9 +14,17 @@ const CRLF = Buffer.from('\r\n');
 
 /**
  * How a part's bytes go on the wire: `aws-chunked` with a CRC-32 trailer (what S3 calls
- * STREAMING-UNSIGNED-PAYLOAD-TRAILER), or `identity`, the bytes as they are.
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER), `aws-chunked-signed` with a SigV4 signature in every chunk's
+ * header (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), or `identity`, the bytes as they are.
  */
-export type Framing = 'aws-chunked' | 'identity';
+export type Framing = 'aws-chunked' | 'aws-chunked-signed' | 'identity';
+
+/**
+ * Payload bytes per signed chunk. A chunk is held until its signature is known (a budget block's
+ * worth, within a streamed part's window); each costs an HMAC, a digest and a few writes.
+ */
+export const SIGNED_CHUNK_SIZE = 256 * 1024;
+const SIGNATURE_HEADER = ';chunk-signature=';
 
 /** Bytes on the wire for `length` payload bytes framed in `chunkSize` chunks with the CRC-32 trailer. */
 export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): number {
@@ -25,6 +34,14 @@ export function awsChunkedLength(length: number, chunkSize = AWS_CHUNK_SIZE): nu
   if (rest > 0) total += rest.toString(16).length + 2 + rest + 2;
   // `0\r\n`, `x-amz-checksum-crc32:<8 base64 chars>\r\n`, `\r\n`.
   return total + 3 + TRAILER_NAME.length + 1 + 8 + 2 + 2;
+}
+
+/** Bytes on the wire for `length` payload bytes in signed chunks of `chunkSize`. */
+export function signedChunkedLength(length: number, chunkSize = SIGNED_CHUNK_SIZE): number {
+  const framed = (size: number) => size.toString(16).length + SIGNATURE_HEADER.length + 64 + 2 + size + 2;
+  const full = Math.floor(length / chunkSize);
+  const rest = length % chunkSize;
+  return full * framed(chunkSize) + (rest > 0 ? framed(rest) : 0) + (1 + SIGNATURE_HEADER.length + 64 + 4);
 }
 
 export interface PartBodyOptions {
@@ -70,6 +87,11 @@ export class PartBody extends Readable {
   readonly #onBytes: (count: number) => void;
   readonly #onChunk: ((chunk: Buffer) => void) | null;
   #dest: Writable | null = null;
+  #signer: ChunkSigner | null = null;
+  /** Signed framing: the current chunk's pieces, held until its signature is known, and their hash. */
+  #held: { slice: Buffer; release: (() => void) | null }[] = [];
+  #heldBytes = 0;
+  #heldHash: Hash | null = null;
   #chunkLeft = 0;
   #waitingForDrain = false;
   #finished = false;
@@ -79,9 +101,14 @@ export class PartBody extends Readable {
     this.#source = source;
     this.framing = options.framing;
     this.decodedLength = length;
-    this.#chunkSize = options.chunkSize ?? AWS_CHUNK_SIZE;
+    this.#chunkSize =
+      options.chunkSize ?? (options.framing === 'aws-chunked-signed' ? SIGNED_CHUNK_SIZE : AWS_CHUNK_SIZE);
     this.encodedLength =
-      options.framing === 'aws-chunked' ? awsChunkedLength(length, this.#chunkSize) : length;
+      options.framing === 'aws-chunked'
+        ? awsChunkedLength(length, this.#chunkSize)
+        : options.framing === 'aws-chunked-signed'
+          ? signedChunkedLength(length, this.#chunkSize)
+          : length;
     this.#fullHeader = Buffer.from(`${this.#chunkSize.toString(16)}\r\n`);
     this.#computeCrc = options.crc32 ?? true;
     this.#md5 = options.md5 ? createHash('md5') : null;
@@ -95,8 +122,15 @@ export class PartBody extends Readable {
     return this.#md5.digest('hex');
   }
 
+  /** Signed framing: how chunks are signed, known once the request itself is signed (before pipe). */
+  useSigner(signer: ChunkSigner): void {
+    this.#signer = signer;
+  }
+
   override pipe<T extends NodeJS.WritableStream>(destination: T): T {
     if (this.#dest) throw new Error('a part body is sent once');
+    if (this.framing === 'aws-chunked-signed' && !this.#signer)
+      throw new Error('a signed body needs its signer');
     const dest = destination as unknown as Writable;
     this.#dest = dest;
     if (this.#finished) return destination;
@@ -117,6 +151,7 @@ export class PartBody extends Readable {
     this.#finished = true;
     this.#source.destroy();
     this.#dest?.off('drain', this.#onDrain);
+    this.#releaseHeld();
     callback(error);
   }
 
@@ -146,7 +181,9 @@ export class PartBody extends Readable {
     const ok =
       this.framing === 'aws-chunked'
         ? this.#writeChunked(dest, chunk, written, release)
-        : dest.write(chunk, release);
+        : this.framing === 'aws-chunked-signed'
+          ? this.#holdSigned(dest, chunk, release)
+          : dest.write(chunk, release);
     if (!ok && !this.#waitingForDrain) {
       this.#waitingForDrain = true;
       this.#source.pause();
@@ -179,6 +216,44 @@ export class PartBody extends Readable {
     return ok;
   }
 
+  /**
+   * Signed framing: the piece joins the chunk being filled; a full chunk goes out, its header (with
+   * the signature of its bytes) first. False when the request is backed up.
+   */
+  #holdSigned(dest: Writable, chunk: Buffer, release: () => void): boolean {
+    let ok = true;
+    for (let offset = 0; offset < chunk.length; ) {
+      const take = Math.min(this.#chunkSize - this.#heldBytes, chunk.length - offset);
+      const slice = take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+      offset += take;
+      // Write callbacks run in order: the one of the piece's last slice means it is all sent.
+      this.#held.push({ slice, release: offset === chunk.length ? release : null });
+      this.#heldHash ??= createHash('sha256');
+      this.#heldHash.update(slice);
+      this.#heldBytes += take;
+      if (this.#heldBytes === this.#chunkSize) ok = this.#sendHeldChunk(dest);
+    }
+    return ok;
+  }
+
+  /** Pieces of a chunk that will never be sent (the request is gone): their buffers go back. */
+  #releaseHeld(): void {
+    for (const { release } of this.#held.splice(0)) release?.();
+  }
+
+  #sendHeldChunk(dest: Writable): boolean {
+    const signer = this.#signer as ChunkSigner;
+    const signature = signer.sign((this.#heldHash as Hash).digest('hex'));
+    let ok = dest.write(`${this.#heldBytes.toString(16)}${SIGNATURE_HEADER}${signature}\r\n`);
+    for (const { slice, release } of this.#held)
+      ok = release ? dest.write(slice, release) : dest.write(slice);
+    ok = dest.write(CRLF);
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#heldHash = null;
+    return ok;
+  }
+
   readonly #onDrain = (): void => {
     if (!this.#waitingForDrain || this.#finished) return;
     this.#waitingForDrain = false;
@@ -199,8 +274,14 @@ export class PartBody extends Readable {
     }
     this.#finished = true;
     dest.off('drain', this.#onDrain);
-    if (this.framing === 'aws-chunked') dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
-    else dest.end();
+    if (this.framing === 'aws-chunked') {
+      dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
+    } else if (this.framing === 'aws-chunked-signed') {
+      if (this.#heldBytes > 0) this.#sendHeldChunk(dest);
+      dest.end(`0${SIGNATURE_HEADER}${(this.#signer as ChunkSigner).sign()}\r\n\r\n`);
+    } else {
+      dest.end();
+    }
   }
 
   #fail(error: Error): void {
@@ -211,5 +292,6 @@ export class PartBody extends Readable {
     this.#dest?.off('drain', this.#onDrain);
     // The SDK's request fails with this error; the caller reports `failure` rather than that.
     this.#dest?.destroy(error);
+    this.#releaseHeld();
   }
 }

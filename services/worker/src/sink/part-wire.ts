@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
+import { ChunkSigner, signingContextOf } from './chunk-signer.ts';
 import { crc32Base64 } from './crc32-base64.ts';
+import type { PartBody } from './part-body.ts';
 import type { PartWire } from './send-upload-part.ts';
 
 /**
@@ -19,6 +21,29 @@ export function trailerWire(
       'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
       'x-amz-trailer': 'x-amz-checksum-crc32',
       'x-amz-sdk-checksum-algorithm': 'CRC32',
+    },
+  };
+}
+
+/**
+ * The aws-chunked body with a SigV4 signature in every chunk: each signature chains from the
+ * request's own (known once the SDK has signed it) and covers the chunk's SHA-256, which the server
+ * checks as the bytes arrive.
+ */
+export function signedChunksWire(
+  body: PartBody,
+  secretFor: (accessKeyId: string) => Promise<string>,
+): PartWire {
+  return {
+    body,
+    headers: {
+      'content-length': String(body.encodedLength),
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': String(body.decodedLength),
+      'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+    },
+    afterSigning: async (headers) => {
+      body.useSigner(new ChunkSigner(await signingContextOf(headers, secretFor)));
     },
   };
 }

@@ -6,6 +6,8 @@ import {
   defaultBackend,
   newS3Client,
   openMultipartUploads,
+  type S3TestBackend,
+  s3Backends,
   testS3Endpoint,
   uniqueName,
 } from '@ferry/test-support';
@@ -64,6 +66,40 @@ describe('probeEndpoint', () => {
     const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PROBE_PREFIX }));
     expect(listed.KeyCount ?? 0).toBe(0);
   });
+
+  const radosgw = s3Backends().find((backend) => backend.name === 'radosgw');
+  it.runIf(radosgw)(
+    'finds that Ceph RGW 16 refuses trailers but checks signed chunks: signed mode',
+    async () => {
+      const backend = radosgw as S3TestBackend;
+      const s3 = createS3Client(
+        {
+          S3_ENDPOINT: backend.endpoint,
+          S3_REGION: 'us-east-1',
+          S3_FORCE_PATH_STYLE: true,
+          AWS_ACCESS_KEY_ID: backend.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: backend.credentials.secretAccessKey,
+        },
+        logger,
+      );
+      clients.push(s3);
+      const rgwBucket = await createTestBucket(s3, 'probe');
+      const found = await probeEndpoint(s3, rgwBucket, logger);
+      expect(found).toEqual({
+        crc32Uploads: true,
+        decodesTrailer: false,
+        verifiesTrailer: false,
+        verifiesChunkSignatures: true,
+        md5Etags: true,
+        verifiesContentMd5: true,
+        verifiesCrc32Header: false,
+        listParts: true,
+        conditionalWrites: true,
+      });
+      expect(chooseProfile(found).mode).toBe('signed');
+      expect(await openMultipartUploads(backend, rgwBucket)).toEqual([]);
+    },
+  );
 
   it('finds that a server checking CRC-32 trailers as AWS does (the bench sink) takes the trailer mode', async () => {
     const s3 = client(nullSink.endpoint);

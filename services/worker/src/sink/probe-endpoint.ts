@@ -7,12 +7,17 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   type S3Client,
+  type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import type { Logger } from '@ferry/shared';
+import { heldPartStream } from '../bytes/part-stream.ts';
 import type { EndpointCapabilities } from './checksum-mode.ts';
+import { ChunkSigner, signingContextOf } from './chunk-signer.ts';
+import { clientSecret } from './client-secret.ts';
 import { crc32Base64, crc32FromBase64 } from './crc32-base64.ts';
 import { s3Status, toDestinationError } from './destination-error.ts';
-import { plainWire, trailerWire } from './part-wire.ts';
+import { PartBody } from './part-body.ts';
+import { plainWire, signedChunksWire, trailerWire } from './part-wire.ts';
 import { type PartWire, sendUploadPart } from './send-upload-part.ts';
 import type { ObjectTarget, UploadRef } from './sink-types.ts';
 
@@ -25,7 +30,8 @@ const NEVER = new AbortController().signal;
 /**
  * Finds out what an S3 endpoint does with checksums, once per worker process, with two small
  * multipart uploads to scratch keys that are aborted after (so nothing is stored) and one tiny
- * object, deleted after: whether it decodes and verifies aws-chunked CRC-32 trailers, verifies
+ * object, deleted after: whether it decodes and verifies aws-chunked CRC-32 trailers and signed
+ * chunks, verifies
  * Content-MD5 and x-amz-checksum-crc32 headers, answers MD5 ETags, answers ListParts, and refuses a
  * conditional write to a key that exists. A refusal (4xx, 501) is an answer; anything else (5xx,
  * no answer) fails the probe as a transient destination error, so it is tried again later.
@@ -94,11 +100,14 @@ export async function probeEndpoint(
     const verifiesContentMd5 = (
       await part(plain, plainWire(wrong, wrong.length, { md5: createHash('md5').update(payload).digest() }))
     ).refused;
+    const verifiesChunkSignatures =
+      md5Etags && (await checksChunkSignatures(s3, (wire) => part(plain, wire)));
 
     return {
       crc32Uploads: checked !== null,
       decodesTrailer,
       verifiesTrailer,
+      verifiesChunkSignatures,
       md5Etags,
       verifiesContentMd5,
       verifiesCrc32Header,
@@ -114,6 +123,36 @@ export async function probeEndpoint(
         );
     }
   }
+}
+
+/**
+ * Whether a part signed chunk by chunk is stored as its payload (its ETag is the payload's MD5: call
+ * only where ETags are MD5s) and one whose chunk signatures do not chain from the request's is
+ * refused.
+ */
+async function checksChunkSignatures(
+  s3: S3Client,
+  send: (wire: PartWire) => Promise<Refusal<UploadPartCommandOutput>>,
+): Promise<boolean> {
+  const signed = (payload: Buffer, seedFlipped: boolean): PartWire => {
+    const body = new PartBody(heldPartStream([{ chunk: payload, release: () => {} }]), payload.length, {
+      framing: 'aws-chunked-signed',
+    });
+    const wire = signedChunksWire(body, clientSecret(s3));
+    if (!seedFlipped) return wire;
+    return {
+      ...wire,
+      afterSigning: async (headers) => {
+        const context = await signingContextOf(headers, clientSecret(s3));
+        const seed = `${context.seed[0] === '0' ? '1' : '0'}${context.seed.slice(1)}`;
+        body.useSigner(new ChunkSigner({ ...context, seed }));
+      },
+    };
+  };
+  const payload = randomBytes(PROBE_PART_BYTES);
+  const sent = await send(signed(payload, false));
+  if (sent.refused || unquoted(sent.value.ETag) !== md5Hex(payload)) return false;
+  return (await send(signed(randomBytes(PROBE_PART_BYTES), true))).refused;
 }
 
 async function answersListParts(s3: S3Client, upload: UploadRef): Promise<boolean> {
@@ -151,13 +190,13 @@ async function refusesConditionalWrite(s3: S3Client, target: ObjectTarget, logge
   }
 }
 
+type Refusal<T> = { refused: false; value: T } | { refused: true; error: unknown };
+
 /**
  * The call's answer, or its refusal when the server answered with a 4xx or 501 Not Implemented;
  * anything else (other 5xx, no answer) throws.
  */
-async function refusal<T>(
-  call: () => Promise<T>,
-): Promise<{ refused: false; value: T } | { refused: true; error: unknown }> {
+async function refusal<T>(call: () => Promise<T>): Promise<Refusal<T>> {
   try {
     return { refused: false, value: await call() };
   } catch (error) {

@@ -11,6 +11,8 @@ type BuildHandler = (args: BuildArgs) => Promise<unknown>;
 export interface PartWire {
   body: Readable | Buffer;
   headers: Record<string, string>;
+  /** Runs once the SDK has signed the request, before the body goes: signed chunks start there. */
+  afterSigning?: (signedHeaders: Record<string, string>) => Promise<void>;
 }
 
 /** Headers the SDK may have put on the request that describe a body other than ours. */
@@ -51,5 +53,21 @@ export function sendUploadPart(
     relation: 'after',
     toMiddleware: 'flexibleChecksumsMiddleware',
   });
+  const { afterSigning } = wire;
+  if (afterSigning) {
+    // The deserialize step wraps the HTTP handler itself: the request is signed by then.
+    const signed = (next: BuildHandler) => async (args: BuildArgs) => {
+      await afterSigning((args.request as { headers: Record<string, string> }).headers);
+      return next(args);
+    };
+    command.middlewareStack.add(
+      signed as unknown as Parameters<UploadPartCommand['middlewareStack']['add']>[0],
+      {
+        step: 'deserialize',
+        priority: 'low',
+        name: 'ferryChunkSigning',
+      },
+    );
+  }
   return s3.send(command, { abortSignal: signal });
 }

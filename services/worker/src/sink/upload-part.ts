@@ -4,10 +4,11 @@ import type { PartStream } from '../bytes/part-stream.ts';
 import { permanentError, type TransferError, transientError } from '../errors/transfer-error.ts';
 import { bufferPart } from './buffered-part.ts';
 import type { SinkProfile } from './checksum-mode.ts';
+import { clientSecret } from './client-secret.ts';
 import { crc32FromBase64 } from './crc32-base64.ts';
 import { s3ErrorName, toDestinationError } from './destination-error.ts';
-import { PartBody } from './part-body.ts';
-import { plainWire, trailerWire } from './part-wire.ts';
+import { type Framing, PartBody } from './part-body.ts';
+import { plainWire, signedChunksWire, trailerWire } from './part-wire.ts';
 import { type PartWire, sendUploadPart } from './send-upload-part.ts';
 import type { StoredPart, UploadRef } from './sink-types.ts';
 
@@ -31,10 +32,17 @@ export class SourceReadFailed extends Error {
   }
 }
 
+/** How each streamed mode frames the part (`header` sends what it buffered, as it is). */
+const FRAMING: Record<Exclude<SinkProfile['mode'], 'header'>, Framing> = {
+  trailer: 'aws-chunked',
+  signed: 'aws-chunked-signed',
+  etag: 'identity',
+};
+
 /**
  * One try at one part, in the profile's mode: the bytes pass once through the worker, and the part
  * counts only when S3 is known to hold exactly them. `trailer`: S3 verifies the aws-chunked CRC-32
- * trailer and echoes it. `etag`: the MD5 computed in the same pass must be the ETag S3 answers.
+ * trailer and echoes it. `signed`: S3 verifies every chunk's signature, which covers its SHA-256. `etag`: the MD5 computed in the same pass must be the ETag S3 answers.
  * `header`: the part is read whole first, then sent with the checksums S3 verifies up front.
  */
 export async function uploadPart(
@@ -64,12 +72,14 @@ export async function uploadPart(
     });
     crc = () => buffered.crc32;
   } else {
-    const framing = profile.mode === 'trailer' ? 'aws-chunked' : 'identity';
+    const framing = FRAMING[profile.mode];
     body = new PartBody(payload.stream, payload.length, { framing, md5: profile.mode === 'etag', ...hooks });
     wire =
       framing === 'aws-chunked'
         ? trailerWire(body, { encoded: body.encodedLength, decoded: body.decodedLength })
-        : plainWire(body, payload.length);
+        : framing === 'aws-chunked-signed'
+          ? signedChunksWire(body, clientSecret(s3))
+          : plainWire(body, payload.length);
     crc = () => body.crc;
   }
 
@@ -126,25 +136,39 @@ function checkEtag(etag: string, md5: string, partNumber: number): void {
   );
 }
 
+/** How servers that do not take an aws-chunked framing refuse it. */
+const FRAMING_REFUSED = new Set([
+  'XAmzContentSHA256Mismatch',
+  'NotImplemented',
+  'InvalidArgument',
+  'InvalidRequest',
+]);
+
 /**
- * A refused part. A server that does not decode aws-chunked trailers says so in several ways (RGW
- * before 19 answers XAmzContentSHA256Mismatch, others NotImplemented or InvalidArgument): in
- * `trailer` mode those mean the mode cannot work here, which retrying would not change.
+ * A refused part. A signed chunk refused for its signature changed on the way: sent again. A server
+ * that does not decode an aws-chunked framing says so in several ways (RGW before 19 answers
+ * XAmzContentSHA256Mismatch to trailers, others NotImplemented or InvalidArgument): in `trailer`
+ * or `signed` mode that means the mode cannot work here, which retrying would not change.
  */
 function partRefused(error: unknown, partNumber: number, profile: SinkProfile): TransferError {
-  const failure = toDestinationError(error, `UploadPart ${partNumber}`);
   const name = s3ErrorName(error);
-  const trailerRefused =
-    profile.mode === 'trailer' &&
-    !failure.retryable &&
-    (name === 'XAmzContentSHA256Mismatch' ||
-      name === 'NotImplemented' ||
-      name === 'InvalidArgument' ||
-      name === 'InvalidRequest');
-  if (!trailerRefused) return failure;
+  if (profile.mode === 'signed' && name === 'SignatureDoesNotMatch') {
+    return transientError(
+      ErrorCode.DESTINATION_ERROR,
+      `part ${partNumber}: S3 refused a chunk whose bytes do not match its signature (changed on the way)`,
+      error,
+    );
+  }
+  const failure = toDestinationError(error, `UploadPart ${partNumber}`);
+  const chunked = profile.mode === 'trailer' || profile.mode === 'signed';
+  if (!chunked || failure.retryable || !name || !FRAMING_REFUSED.has(name)) return failure;
+  const framing =
+    profile.mode === 'trailer'
+      ? 'an aws-chunked body with a CRC-32 trailer'
+      : 'an aws-chunked body signed chunk by chunk';
   return permanentError(
     ErrorCode.DESTINATION_UNSUPPORTED,
-    `part ${partNumber}: the S3 endpoint refused an aws-chunked body with a CRC-32 trailer (${name}), so S3_CHECKSUM_MODE=trailer cannot work with it; use auto, etag or header`,
+    `part ${partNumber}: the S3 endpoint refused ${framing} (${name}), so S3_CHECKSUM_MODE=${profile.mode} cannot work with it; use auto, etag or header`,
     error,
   );
 }
