@@ -46,7 +46,7 @@ const WorkerFields = z.object({
   ON_SOURCE_CHANGE: z.enum(['restart', 'fail']).default('restart'),
   /**
    * How each part's integrity is made sure of (see sink/checksum-mode.ts): `auto` probes the
-   * endpoint once per process; `trailer`, `header` and `etag` are taken as given.
+   * endpoint once per process; `trailer`, `signed`, `header` and `etag` are taken as given.
    */
   S3_CHECKSUM_MODE: z.enum(CHECKSUM_MODES).default('auto'),
   /** SIGTERM to exit: parts in flight get most of it, handing jobs back the rest. ECS waits 120 s at most. */
