@@ -1,0 +1,23 @@
+import { TEST_SECRET_KEY } from '@ferry/test-support';
+import { describe, expect, it } from 'vitest';
+import { parseWorkerEnv } from './env.ts';
+
+describe('worker environment', () => {
+  const base = { FERRY_SECRET_KEY: TEST_SECRET_KEY };
+
+  it('probes the S3 endpoint by default and takes every mode by name', () => {
+    expect(parseWorkerEnv(base).S3_CHECKSUM_MODE).toBe('auto');
+    for (const mode of ['trailer', 'signed', 'header', 'etag'] as const) {
+      expect(parseWorkerEnv({ ...base, S3_CHECKSUM_MODE: mode }).S3_CHECKSUM_MODE).toBe(mode);
+    }
+  });
+
+  it('refuses an unknown S3_CHECKSUM_MODE at start-up, naming the variable', () => {
+    expect(() => parseWorkerEnv({ ...base, S3_CHECKSUM_MODE: 'crc64' })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('S3_CHECKSUM_MODE'),
+      }),
+    );
+  });
+});
