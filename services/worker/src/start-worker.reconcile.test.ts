@@ -114,6 +114,20 @@ describe.for(s3Backends())(
       return Array.from({ length: PARTS }, (_, i) => i + 1).filter((n) => !have.has(n));
     };
 
+    /**
+     * The checkpoint as a crash leaves it: the worker died between S3 taking part 1 and the checkpoint
+     * recording it, and the checkpoint names a part S3 never got (the last one, not started yet).
+     */
+    const disagreeWithS3 = async (id: string) => {
+      await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
+      await harness.checkpoints.recordPart(id, {
+        partNumber: PARTS,
+        etag: '"not-in-s3"',
+        crc32: 1,
+        size: PART,
+      });
+    };
+
     // Adoption needs the CRC-32 S3 verified on arrival, in ListParts: only fauxqs behind the emulating
     // proxy, in trailer mode, shows it. RGW 16 decodes no aws-chunked trailers (trailer mode is
     // DESTINATION_UNSUPPORTED there) and its ListParts reports no CRC-32s.
@@ -126,15 +140,7 @@ describe.for(s3Backends())(
         const trailer = { S3_CHECKSUM_MODE: 'trailer' };
         const { id, checkpoint } = await interrupted(listing.url, key, trailer);
         const creates = listing.requests.filter((r) => r.operation === 'CreateMultipartUpload').length;
-        // The worker died between S3 taking part 1 and the checkpoint recording it...
-        await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
-        // ...and the checkpoint names a part S3 never got (the last one, not started yet).
-        await harness.checkpoints.recordPart(id, {
-          partNumber: PARTS,
-          etag: '"not-in-s3"',
-          crc32: 1,
-          size: PART,
-        });
+        await disagreeWithS3(id);
 
         const { record, fetched } = await finish(listing.url, id, key, trailer);
         expect(record).toMatchObject({ status: 'completed', attempts: 1 });
@@ -149,21 +155,15 @@ describe.for(s3Backends())(
       },
     );
 
-    it('with ListParts, in the mode auto picks (etag): refetches a part the checkpoint lost, and one it claims but S3 lacks', async () => {
+    it('with ListParts, in the mode auto picks (etag, signed: no CRC-32 to adopt a part by): refetches a part the checkpoint lost, and one it claims but S3 lacks', async () => {
       const key = 'refetched.bin';
       const { id, checkpoint } = await interrupted(listing.url, key);
       const creates = listing.requests.filter((r) => r.operation === 'CreateMultipartUpload').length;
-      await harness.redis.hdel(harness.checkpoints.key(id), 'part:1');
-      await harness.checkpoints.recordPart(id, {
-        partNumber: PARTS,
-        etag: '"not-in-s3"',
-        crc32: 1,
-        size: PART,
-      });
+      await disagreeWithS3(id);
 
       const { record, fetched } = await finish(listing.url, id, key);
       expect(record).toMatchObject({ status: 'completed', attempts: 1 });
-      // S3 lists part 1, but in etag mode nothing verified a CRC-32 of it: fetched again, not adopted.
+      // S3 lists part 1, but in etag or signed mode S3 keeps no CRC-32 of it: fetched again, not adopted.
       // The part S3 lacks was dropped from the checkpoint and fetched, in the same upload.
       expect(fetched).toEqual([1, ...notIn(checkpoint.parts.keys())]);
       expect(fetched).toContain(PARTS);

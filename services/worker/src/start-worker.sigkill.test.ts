@@ -122,7 +122,7 @@ describe.for(CASES)('SIGKILL mid-transfer, real worker processes, $title', ({ ba
     const listings = s3.requests.filter((r) => r.operation === 'ListParts');
     expect(listings).toHaveLength(1);
     if (listed) expect(listings[0]?.status).toBe(200);
-    // S3_CHECKSUM_MODE=auto picks etag on both servers: a part S3 holds but the checkpoint lacks
+    // S3_CHECKSUM_MODE=auto picks etag on fauxqs and signed on RGW: a part S3 holds but the checkpoint lacks
     // has no CRC-32 S3 verified, so it is fetched again, never adopted, whatever ListParts says.
     expect(adopted).toBe(0);
 
