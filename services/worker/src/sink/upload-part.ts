@@ -42,8 +42,9 @@ const FRAMING: Record<Exclude<SinkProfile['mode'], 'header'>, Framing> = {
 /**
  * One try at one part, in the profile's mode: the bytes pass once through the worker, and the part
  * counts only when S3 is known to hold exactly them. `trailer`: S3 verifies the aws-chunked CRC-32
- * trailer and echoes it. `signed`: S3 verifies every chunk's signature, which covers its SHA-256. `etag`: the MD5 computed in the same pass must be the ETag S3 answers.
- * `header`: the part is read whole first, then sent with the checksums S3 verifies up front.
+ * trailer and echoes it. `signed`: S3 verifies every chunk's signature, which covers its SHA-256.
+ * `etag`: the MD5 computed in the same pass must be the ETag S3 answers. `header`: the part is read
+ * whole first, then sent with the checksums S3 verifies up front.
  */
 export async function uploadPart(
   s3: S3Client,
@@ -127,7 +128,7 @@ function checkEtag(etag: string, md5: string, partNumber: number): void {
   if (!/^[0-9a-f]{32}$/.test(hex)) {
     throw permanentError(
       ErrorCode.DESTINATION_UNSUPPORTED,
-      `part ${partNumber}: S3 answered the ETag ${etag}, not an MD5 of the part, so S3_CHECKSUM_MODE=etag cannot verify it; use auto, header or trailer`,
+      `part ${partNumber}: S3 answered the ETag ${etag}, not an MD5 of the part, so S3_CHECKSUM_MODE=etag cannot verify it; use auto, signed, header or trailer`,
     );
   }
   throw transientError(
