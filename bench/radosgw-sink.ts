@@ -7,7 +7,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  radosgwS3Client,
+  localS3Client,
   startRadosgw,
 } from './workspace.ts';
 
@@ -23,7 +23,7 @@ export async function startRadosgwSink(tmpDir: string, log: (line: string) => vo
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const radosgw = await startRadosgw({ dir, removeOnClose: true, log });
   onCleanup(() => radosgw.close());
-  const s3 = radosgwS3Client(radosgw.endpoint, radosgw.credentials);
+  const s3 = localS3Client(radosgw.endpoint, radosgw.credentials);
   await s3.send(new CreateBucketCommand({ Bucket: BENCH_BUCKET }));
   return {
     name: `Ceph RGW ${radosgw.version}`,

@@ -3,8 +3,8 @@
 export { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 export {
   ensureRedis,
+  localS3Client,
   type RedisHandle,
-  radosgwS3Client,
   type S3Credentials,
   startFileSource,
   startRadosgw,

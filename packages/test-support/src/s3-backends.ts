@@ -1,5 +1,5 @@
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { listOpenMultipartUploads, type OpenMultipartUpload } from '@ferry/local-stack';
+import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listOpenMultipartUploads, localS3Client, type OpenMultipartUpload } from '@ferry/local-stack';
 import { inject } from 'vitest';
 // Brings in the ProvidedContext declaration that types inject().
 import type {} from './global-setup.ts';
@@ -33,15 +33,7 @@ export function defaultBackend(): S3TestBackend {
 }
 
 export function backendS3Client(backend: S3TestBackend): S3Client {
-  return new S3Client({
-    endpoint: backend.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: backend.credentials,
-    // The SDK's default aws-chunked checksums are what older servers (RGW 16) cannot read.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return localS3Client(backend.endpoint, backend.credentials);
 }
 
 /**

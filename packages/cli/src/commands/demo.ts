@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { localS3Client } from '@ferry/local-stack';
 import { ApiClient } from '../api-client.ts';
-import { type LocalS3, localS3Client } from '../stack/local-s3.ts';
+import type { LocalS3 } from '../stack/local-s3.ts';
 import type { LocalS3Kind } from '../stack/local-s3-kind.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
 import { watchImport } from '../watch-import.ts';
 
 async function objectSha256(server: Omit<LocalS3, 'close'>, bucket: string, key: string): Promise<string> {
-  const s3 = localS3Client(server);
+  const s3 = localS3Client(server.endpoint, server.credentials);
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const hash = createHash('sha256');

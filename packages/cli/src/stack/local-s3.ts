@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS, startRadosgw, startS3Server } from '@ferry/local-stack';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { LOCAL_S3_CREDENTIALS, localS3Client, startRadosgw, startS3Server } from '@ferry/local-stack';
 import type { LocalS3Kind } from './local-s3-kind.ts';
 
 export interface LocalS3 {
@@ -9,22 +9,6 @@ export interface LocalS3 {
   endpoint: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   close(): Promise<void>;
-}
-
-/**
- * A client for the local stack's S3 server. Checksums only where required: radosgw 16 cannot read
- * the SDK's default aws-chunked trailers.
- */
-export function localS3Client(server: Pick<LocalS3, 'endpoint' | 'credentials'>): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    // A copy: the SDK writes into the credentials object it is given.
-    credentials: { ...server.credentials },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 }
 
 /**
@@ -51,7 +35,7 @@ export async function startLocalS3(
   // A cluster left by a stack that was killed cannot be restarted: its daemons are gone.
   rmSync(dir, { recursive: true, force: true });
   const rgw = await startRadosgw({ dir, removeOnClose: true, log });
-  const client = localS3Client(rgw);
+  const client = localS3Client(rgw.endpoint, rgw.credentials);
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {

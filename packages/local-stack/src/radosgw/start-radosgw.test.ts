@@ -14,7 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { radosgwS3Client } from './radosgw-s3-client.ts';
+import { localS3Client } from '../local-s3-client.ts';
 import { type RadosgwHandle, startRadosgw } from './start-radosgw.ts';
 
 const MIB = 1024 * 1024;
@@ -61,7 +61,7 @@ describe('startRadosgw', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ferry-radosgw-test-'));
     radosgw = await startRadosgw({ dir, removeOnClose: true });
-    s3 = radosgwS3Client(radosgw.endpoint, radosgw.credentials);
+    s3 = localS3Client(radosgw.endpoint, radosgw.credentials);
   }, 120_000);
 
   afterAll(async () => {

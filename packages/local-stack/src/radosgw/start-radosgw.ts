@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { freePort } from '../free-port.ts';
+import type { S3Credentials } from '../local-s3-client.ts';
 import { cephConfig, monAddress } from './ceph-config.ts';
 import type { CephDaemon } from './ceph-daemon.ts';
 import { MON_ID, OSD_ID, prepareClusterFolder, RGW_ENTITY } from './cluster-files.ts';
 import { createKeyrings } from './create-keyrings.ts';
 import { DaemonGroup } from './daemon-group.ts';
 import { ensureCephPackages } from './ensure-ceph-packages.ts';
-import type { S3Credentials } from './radosgw-s3-client.ts';
 import { runCephTool } from './run-ceph-tool.ts';
 import { waitForAnonymousS3, waitForSignedS3 } from './wait-for-s3.ts';
 

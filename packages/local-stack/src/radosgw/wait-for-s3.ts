@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import { radosgwS3Client, type S3Credentials } from './radosgw-s3-client.ts';
+import { localS3Client, type S3Credentials } from '../local-s3-client.ts';
 
 const POLL_MS = 100;
 const REQUEST_TIMEOUT_MS = 2_000;
@@ -32,7 +32,7 @@ export async function waitForSignedS3(
   credentials: S3Credentials,
   deadline: number,
 ): Promise<void> {
-  const client = radosgwS3Client(endpoint, credentials);
+  const client = localS3Client(endpoint, credentials);
   try {
     await pollUntil(`radosgw at ${endpoint} accepts signed requests`, deadline, async () => {
       try {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { ErrorCode } from '@ferry/shared';
 import { type HeldPiece, heldPartStream, type PartStream } from '../bytes/part-stream.ts';
-import { transientError } from '../errors/transfer-error.ts';
+import { partTooLong, partTooShort } from './part-length.ts';
 
 /** A part held whole in memory, with the checksums a request must carry before its body. */
 export interface BufferedPart {
@@ -46,12 +45,7 @@ export function bufferPart(
         pieces.push({ chunk, release });
         bytes += chunk.length;
         if (bytes > length) {
-          fail(
-            transientError(
-              ErrorCode.SOURCE_SIZE_MISMATCH,
-              `source sent more than the ${length} bytes of the part`,
-            ),
-          );
+          fail(partTooLong(length));
           return;
         }
         crc = crc32(chunk, crc);
@@ -61,12 +55,7 @@ export function bufferPart(
       },
       end: () => {
         if (bytes !== length) {
-          fail(
-            transientError(
-              ErrorCode.SOURCE_SIZE_MISMATCH,
-              `source ended after ${bytes} of the part's ${length} bytes`,
-            ),
-          );
+          fail(partTooShort(bytes, length));
           return;
         }
         signal.removeEventListener('abort', onAbort);

@@ -1,11 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { ErrorCode } from '@ferry/shared';
 import type { PartStream } from '../bytes/part-stream.ts';
-import { transientError } from '../errors/transfer-error.ts';
 import type { ChunkSigner } from './chunk-signer.ts';
 import { crc32Base64 } from './crc32-base64.ts';
+import { partTooLong, partTooShort } from './part-length.ts';
 
 /** Payload bytes per aws-chunked chunk; S3 wants at least 8 KiB in every chunk but the last. */
 export const AWS_CHUNK_SIZE = 256 * 1024;
@@ -164,12 +163,7 @@ export class PartBody extends Readable {
     const size = chunk.length;
     if (this.bytes + size > this.decodedLength) {
       release();
-      this.#fail(
-        transientError(
-          ErrorCode.SOURCE_SIZE_MISMATCH,
-          `source sent more than the ${this.decodedLength} bytes of the part`,
-        ),
-      );
+      this.#fail(partTooLong(this.decodedLength));
       return;
     }
     const written = this.bytes;
@@ -264,12 +258,7 @@ export class PartBody extends Readable {
     const dest = this.#dest;
     if (this.#finished || !dest) return;
     if (this.bytes !== this.decodedLength) {
-      this.#fail(
-        transientError(
-          ErrorCode.SOURCE_SIZE_MISMATCH,
-          `source ended after ${this.bytes} of the part's ${this.decodedLength} bytes`,
-        ),
-      );
+      this.#fail(partTooShort(this.bytes, this.decodedLength));
       return;
     }
     this.#finished = true;

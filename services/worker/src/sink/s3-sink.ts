@@ -68,8 +68,7 @@ export class S3Sink {
    * cancel (other imports may be waiting on it): `signal` only stops this caller's wait.
    */
   profile(bucket: string, signal: AbortSignal): Promise<SinkProfile> {
-    this.#profile ??= this.#resolveProfile(bucket);
-    return abortable(this.#profile, signal);
+    return abortable(this.#profileOf(bucket), signal);
   }
 
   #resolveProfile(bucket: string): Promise<SinkProfile> {

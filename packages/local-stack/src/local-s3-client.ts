@@ -6,10 +6,10 @@ export interface S3Credentials {
 }
 
 /**
- * An S3 client for radosgw 16: path-style, and without the checksum trailers (aws-chunked
- * encoding) that the SDK sends by default, which that version rejects.
+ * An S3 client for the local stack's S3 servers (fauxqs, radosgw): path-style, and without the
+ * checksum trailers (aws-chunked encoding) that the SDK sends by default, which radosgw 16 rejects.
  */
-export function radosgwS3Client(endpoint: string, credentials: S3Credentials): S3Client {
+export function localS3Client(endpoint: string, credentials: S3Credentials): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',
