@@ -81,16 +81,16 @@ async function streamWithin(
   // Unknown size: the preferred part size caps the object at 10,000 parts of it.
   const partSize = choosePartSize(expected ?? 0, ctx.partSize);
   const queueSize = Math.max(1, Math.min(ctx.partConcurrency, Math.floor(memoryBytes / partSize) - 1));
-  let upload: UploadRef | null = null;
+  // The upload is made by the first full part; until it is completed, a failure must abort it.
+  const open: { upload: UploadRef | null } = { upload: null };
   try {
     const parts = await uploadParts(ctx, metadata, meter, partSize, queueSize, (created) => {
-      upload = created;
+      open.upload = created;
     });
-    if (parts.length === 0) return await putEmptyObject(ctx, metadata, startedAt);
-    const created = upload as unknown as UploadRef;
+    if (!open.upload) return await putEmptyObject(ctx, metadata, startedAt);
     const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
-    await ctx.sink.complete(created, parts, expectedObject);
-    upload = null;
+    await ctx.sink.complete(open.upload, parts, expectedObject);
+    open.upload = null;
     const etag = (await ctx.sink.confirmStored(ctx.destination, expectedObject)).etag ?? '';
     return {
       kind: 'completed',
@@ -104,7 +104,7 @@ async function streamWithin(
     };
   } catch (error) {
     ctx.progress.done = 0;
-    if (upload) await ctx.sink.abortQuietly(upload, ctx.logger);
+    if (open.upload) await ctx.sink.abortQuietly(open.upload, ctx.logger);
     if (ctx.abort.aborted) return { kind: 'interrupted' };
     if (sourceFailure) throw sourceFailure;
     if (error instanceof TransferError) throw error;
