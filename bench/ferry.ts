@@ -151,53 +151,86 @@ export async function startFerryWorker(
   return worker;
 }
 
-/** Moves `file` into `sink` with one Ferry worker and measures that worker. */
+/** Moves `file` into `sink` with one fresh Ferry worker and measures that worker. */
 export async function ferryTransfer(
   ctx: BenchContext,
   sink: Sink,
   file: SourceFile,
   label: string,
 ): Promise<TransferRun> {
+  const [first] = await ferryTransfers(ctx, sink, file, label, 1);
+  return first as TransferRun;
+}
+
+/**
+ * Moves `file` into `sink` `count` times, one import after the other, with one fresh Ferry worker,
+ * and measures each import on its own. The first is a new process's first import: it also pays the
+ * JIT's warm-up, the SDK's first-use set-up and the endpoint probe. The later ones are what a
+ * running worker of a fleet pays.
+ */
+export async function ferryTransfers(
+  ctx: BenchContext,
+  sink: Sink,
+  file: SourceFile,
+  label: string,
+  count: number,
+): Promise<TransferRun[]> {
   const queue = new BenchQueue(ctx.redisUrl, `ferry-bench-${ctx.runId}-${label}`);
-  const key = `ferry/${ctx.runId}/${label}/${file.name}`;
+  const runs: TransferRun[] = [];
   let worker: Child | null = null;
   try {
     worker = await startFerryWorker(ctx, queue, sink);
     const checksumMode = watchChecksumMode(worker);
-    await ctx.source.stats(true);
-    const idleRss = rssBytes(worker.pid);
-    const cpuBefore = cpuTimes(worker.pid);
-    const sinkBefore = totalCpuTimes(sink.pids);
-    const started = performance.now();
-    const id = await queue.submit(ctx.source.fileUrl(file), sink.bucket, key);
-    const record = await queue.waitForFinal(id, { timeoutMs: 30 * 60_000, worker });
-    const wallS = (performance.now() - started) / 1000;
-    const cpu = cpuDelta(cpuBefore, cpuTimes(worker.pid));
-    const sinkCpu = cpuDelta(sinkBefore, totalCpuTimes(sink.pids));
-    const peak = peakRssBytes(worker.pid);
-    const served = await ctx.source.stats();
-    const check = await verifyFerryObject(record, file, sink, key);
-    return {
-      tool: 'ferry',
-      sink: sink.name,
-      bytes: file.size,
-      ok: check.ok,
-      ...(check.ok ? {} : { error: check.detail }),
-      wallS,
-      ...cpu,
-      peakRssBytes: peak,
-      idleRssBytes: idleRss,
-      sinkCpuS: sinkCpu.cpuS,
-      source: { requests: served.requests, bytes: served.bytes },
-      checksumMode: checksumMode(),
-      verified: check.detail,
-    };
+    for (let i = 1; i <= count; i++) {
+      const key = `ferry/${ctx.runId}/${label}/${i}/${file.name}`;
+      runs.push(await measureImport(ctx, queue, worker, sink, file, key, checksumMode));
+    }
   } catch (error) {
-    return failedRun('ferry', sink, file, error);
+    while (runs.length < count) runs.push(failedRun('ferry', sink, file, error));
   } finally {
     await worker?.stop();
     await queue.close();
   }
+  return runs;
+}
+
+async function measureImport(
+  ctx: BenchContext,
+  queue: BenchQueue,
+  worker: Child,
+  sink: Sink,
+  file: SourceFile,
+  key: string,
+  checksumMode: () => TransferRun['checksumMode'],
+): Promise<TransferRun> {
+  await ctx.source.stats(true);
+  const idleRss = rssBytes(worker.pid);
+  const cpuBefore = cpuTimes(worker.pid);
+  const sinkBefore = totalCpuTimes(sink.pids);
+  const started = performance.now();
+  const id = await queue.submit(ctx.source.fileUrl(file), sink.bucket, key);
+  const record = await queue.waitForFinal(id, { timeoutMs: 30 * 60_000, worker });
+  const wallS = (performance.now() - started) / 1000;
+  const cpu = cpuDelta(cpuBefore, cpuTimes(worker.pid));
+  const sinkCpu = cpuDelta(sinkBefore, totalCpuTimes(sink.pids));
+  const peak = peakRssBytes(worker.pid);
+  const served = await ctx.source.stats();
+  const check = await verifyFerryObject(record, file, sink, key);
+  return {
+    tool: 'ferry',
+    sink: sink.name,
+    bytes: file.size,
+    ok: check.ok,
+    ...(check.ok ? {} : { error: check.detail }),
+    wallS,
+    ...cpu,
+    peakRssBytes: peak,
+    idleRssBytes: idleRss,
+    sinkCpuS: sinkCpu.cpuS,
+    source: { requests: served.requests, bytes: served.bytes },
+    checksumMode: checksumMode(),
+    verified: check.detail,
+  };
 }
 
 /**

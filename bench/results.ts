@@ -45,7 +45,10 @@ export interface TransferRun {
 export interface TransferScenario {
   sink: string;
   fileBytes: number;
+  /** Each a fresh worker's first import. */
   ferry: TransferRun[];
+  /** The same workers' second import of the same file: a running worker's cost (absent in older results). */
+  ferryRunning?: TransferRun[];
   /** null: rclone not installed or --no-rclone. */
   rclone: TransferRun[] | null;
   /** Why neither tool ran: the sink did not start (a Ceph cluster needs Ceph installed). */
@@ -220,16 +223,23 @@ function cpuRatioCheck(
   target: string,
   scenario: TransferScenario | undefined,
   limit: number,
-  { showMode = false } = {},
+  { showMode = false, runningWorker = false } = {},
 ): TargetCheck {
-  const ferry = medianRun(scenario?.ferry);
+  const first = medianRun(scenario?.ferry);
+  const running = medianRun(scenario?.ferryRunning);
+  const ferry = runningWorker ? running : first;
   const rclone = medianRun(scenario?.rclone);
   if (!ferry || !rclone) return { target, measured: 'not measured', pass: null };
   const ratio = cpuPerGiB(ferry) / cpuPerGiB(rclone);
   const mode = showMode ? `; Ferry in ${modeLabel(ferry)}` : '';
+  // The target is judged on a running worker; a new process's first import is shown beside it.
+  const firstImport =
+    runningWorker && first
+      ? `; a new worker's first import: ${(cpuPerGiB(first) / cpuPerGiB(rclone)).toFixed(2)} ×, ${cpuPerGiB(first).toFixed(2)}`
+      : '';
   return {
     target,
-    measured: `${ratio.toFixed(2)} × (${cpuPerGiB(ferry).toFixed(2)} vs ${cpuPerGiB(rclone).toFixed(2)} CPU-s/GiB${mode})`,
+    measured: `${ratio.toFixed(2)} × (${cpuPerGiB(ferry).toFixed(2)} vs ${cpuPerGiB(rclone).toFixed(2)} CPU-s/GiB${mode}${firstImport})`,
     pass: ratio <= limit,
   };
 }
@@ -286,30 +296,35 @@ const TARGET_NULL_SINK_CPU_RATIO = 0.35;
 const TARGET_NULL_SINK_MB_PER_S = 450;
 
 /** Issue 9: what a part costs the worker, into a production S3 server and into the null sink. */
+/**
+ * Issue 9's targets are per-GiB costs of a fleet's workers, which run import after import: they are
+ * judged on each worker's second import (`ferryRunning`). The first import's figures stay beside them.
+ */
 export function checkSinkTargets(results: BenchResults): TargetCheck[] {
-  const ferry = medianRun(results.nullSink?.ferry);
+  const running = medianRun(results.nullSink?.ferryRunning);
+  const first = medianRun(results.nullSink?.ferry);
   // The throughput target is for the mode auto picks; a mode forced by --worker-env is another setting.
   const setMode = results.workerEnv.S3_CHECKSUM_MODE;
   const defaultMode = setMode === undefined || setMode === 'auto';
   return [
     cpuRatioCheck(
-      `Into Ceph RGW, Ferry CPU-s/GiB ≤ ${TARGET_RGW_CPU_RATIO} × rclone's (same run)`,
+      `Into Ceph RGW, Ferry CPU-s/GiB ≤ ${TARGET_RGW_CPU_RATIO} × rclone's (same run, running worker)`,
       results.radosgw,
       TARGET_RGW_CPU_RATIO,
-      { showMode: true },
+      { showMode: true, runningWorker: true },
     ),
     cpuRatioCheck(
-      `Into the null sink, Ferry CPU-s/GiB ≤ ${TARGET_NULL_SINK_CPU_RATIO} × rclone's`,
+      `Into the null sink, Ferry CPU-s/GiB ≤ ${TARGET_NULL_SINK_CPU_RATIO} × rclone's (running worker)`,
       results.nullSink,
       TARGET_NULL_SINK_CPU_RATIO,
-      { showMode: true },
+      { showMode: true, runningWorker: true },
     ),
     {
-      target: `Into the null sink ≥ ${TARGET_NULL_SINK_MB_PER_S} MB/s (one job, default S3_CHECKSUM_MODE=auto)`,
-      measured: ferry
-        ? `${mbPerS(ferry).toFixed(0)} MB/s (${modeLabel(ferry)}${defaultMode ? '' : `; S3_CHECKSUM_MODE=${setMode} was set`})`
+      target: `Into the null sink ≥ ${TARGET_NULL_SINK_MB_PER_S} MB/s (one job, running worker, default S3_CHECKSUM_MODE=auto)`,
+      measured: running
+        ? `${mbPerS(running).toFixed(0)} MB/s (${modeLabel(running)}${defaultMode ? '' : `; S3_CHECKSUM_MODE=${setMode} was set`}${first ? `; a new worker's first import: ${mbPerS(first).toFixed(0)} MB/s` : ''})`
         : 'not measured',
-      pass: ferry && defaultMode ? mbPerS(ferry) >= TARGET_NULL_SINK_MB_PER_S : null,
+      pass: running && defaultMode ? mbPerS(running) >= TARGET_NULL_SINK_MB_PER_S : null,
     },
   ];
 }

@@ -1,5 +1,5 @@
 import type { BenchContext } from '../context.ts';
-import { ferryTransfer } from '../ferry.ts';
+import { ferryTransfers } from '../ferry.ts';
 import type { Sink } from '../parties.ts';
 import { rcloneTransfer } from '../rclone.ts';
 import type { TransferRun, TransferScenario } from '../results.ts';
@@ -7,6 +7,8 @@ import { type SourceFile, warmPageCache } from '../source-files.ts';
 
 /**
  * Scenarios 1, 2 and 2b: the same file into the same sink, Ferry then rclone, `repeat` times each.
+ * Each Ferry run is a fresh worker that moves the file twice: its first import (a new process's, JIT
+ * warm-up and endpoint probe included) and a second one, what a running worker of a fleet pays.
  * Into the null sink this measures the tools; into fauxqs it mostly measures fauxqs, which is
  * single-threaded and CPU-bound, so there only CPU-s/GiB and peak RSS say something about the tools;
  * Ceph RGW is the production server, whose one OSD on this machine's disk bounds MB/s.
@@ -19,19 +21,23 @@ export async function runTransferScenario(
 ): Promise<TransferScenario> {
   await warmPageCache(file);
   const ferry: TransferRun[] = [];
+  const ferryRunning: TransferRun[] = [];
   const rclone: TransferRun[] | null = ctx.rclone ? [] : null;
   // Part of queue names, which take letters, digits, _ and - only ('Ceph RGW 16.2.15' has dots).
   const tag = sink.name.replaceAll(/[^\w-]+/g, '-');
   for (let i = 1; i <= repeat; i++) {
     ctx.log(`  ${sink.name}: Ferry, run ${i}/${repeat}`);
-    ferry.push(await ferryTransfer(ctx, sink, file, `${tag}-${i}`));
-    report(ctx, ferry.at(-1));
+    const [first, again] = await ferryTransfers(ctx, sink, file, `${tag}-${i}`, 2);
+    ferry.push(first as TransferRun);
+    ferryRunning.push(again as TransferRun);
+    report(ctx, first);
+    report(ctx, again);
     if (!rclone) continue;
     ctx.log(`  ${sink.name}: rclone, run ${i}/${repeat}`);
     rclone.push(await rcloneTransfer(ctx, sink, file, `${tag}-${i}`));
     report(ctx, rclone.at(-1));
   }
-  return { sink: sink.name, fileBytes: file.size, ferry, rclone };
+  return { sink: sink.name, fileBytes: file.size, ferry, ferryRunning, rclone };
 }
 
 /**
