@@ -91,13 +91,16 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     try {
       const id = await fleet.submit({ type: 'http', url: slow.url }, 'killed-again.bin');
       for (let lost = 1; lost <= MAX_LOST_WORKERS + 1; lost++) {
+        const seen = slow.proxy.requests.length;
         const worker = await spawn();
-        // Running it, with its upload named in the checkpoint. (Killed between CreateMultipartUpload
-        // and the checkpoint, a worker leaves an empty upload that no checkpoint names.)
+        // Killed mid-transfer: once its part bytes flow, the worker has probed S3 (the probe's
+        // scratch uploads are aborted by then) and named its upload in the checkpoint. (Killed
+        // before either, it would leave an upload no checkpoint names.)
         await expect
           .poll(
             async () =>
               worker.logged('import started').length === 1 &&
+              slow.proxy.requests.slice(seen).some((request) => request.range && request.bytes > 0) &&
               ((await fleet.checkpoints.load(id))?.uploadId ?? '') !== '',
             { timeout: 30_000 },
           )
