@@ -49,7 +49,8 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
   const app = Fastify(options);
 
   const ownsRedis = deps.redis === undefined;
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { name: 'ferry-api' });
+  const redis =
+    deps.redis ?? createRedis(config.REDIS_URL, { name: 'ferry-api', password: config.REDIS_PASSWORD });
   if (ownsRedis) {
     // ioredis reports every failed reconnect; without a listener it prints them to stderr.
     redis.on('error', (error) =>

@@ -67,7 +67,7 @@ export async function startAutoscaler(
       ? { cluster: config.ECS_CLUSTER, service: config.ECS_SERVICE }
       : null;
 
-  const redis = createRedis(config.REDIS_URL, { name: 'ferry-autoscaler' });
+  const redis = createRedis(config.REDIS_URL, { name: 'ferry-autoscaler', password: config.REDIS_PASSWORD });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const sources: SignalSource[] = [bullmqSignals({ redis, queues: [config.FERRY_QUEUE] })];
   if (config.SQS_QUEUE_URL) {

@@ -59,7 +59,9 @@ export function startWorker(
   const now = deps.now ?? Date.now;
   const secrets = SecretBox.fromConfig(config, logger);
 
-  const redis = createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker' });
+  const connectRedis = (name: string) =>
+    createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
+  const redis = connectRedis('ferry-worker');
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
   const checkpoints = new CheckpointStore(redis, store.keys);
@@ -75,7 +77,7 @@ export function startWorker(
   const providerApi = new Agent({ keepAliveTimeout: 4_000 });
   const providerDownloads = new PooledHttpClient({ allowPrivate: true });
   const limiter = new FleetLimiter({
-    redis: () => createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker-limits' }),
+    redis: () => connectRedis('ferry-worker-limits'),
     prefix: limitsPrefix(config.FERRY_QUEUE),
     config,
     logger,
@@ -89,7 +91,7 @@ export function startWorker(
   const running = new RunningImports((size) => protection?.busy(size));
 
   const cancels = listenForCancels(
-    config.REDIS_URL,
+    () => connectRedis('ferry-worker-cancel'),
     store.keys.cancelChannel(),
     (importId) => {
       if (running.cancel(importId)) logger.info({ importId }, 'cancel received');
@@ -125,7 +127,7 @@ export function startWorker(
     random: deps.random ?? Math.random,
   });
 
-  const workerConnection = createRedis(config.REDIS_URL, { blocking: true, name: 'ferry-worker-queue' });
+  const workerConnection = connectRedis('ferry-worker-queue');
   workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
   const worker = new Worker(config.FERRY_QUEUE, processor, {
     connection: workerConnection,

@@ -4,7 +4,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 
-const QueuesEnv = z.object({ REDIS_URL: QueueEnvFields.REDIS_URL, FERRY_QUEUE: QueueEnvFields.FERRY_QUEUE });
+const QueuesEnv = z.object({
+  REDIS_URL: QueueEnvFields.REDIS_URL,
+  REDIS_PASSWORD: QueueEnvFields.REDIS_PASSWORD,
+  FERRY_QUEUE: QueueEnvFields.FERRY_QUEUE,
+});
 
 /**
  * `ferry queues`: job counts by state, the workers connected, and the autoscaler's current and
@@ -12,7 +16,10 @@ const QueuesEnv = z.object({ REDIS_URL: QueueEnvFields.REDIS_URL, FERRY_QUEUE: Q
  */
 export async function queuesCommand(): Promise<number> {
   const env = parseEnv(QueuesEnv);
-  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const connection = new Redis(env.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }),
+  });
   const queue = new Queue(env.FERRY_QUEUE, { connection });
   try {
     const counts = await queue.getJobCounts(

@@ -36,6 +36,11 @@ const urlWithProtocols = (protocols: string[]) =>
 /** Variables every service that touches the queue shares. */
 export const QueueEnvFields = {
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * The AUTH token apart from the URL, for where it comes from a secret store: an ECS secret
+   * fills a whole variable and cannot be spliced into REDIS_URL. A password in the URL wins.
+   */
+  REDIS_PASSWORD: z.string().min(1, 'must not be empty').optional(),
   /** BullMQ queue name; tests give each run its own. */
   FERRY_QUEUE: z
     .string()

@@ -1,4 +1,4 @@
-import { createRedis, type Logger } from '@ferry/shared';
+import type { Logger, Redis } from '@ferry/shared';
 
 export interface CancelListener {
   /** Resolves once the subscription is in place. */
@@ -13,12 +13,12 @@ export interface CancelListener {
  * status check.
  */
 export function listenForCancels(
-  redisUrl: string,
+  connect: () => Redis,
   channel: string,
   onCancel: (importId: string) => void,
   logger: Logger,
 ): CancelListener {
-  const subscriber = createRedis(redisUrl, { blocking: true, name: 'ferry-worker-cancel' });
+  const subscriber = connect();
   subscriber.on('error', (error) => logger.warn({ err: error }, 'cancel subscription error'));
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) onCancel(message.trim());
