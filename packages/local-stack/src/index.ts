@@ -1,3 +1,7 @@
+export type { EcsService, EcsServiceEvent, EcsTaskView } from './ecs/ecs-service.ts';
+export type { TaskStatus, TaskStopCode } from './ecs/ecs-task.ts';
+export * from './ecs/start-ecs-stand-in.ts';
+export type { EcsTaskDefinition } from './ecs/task-definition.ts';
 export * from './ensure-redis.ts';
 export * from './file-source-server.ts';
 export * from './free-port.ts';

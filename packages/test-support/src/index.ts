@@ -1,4 +1,13 @@
 export type { OpenMultipartUpload } from '@ferry/local-stack';
+export {
+  type EcsService,
+  type EcsServiceSpec,
+  type EcsStandIn,
+  type EcsStandInOptions,
+  type EcsTaskDefinition,
+  type EcsTaskView,
+  startEcsStandIn,
+} from '@ferry/local-stack';
 export type { CorruptFault, ResetFault, SlowFault } from './emulators/download-faults.ts';
 export * from './emulators/dropbox-emulator.ts';
 export type { EmulatorContent } from './emulators/emulator-content.ts';
@@ -8,6 +17,7 @@ export * from './emulators/gdrive-emulator.ts';
 export type { PauseWindow, RateLimit } from './emulators/rate-limiter.ts';
 export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
 export * from './files.ts';
+export * from './held-source.ts';
 export * from './log-capture.ts';
 export * from './s3-backends.ts';
 export * from './services.ts';

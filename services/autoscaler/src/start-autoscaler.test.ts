@@ -1,8 +1,5 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { IMPORT_JOB_NAME } from '@ferry/shared';
 import { newRedis, testRedisUrl, uniqueName } from '@ferry/test-support';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +7,8 @@ import { type AutoscalerHandle, startAutoscaler } from './start-autoscaler.ts';
 import { readPublishedStatus } from './status/published-status.ts';
 import type { StatusDocument } from './status/status-document.ts';
 
-describe('the autoscaler service (real Redis and HTTP; ECS faked at the SDK boundary)', () => {
+// ecs mode against the ECS/CloudWatch stand-in: start-autoscaler.ecs.test.ts.
+describe('the autoscaler service (real Redis and HTTP)', () => {
   let redis: Redis;
   let queue: Queue;
   let queueName: string;
@@ -106,47 +104,6 @@ describe('the autoscaler service (real Redis and HTTP; ECS faked at the SDK boun
     await expect(startAutoscaler(env({ MAX_WORKERS: '0' }))).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/MAX_WORKERS/),
-    });
-  });
-
-  describe('ecs mode', () => {
-    const ecs = mockClient(ECSClient);
-    const cloudwatch = mockClient(CloudWatchClient);
-    afterEach(() => {
-      ecs.reset();
-      cloudwatch.reset();
-    });
-
-    it("reads the service's tasks and sets its desiredCount from the backlog", async () => {
-      let desiredCount = 1;
-      ecs.on(DescribeServicesCommand).callsFake(() => ({
-        services: [
-          { serviceName: 'workers', status: 'ACTIVE', desiredCount, runningCount: 1, pendingCount: 0 },
-        ],
-      }));
-      ecs.on(UpdateServiceCommand).callsFake((input: { desiredCount: number }) => {
-        desiredCount = input.desiredCount;
-        return {};
-      });
-      cloudwatch.on(GetMetricDataCommand).resolves({
-        MetricDataResults: [{ Id: 'cpu', Timestamps: [new Date()], Values: [42] }],
-      });
-      await queue.addBulk(Array.from({ length: 6 }, (_, n) => ({ name: IMPORT_JOB_NAME, data: { n } })));
-      const handle = await start({
-        AUTOSCALER_MODE: 'ecs',
-        ECS_CLUSTER: 'ferry',
-        ECS_SERVICE: 'workers',
-        AWS_REGION: 'us-east-1',
-      });
-      // 6 jobs / (2 × 0.9) → 4.
-      await expect.poll(() => desiredCount, { timeout: 20_000 }).toBe(4);
-      expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({
-        cluster: 'ferry',
-        service: 'workers',
-        desiredCount: 4,
-      });
-      const status = await getStatus(handle);
-      expect(status).toMatchObject({ mode: 'ecs', signals: { currentWorkers: 1, cpuUtilization: 42 } });
     });
   });
 });

@@ -1,20 +1,28 @@
 import { connectionFile } from '../paths.ts';
+import { ECS_DEFAULT_MAX_WORKERS } from '../stack/local-ecs.ts';
 import type { LocalS3Kind } from '../stack/local-s3-kind.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
 
 /**
  * `ferry up`: the whole local stack until Ctrl-C; with `autoscaleTo`, the autoscaler (local mode)
- * runs 1 to that many workers by the queue's depth instead of a fixed 2; `s3` picks the S3 server
+ * runs 1 to that many workers by the queue's depth instead of a fixed 2; with `ecs`, the workers are
+ * the tasks of a service in the ECS/CloudWatch stand-in and the autoscaler runs in `ecs` mode
+ * against it (1 to `autoscaleTo` tasks, default 4), as in production; `s3` picks the S3 server
  * (fauxqs, embedded, or a one-node Ceph cluster's radosgw).
  */
-export async function up(autoscaleTo?: number, s3: LocalS3Kind = 'fauxqs'): Promise<number> {
+export async function up(autoscaleTo?: number, s3: LocalS3Kind = 'fauxqs', ecs = false): Promise<number> {
   const log = (line: string) => process.stderr.write(`ferry: ${line}\n`);
-  const workers = autoscaleTo === undefined ? '2 workers' : `the autoscaler, 1 to ${autoscaleTo} workers`;
+  const workers = ecs
+    ? `the ECS stand-in's worker service, the autoscaler in ecs mode sizing it 1 to ${autoscaleTo ?? ECS_DEFAULT_MAX_WORKERS} tasks`
+    : autoscaleTo === undefined
+      ? '2 workers'
+      : `the autoscaler, 1 to ${autoscaleTo} workers`;
   log(`starting the local stack (Redis, S3 on ${s3}, API, ${workers})...`);
   const stack = await startLocalStack({
     log,
     sampleSizeMiB: 64,
     s3,
+    ecs,
     ...(autoscaleTo === undefined ? {} : { autoscaleTo }),
   });
   const credentials =
@@ -32,6 +40,12 @@ export async function up(autoscaleTo?: number, s3: LocalS3Kind = 'fauxqs'): Prom
       `  Logs         ${stack.logDir}/`,
       ...(stack.autoscalerUrl
         ? [`  Autoscaler   ${stack.autoscalerUrl}/status   (pnpm ferry queues shows it too)`]
+        : []),
+      ...(stack.ecs
+        ? [
+            `  ECS          ${stack.ecs.url}   stand-in for ECS and CloudWatch: cluster "${stack.ecs.cluster}", service "${stack.ecs.service}"`,
+            `               (AWS_ENDPOINT_URL_ECS and AWS_ENDPOINT_URL_CLOUDWATCH; each task's log is task-<id>.log)`,
+          ]
         : []),
       '',
       'Try, in another terminal (the CLI finds this stack by itself):',

@@ -6,6 +6,7 @@ import { ensureRedis, type FileSourceHandle, freePort, startFileSource } from '@
 import { connectionFile, dataDir } from '../paths.ts';
 import { type ChildService, spawnService } from './child-service.ts';
 import { devSecretKey } from './dev-secret-key.ts';
+import { ECS_DEFAULT_MAX_WORKERS, type LocalEcs, startLocalEcs } from './local-ecs.ts';
 import { type LocalS3, startLocalS3 } from './local-s3.ts';
 import type { LocalS3Kind } from './local-s3-kind.ts';
 import { ensureSampleFile, type SampleFile } from './sample-file.ts';
@@ -22,8 +23,10 @@ export interface LocalStack {
   sample: SampleFile;
   sampleUrl: string;
   logDir: string;
-  /** The autoscaler's status URL when it sizes the workers (`autoscaleTo`), else null. */
+  /** The autoscaler's status URL when it sizes the workers (`autoscaleTo` or `ecs`), else null. */
   autoscalerUrl: string | null;
+  /** The ECS/CloudWatch stand-in whose service runs the workers (`ecs`), else null. */
+  ecs: Omit<LocalEcs, 'close'> | null;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,11 @@ export interface LocalStackOptions {
   workers?: number;
   /** Let the autoscaler (local mode) run between 1 and this many workers instead. */
   autoscaleTo?: number;
+  /**
+   * Run the workers as the tasks of a service in the ECS/CloudWatch stand-in, sized by the
+   * autoscaler in `ecs` mode (1 to `autoscaleTo`, default ECS_DEFAULT_MAX_WORKERS), as on ECS.
+   */
+  ecs?: boolean;
   /** The S3 server: fauxqs (default) or a one-node Ceph cluster's radosgw. */
   s3?: LocalS3Kind;
   sampleSizeMiB?: number;
@@ -123,32 +131,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHealthy(apiUrl, api);
 
-    let autoscalerUrl: string | null = null;
-    if (options.autoscaleTo === undefined) {
-      for (let i = 1; i <= (options.workers ?? 2); i++) {
-        const worker = spawnService(`worker-${i}`, 'worker', serviceEnv, logDir);
-        cleanups.push(() => worker.stop());
-      }
-    } else {
-      // The autoscaler starts and stops the workers itself; stopping it drains them.
+    /** The autoscaler as its own process, sizing the workers 1 to `maxWorkers` by `mode`'s actuator. */
+    const spawnAutoscaler = async (maxWorkers: number, mode: NodeJS.ProcessEnv): Promise<string> => {
       const autoscalerPort = await freePort();
       const autoscaler = spawnService(
         'autoscaler',
         'autoscaler',
         {
           ...serviceEnv,
-          AUTOSCALER_MODE: 'local',
           MIN_WORKERS: '1',
-          MAX_WORKERS: String(options.autoscaleTo),
+          MAX_WORKERS: String(maxWorkers),
           SCALE_INTERVAL_S: env.SCALE_INTERVAL_S ?? '5',
           SCALE_DOWN_STABILIZATION_S: env.SCALE_DOWN_STABILIZATION_S ?? '60',
           AUTOSCALER_PORT: String(autoscalerPort),
           AUTOSCALER_HOST: '127.0.0.1',
+          ...mode,
         },
         logDir,
       );
       cleanups.push(() => autoscaler.stop());
-      autoscalerUrl = `http://127.0.0.1:${autoscalerPort}`;
+      return `http://127.0.0.1:${autoscalerPort}`;
+    };
+
+    let autoscalerUrl: string | null = null;
+    const ecs = options.ecs ? await startLocalEcs(serviceEnv, logDir) : null;
+    if (ecs) {
+      // Pushed before the autoscaler's, so run after it: the fleet stops once nothing resizes it.
+      cleanups.push(() => ecs.close());
+      autoscalerUrl = await spawnAutoscaler(options.autoscaleTo ?? ECS_DEFAULT_MAX_WORKERS, {
+        AUTOSCALER_MODE: 'ecs',
+        ECS_CLUSTER: ecs.cluster,
+        ECS_SERVICE: ecs.service,
+        ...ecs.clientEnv,
+      });
+    } else if (options.autoscaleTo === undefined) {
+      for (let i = 1; i <= (options.workers ?? 2); i++) {
+        const worker = spawnService(`worker-${i}`, 'worker', serviceEnv, logDir);
+        cleanups.push(() => worker.stop());
+      }
+    } else {
+      // The autoscaler starts and stops the workers itself; stopping it drains them.
+      autoscalerUrl = await spawnAutoscaler(options.autoscaleTo, { AUTOSCALER_MODE: 'local' });
     }
 
     writeFileSync(
@@ -174,6 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sampleUrl: `${source.url}/${sample.name}`,
       logDir,
       autoscalerUrl,
+      ecs: ecs && { url: ecs.url, cluster: ecs.cluster, service: ecs.service, clientEnv: ecs.clientEnv },
       close,
     };
   } catch (error) {
