@@ -7,8 +7,10 @@ const USAGE = `Ferry: import large files into Amazon S3.
 
 Usage: pnpm ferry <command> [options]
 
-  up [--autoscale N] [--s3 radosgw]    whole local stack (Redis, S3, API, 2 workers) until Ctrl-C;
-                                       --autoscale: the autoscaler runs 1 to N workers instead;
+  up [--autoscale N] [--ecs]           whole local stack (Redis, S3, API, 2 workers) until Ctrl-C;
+     [--s3 radosgw]                    --autoscale: the autoscaler runs 1 to N workers instead;
+                                       --ecs: the workers are tasks of an ECS/CloudWatch stand-in's
+                                       service, sized by the autoscaler in ecs mode (1 to N, or 4);
                                        --s3 radosgw: Ceph RGW (a one-node cluster) instead of fauxqs
   demo [--size MiB] [--s3 radosgw]     start the local stack, import a sample file, verify, stop
   api                                  the HTTP API, as a container runs it
@@ -37,14 +39,18 @@ async function run(argv: string[]): Promise<number> {
     case 'up': {
       const { values } = parseArgs({
         args: rest,
-        options: { autoscale: { type: 'string' }, s3: { type: 'string', default: 'fauxqs' } },
+        options: {
+          autoscale: { type: 'string' },
+          ecs: { type: 'boolean', default: false },
+          s3: { type: 'string', default: 'fauxqs' },
+        },
       });
       const s3 = localS3Kind(values.s3);
-      if (values.autoscale === undefined) return (await import('./commands/up.ts')).up(undefined, s3);
-      const max = Number(values.autoscale);
-      if (!Number.isInteger(max) || max < 1 || max > 64)
+      const max = values.autoscale === undefined ? undefined : Number(values.autoscale);
+      if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 64))
         throw new UsageError('--autoscale takes the most workers to run, a whole number from 1 to 64');
-      return (await import('./commands/up.ts')).up(max, s3);
+      const { up } = await loadLocalStackCommand(() => import('./commands/up.ts'));
+      return up(max, s3, values.ecs);
     }
     case 'demo': {
       const { values } = parseArgs({
@@ -54,7 +60,8 @@ async function run(argv: string[]): Promise<number> {
       const size = Number(values.size);
       if (!Number.isInteger(size) || size < 1 || size > 10_240)
         throw new UsageError('--size must be a whole number of MiB from 1 to 10240');
-      return (await import('./commands/demo.ts')).demo(size, localS3Kind(values.s3));
+      const { demo } = await loadLocalStackCommand(() => import('./commands/demo.ts'));
+      return demo(size, localS3Kind(values.s3));
     }
     case 'api':
     case 'worker':
@@ -117,6 +124,24 @@ async function run(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * `up` and `demo` run the local stack from a checkout of the repository: @ferry/local-stack (fauxqs,
+ * the radosgw starter) is a development dependency, so the production bundle the image runs has none.
+ */
+async function loadLocalStackCommand<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = error as { code?: string; message?: string };
+    if (missing.code === 'ERR_MODULE_NOT_FOUND' && missing.message?.includes("'@ferry/local-stack'")) {
+      throw new Error(
+        'up and demo run from a checkout of the repository; this installation has no local stack',
+      );
+    }
+    throw error;
+  }
+}
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
