@@ -109,12 +109,15 @@ function transferTable(id: string, scenario: TransferScenario, note: string): Ta
     row[4] = ratio(ferry.peakRssBytes, rclone.peakRssBytes);
     rows.push(row);
   };
-  ratioRow('first import / rclone', medianRun(scenario.ferry));
-  ratioRow('running worker / rclone', medianRun(scenario.ferryRunning));
+  const first = medianRun(scenario.ferry);
+  const running = medianRun(scenario.ferryRunning);
+  ratioRow('first import / rclone', first);
+  ratioRow('running worker / rclone', running);
   const notes = [note];
-  if (scenario.ferryRunning) {
+  if (first && running) {
     notes.push(
-      "Each Ferry run is a fresh worker moving the file twice, one import after the other: the first import also pays the new process's JIT warm-up, the SDK's first-use set-up and the endpoint probe (about 0.2 CPU-s here); the second is what a running worker of a fleet pays per file. rclone is a new process per file, as it is used.",
+      "Each Ferry run is a fresh worker moving the file twice, one import after the other: the first import also pays the new process's JIT warm-up, the SDK's first-use set-up and the endpoint probe " +
+        `(${fixed(first.cpuS - running.cpuS, 2)} CPU-s more here); the second is what a running worker of a fleet pays per file. rclone is a new process per file, as it is used.`,
     );
   }
   if (scenario.rclone && scenario.fileBytes <= RCLONE_UPLOAD_CUTOFF) {
