@@ -19,6 +19,8 @@ function captureLogger() {
   return { logger: createLogger('autoscaler', 'info', stream), lines };
 }
 
+// The happy path runs against the ECS/CloudWatch stand-in (ecs-signals.stand-in.test.ts); these are
+// answers it does not give: Container Insights datapoints, CloudWatch failing, a deleted service.
 describe('ECS signals (SDK boundary faked with aws-sdk-client-mock)', () => {
   const ecs = mockClient(ECSClient);
   const cloudwatch = mockClient(CloudWatchClient);
@@ -38,46 +40,6 @@ describe('ECS signals (SDK boundary faked with aws-sdk-client-mock)', () => {
     });
     return { signals, lines };
   };
-
-  it('reads running and pending tasks, and the newest CPU and memory utilisation', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [SERVICE], failures: [] });
-    cloudwatch.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [
-        {
-          Id: 'cpu',
-          Timestamps: [new Date('2030-01-01T00:02:00Z'), new Date('2030-01-01T00:01:00Z')],
-          Values: [71.5, 40],
-        },
-        { Id: 'memory', Timestamps: [new Date('2030-01-01T00:02:00Z')], Values: [33] },
-        { Id: 'ciCpu', Timestamps: [new Date('2030-01-01T00:02:00Z')], Values: [99] },
-      ],
-    });
-    const { signals } = source();
-    const now = Date.parse('2030-01-01T00:02:30Z');
-    expect(await signals.read(now)).toEqual({
-      currentWorkers: 4,
-      pendingWorkers: 2,
-      cpuUtilization: 71.5,
-      memoryUtilization: 33,
-    });
-    expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
-      cluster: 'ferry',
-      services: ['ferry-workers'],
-    });
-    const query = cloudwatch.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
-    expect(query?.EndTime).toEqual(new Date(now));
-    expect(query?.StartTime).toEqual(new Date(now - 600_000));
-    const cpu = query?.MetricDataQueries?.find((q) => q.Id === 'cpu');
-    expect(cpu?.MetricStat?.Metric).toEqual({
-      Namespace: 'AWS/ECS',
-      MetricName: 'CPUUtilization',
-      Dimensions: [
-        { Name: 'ClusterName', Value: 'ferry' },
-        { Name: 'ServiceName', Value: 'ferry-workers' },
-      ],
-    });
-    await signals.close();
-  });
 
   it("falls back to Container Insights' used/reserved ratio where the service metric has no datapoint", async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [SERVICE] });
