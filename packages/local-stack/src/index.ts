@@ -1,3 +1,4 @@
+export * from './debian-packages.ts';
 export type { EcsService, EcsServiceEvent, EcsTaskView } from './ecs/ecs-service.ts';
 export type { TaskStatus, TaskStopCode } from './ecs/ecs-task.ts';
 export * from './ecs/start-ecs-stand-in.ts';

@@ -9,6 +9,7 @@ export * from './config/parse-env.ts';
 export * from './config/secret-env.ts';
 export * from './errors.ts';
 export * from './ids.ts';
+export * from './limits/paused-accounts.ts';
 export * from './logger.ts';
 export * from './process/stop-on-signal.ts';
 export * from './queue.ts';

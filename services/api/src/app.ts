@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
+import { ADMIN_PREFIX, adminRoutes } from './admin/admin-routes.ts';
 import { bearerAuth } from './auth/bearer-auth.ts';
 import { KeyRing } from './auth/key-ring.ts';
 import { dependencyCaller } from './dependency-call.ts';
@@ -87,6 +88,10 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     await v1.register(readRoutes, { ctx });
     await v1.register(cancelRoute, { ctx });
   });
+  // Unset keys leave /admin unmounted: it answers 404 like any other unknown path.
+  if (config.FERRY_ADMIN_KEYS) {
+    app.register(adminRoutes, { prefix: ADMIN_PREFIX, adminKeys: config.FERRY_ADMIN_KEYS, queue, redis });
+  }
 
   const requeued = new Counter({
     name: 'ferry_api_imports_requeued_total',

@@ -7,6 +7,7 @@ import {
   SourceEnvFields,
 } from '@ferry/shared';
 import { z } from 'zod';
+import { AdminKeysField } from './admin/admin-keys.ts';
 import { ApiKeysField } from './auth/api-keys.ts';
 
 /** The API's configuration, read from the environment once at start-up. */
@@ -15,12 +16,31 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     PORT: envInt(8080, 0, 65535),
     HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
     FERRY_API_KEYS: ApiKeysField,
+    /** Operator keys of /admin (Bull Board, the fleet page); unset = /admin is not mounted. */
+    FERRY_ADMIN_KEYS: AdminKeysField,
     /** An import written this long ago whose job is still not known to be queued gets it queued. */
     REQUEUE_AFTER_S: envInt(60, 1, 3600),
     ...QueueEnvFields,
     ...SourceEnvFields,
     ...SecretEnvFields,
   }),
+).superRefine(
+  (config, ctx) => {
+    // A key in both lists would let a tenant open every tenant's jobs on the operator pages.
+    if (config.FERRY_ADMIN_KEYS?.some((key) => config.FERRY_API_KEYS.has(key))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FERRY_ADMIN_KEYS'],
+        message: 'must not repeat a key of FERRY_API_KEYS: operator keys and tenant keys are separate',
+      });
+    }
+  },
+  {
+    when: (payload) =>
+      !payload.issues.some((issue) =>
+        ['FERRY_API_KEYS', 'FERRY_ADMIN_KEYS'].includes(String(issue.path?.[0])),
+      ),
+  },
 );
 export type ApiConfig = z.infer<typeof ApiEnv>;
 

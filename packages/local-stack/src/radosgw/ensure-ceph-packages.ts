@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { findExecutable } from './find-executable.ts';
+import { ensureDebianPackages } from '../debian-packages.ts';
 
 export interface CephBinaries {
   cephMon: string;
@@ -37,35 +37,6 @@ const BINARY_NAMES: Record<keyof CephBinaries, string> = {
   monmaptool: 'monmaptool',
 };
 
-/** All the binaries, or the names of those missing. */
-function findCephBinaries(): CephBinaries | string[] {
-  const found: Partial<CephBinaries> = {};
-  const missing: string[] = [];
-  for (const [key, name] of Object.entries(BINARY_NAMES) as [keyof CephBinaries, string][]) {
-    const path = findExecutable(name);
-    if (path) found[key] = path;
-    else missing.push(name);
-  }
-  return missing.length > 0 ? missing : (found as CephBinaries);
-}
-
-function installCephPackages(log: (line: string) => void): void {
-  log(`Ceph not found: installing Debian's ${CEPH_PACKAGES.join(', ')} packages`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    execFileSync('apt-get', ['install', '-y', '-q', ...CEPH_PACKAGES], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env,
-    });
-  try {
-    install();
-  } catch {
-    // Usually a stale (or, in fresh containers, empty) package index.
-    execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'pipe'], env });
-    install();
-  }
-}
-
 function cephVersion(radosgw: string): string {
   const output = execFileSync(radosgw, ['--version'], { encoding: 'utf8' });
   const version = /ceph version (\S+)/.exec(output)?.[1];
@@ -78,17 +49,10 @@ function cephVersion(radosgw: string): string {
  * first when some are missing and that is allowed.
  */
 export function ensureCephPackages(options: EnsureCephPackagesOptions = {}): CephInstallation {
-  const log = options.log ?? (() => {});
-  let found = findCephBinaries();
-  const allowInstall = options.allowInstall ?? process.getuid?.() === 0;
-  if (Array.isArray(found) && allowInstall) {
-    installCephPackages(log);
-    found = findCephBinaries();
-  }
-  if (Array.isArray(found)) {
-    throw new Error(
-      `Ceph is not installed (missing ${found.join(', ')}): install it with "apt-get install -y ${CEPH_PACKAGES.join(' ')}" (Debian/Ubuntu)`,
-    );
-  }
-  return { binaries: found, version: cephVersion(found.radosgw) };
+  const paths = ensureDebianPackages(CEPH_PACKAGES, Object.values(BINARY_NAMES), options);
+  // ensureDebianPackages returns only when it found every binary asked for.
+  const binaries = Object.fromEntries(
+    Object.entries(BINARY_NAMES).map(([key, name]) => [key, paths.get(name) as string]),
+  ) as unknown as CephBinaries;
+  return { binaries, version: cephVersion(binaries.radosgw) };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Tenant names become part of Redis keys, so they are held to a small, unambiguous alphabet. */
 const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 /** Visible ASCII without `,`: anything a client can put after `Bearer ` without quoting. */
-const KEY = /^[\x21-\x2b\x2d-\x7e]+$/;
+export const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]+$/;
 
 /** API key -> tenant. */
 export type ApiKeys = ReadonlyMap<string, string>;
@@ -29,7 +29,7 @@ export function parseApiKeys(value: string): { keys: ApiKeys; problems: string[]
     }
     const key = entry.slice(0, separator);
     const tenant = entry.slice(separator + 1);
-    if (!KEY.test(key)) {
+    if (!KEY_PATTERN.test(key)) {
       problems.push(`entry ${n}: the key may hold only visible ASCII characters other than ","`);
       return;
     }

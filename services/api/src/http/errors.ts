@@ -68,7 +68,10 @@ export function answerError(error: unknown, request: FastifyRequest, reply: Fast
   } else {
     request.log.info({ code: ferry.code }, 'request refused');
   }
-  if (ferry.code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer');
+  // The operator pages set their own (Basic) challenge, so that a browser asks for the key.
+  if (ferry.code === ErrorCode.UNAUTHORIZED && !reply.hasHeader('www-authenticate')) {
+    reply.header('www-authenticate', 'Bearer');
+  }
   if (ferry.status === 503) reply.header('retry-after', '1');
   return reply.code(ferry.status).send(ferry.toJSON());
 }
@@ -76,9 +79,12 @@ export function answerError(error: unknown, request: FastifyRequest, reply: Fast
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(answerError);
 
-  app.setNotFoundHandler((request, reply) => {
-    // The path is not echoed: reflecting arbitrary client input gains nothing.
-    request.log.info({ code: ErrorCode.NOT_FOUND }, 'no such route');
-    return reply.code(404).send(new FerryError(ErrorCode.NOT_FOUND, 'no such route').toJSON());
-  });
+  app.setNotFoundHandler(answerNotFound);
+}
+
+/** The answer to a path no route serves. */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // The path is not echoed: reflecting arbitrary client input gains nothing.
+  request.log.info({ code: ErrorCode.NOT_FOUND }, 'no such route');
+  return reply.code(404).send(new FerryError(ErrorCode.NOT_FOUND, 'no such route').toJSON());
 }

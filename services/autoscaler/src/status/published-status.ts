@@ -2,6 +2,8 @@ import { StoreKeys } from '@ferry/shared';
 import type { Redis } from 'ioredis';
 import type { StatusDocument } from './status-document.ts';
 
+export type { StatusDocument };
+
 /** Where the autoscaler keeps its last status for the queue it sizes the fleet of. */
 export function publishedStatusKey(queue: string): string {
   return `${new StoreKeys(queue).prefix}autoscaler`;

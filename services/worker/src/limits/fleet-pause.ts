@@ -1,3 +1,4 @@
+import { accountPauseKey } from '@ferry/shared';
 import type { Redis } from 'ioredis';
 import { defineScript, type RedisScript } from './redis-scripts.ts';
 
@@ -75,7 +76,7 @@ export class FleetPause {
   }
 
   #pauseKey(key: string): string {
-    return `${this.#prefix}pause:${key}`;
+    return accountPauseKey(this.#prefix, key);
   }
 
   #countKey(key: string): string {

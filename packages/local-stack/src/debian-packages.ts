@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { findExecutable } from './radosgw/find-executable.ts';
+
+export interface EnsureDebianPackagesOptions {
+  /** May we `apt-get install` the packages when a binary is missing? Default: when running as root. */
+  allowInstall?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Each binary's path, or the names of those missing. */
+function findBinaries(binaries: readonly string[]): Map<string, string> | string[] {
+  const found = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of binaries) {
+    const path = findExecutable(name);
+    if (path) found.set(name, path);
+    else missing.push(name);
+  }
+  return missing.length > 0 ? missing : found;
+}
+
+function installPackages(packages: readonly string[], log: (line: string) => void): void {
+  log(`installing Debian's ${packages.join(', ')} packages`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-q', ...packages], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+    });
+  try {
+    install();
+  } catch {
+    // Usually a stale (or, in fresh containers, empty) package index.
+    execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    install();
+  }
+}
+
+/**
+ * The paths of `binaries` (by default named like the packages), installing Debian's `packages`
+ * first when some are missing and that is allowed; throws naming the missing binaries and the
+ * command that would install them otherwise.
+ */
+export function ensureDebianPackages(
+  packages: readonly string[],
+  binaries: readonly string[] = packages,
+  options: EnsureDebianPackagesOptions = {},
+): Map<string, string> {
+  let found = findBinaries(binaries);
+  const allowInstall = options.allowInstall ?? process.getuid?.() === 0;
+  if (Array.isArray(found) && allowInstall) {
+    installPackages(packages, options.log ?? (() => {}));
+    found = findBinaries(binaries);
+  }
+  if (Array.isArray(found)) {
+    throw new Error(
+      `${found.join(', ')} not installed: install ${found.length === 1 ? 'it' : 'them'} with "apt-get install -y ${packages.join(' ')}" (Debian/Ubuntu)${allowInstall ? '' : ', or run as root to have it installed'}`,
+    );
+  }
+  return found;
+}
