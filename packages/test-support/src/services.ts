@@ -44,6 +44,8 @@ export function serviceEnv(
     SOURCE_ALLOW_PRIVATE: '1',
     FERRY_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'silent',
+    // Workers of parallel tests cannot all have the default port.
+    METRICS_PORT: '0',
     ...extra,
   };
 }

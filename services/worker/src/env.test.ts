@@ -20,4 +20,20 @@ describe('worker environment', () => {
       }),
     );
   });
+
+  it('serves /metrics on 9464 of every interface by default; 0 asks for a free port', () => {
+    expect(parseWorkerEnv(base)).toMatchObject({ METRICS_PORT: 9464, METRICS_HOST: '0.0.0.0' });
+    expect(parseWorkerEnv({ ...base, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' })).toMatchObject({
+      METRICS_PORT: 0,
+      METRICS_HOST: '127.0.0.1',
+    });
+  });
+
+  it('refuses a METRICS_PORT that is no port, naming the variable', () => {
+    for (const METRICS_PORT of ['65536', '-1', 'ninety']) {
+      expect(() => parseWorkerEnv({ ...base, METRICS_PORT })).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('METRICS_PORT') }),
+      );
+    }
+  });
 });

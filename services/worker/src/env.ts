@@ -49,6 +49,13 @@ const WorkerFields = z.object({
    * endpoint once per process; `trailer`, `signed`, `header` and `etag` are taken as given.
    */
   S3_CHECKSUM_MODE: z.enum(CHECKSUM_MODES).default('auto'),
+  /**
+   * GET /metrics (Prometheus). 9464 is Prometheus's customary exporter port, clear of the API's 8080
+   * and the autoscaler's 8081; 0 picks a free port (as AUTOSCALER_PORT does), for several workers on
+   * one host. A port that cannot be bound is logged and the worker goes on importing without it.
+   */
+  METRICS_PORT: envInt(9464, 0, 65_535),
+  METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   /** SIGTERM to exit: parts in flight get most of it, handing jobs back the rest. ECS waits 120 s at most. */
   DRAIN_TIMEOUT_S: envInt(90, 1, 100),
   // The SDK's credential chain reads process.env; a worker started in-process with its own env

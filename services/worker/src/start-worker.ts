@@ -9,7 +9,7 @@ import {
 } from '@ferry/shared';
 import { Worker } from 'bullmq';
 import { Agent } from 'undici';
-import { MemoryBudget } from './bytes/memory-budget.ts';
+import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
@@ -17,6 +17,8 @@ import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { startTaskProtection } from './lifecycle/task-protection.ts';
 import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 import { S3Sink } from './sink/s3-sink.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { PooledHttpClient } from './sources/pooled-http-client.ts';
@@ -33,12 +35,17 @@ export interface WorkerDeps {
   now?: () => number;
   /** For backoff jitter. */
   random?: () => number;
+  /** The worker's own by default; /metrics serves this one's registry. */
+  metrics?: WorkerMetrics;
 }
 
 export interface WorkerHandle {
   worker: Worker;
-  /** Resolves when the worker takes jobs and listens for cancels. */
+  /** Resolves when the worker takes jobs and listens for cancels, and /metrics is served. */
   ready: Promise<void>;
+  metrics: WorkerMetrics;
+  /** Where /metrics is served, once ready; null before, or when the port could not be bound. */
+  readonly metricsUrl: string | null;
   /**
    * Graceful drain, bounded by DRAIN_TIMEOUT_S: takes no new jobs, starts no new parts, lets parts in
    * flight finish (aborting them near the deadline), hands every held job back to the queue without
@@ -58,13 +65,14 @@ export function startWorker(
   const logger = deps.logger ?? createLogger('worker', config.LOG_LEVEL);
   const now = deps.now ?? Date.now;
   const secrets = SecretBox.fromConfig(config, logger);
+  const metrics = deps.metrics ?? createWorkerMetrics();
 
   const connectRedis = (name: string) =>
     createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
   const redis = connectRedis('ferry-worker');
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
-  const checkpoints = new CheckpointStore(redis, store.keys);
+  const checkpoints = new CheckpointStore(redis, store.keys, metrics.checkpointWritten);
   const s3 = createS3Client(config, logger);
   const s3Clients = new RegionalS3Clients(s3, config, logger);
   const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
@@ -83,12 +91,16 @@ export function startWorker(
     logger,
     now,
     ...(deps.random ? { random: deps.random } : {}),
+    observer: metrics.limiter,
   });
   // While it holds imports, ECS must not pick this task for scale-in.
   const protection = config.ECS_AGENT_URI
     ? startTaskProtection({ agentUri: config.ECS_AGENT_URI, logger })
     : null;
-  const running = new RunningImports((size) => protection?.busy(size));
+  const running = new RunningImports((size) => {
+    protection?.busy(size);
+    metrics.activeImports(size);
+  });
 
   const cancels = listenForCancels(
     () => connectRedis('ferry-worker-cancel'),
@@ -114,7 +126,7 @@ export function startWorker(
       now,
     },
     running,
-    memory: new MemoryBudget(config.WORKER_MEMORY_BUDGET_MIB * MIB),
+    memory: new MemoryBudget(config.WORKER_MEMORY_BUDGET_MIB * MIB, BLOCK_SIZE, metrics.memoryWaited),
     onSourceChange: config.ON_SOURCE_CHANGE,
     partSize: config.PART_SIZE_MIB * MIB,
     partConcurrency: config.PART_CONCURRENCY,
@@ -123,6 +135,7 @@ export function startWorker(
     progressIntervalMs: 1000,
     logger,
     secrets,
+    metrics,
     now,
     random: deps.random ?? Math.random,
   });
@@ -145,13 +158,26 @@ export function startWorker(
     for (const id of jobIds) if (running.lockLost(id)) logger.warn({ importId: id }, 'job lock lost');
   });
 
-  const ready = Promise.all([worker.waitUntilReady(), cancels.ready]).then(() => {
+  // Metrics are not worth refusing imports for: a port that cannot be bound is logged, not fatal.
+  const metricsServer = startMetricsServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry: metrics.registry,
+  }).catch((error: unknown) => {
+    logger.error({ err: error, port: config.METRICS_PORT }, 'cannot serve /metrics');
+    return null;
+  });
+  let metricsUrl: string | null = null;
+
+  const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer]).then(([, , server]) => {
+    metricsUrl = server?.url ?? null;
     logger.info(
       {
         queue: config.FERRY_QUEUE,
         concurrency: config.WORKER_CONCURRENCY,
         partConcurrency: config.PART_CONCURRENCY,
         memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
+        metrics: metricsUrl,
       },
       'worker ready',
     );
@@ -201,12 +227,17 @@ export function startWorker(
     await limiter.close();
     await settlesWithin(providerApi.destroy(), 500);
     await settlesWithin(agent.destroy(), 500);
+    await (await metricsServer)?.close();
     logger.info('worker closed');
   };
 
   return {
     worker,
     ready,
+    metrics,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     close,
   };
 }

@@ -93,6 +93,8 @@ export async function startLocalActuator(options: LocalActuatorOptions): Promise
       env: definedOnly({
         ...options.env,
         WORKER_CONCURRENCY: String(options.workerConcurrency),
+        // Workers on one host cannot share METRICS_PORT: each takes a free port (it logs which).
+        METRICS_PORT: '0',
         ECS_AGENT_URI: agent.uriFor(id),
         LOG_LEVEL: workerLevel,
       }),

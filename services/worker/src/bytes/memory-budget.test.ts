@@ -81,4 +81,17 @@ describe('MemoryBudget', () => {
     expect(next.takeBlock()).not.toBe(stillWritten);
     next.release();
   });
+
+  it('reports how long each lease that had to wait waited, and nothing for one granted at once', async () => {
+    const waits: number[] = [];
+    const budget = new MemoryBudget(256 * KIB, 256 * KIB, (seconds) => waits.push(seconds));
+    const first = await budget.acquire(256 * KIB, signal());
+    expect(waits).toEqual([]);
+    const second = budget.acquire(256 * KIB, signal());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    first.release();
+    (await second).release();
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(0.015);
+  });
 });

@@ -16,13 +16,16 @@ export class MemoryBudget {
   readonly #waiting: Waiter[] = [];
   /** Blocks no lease holds, kept for reuse; never more than the budget holds. */
   readonly #spare: Buffer[] = [];
+  readonly #onWait: (seconds: number) => void;
 
-  constructor(totalBytes: number, blockSize = BLOCK_SIZE) {
+  /** `onWait` hears how long each lease that had to wait waited (the worker's metrics). */
+  constructor(totalBytes: number, blockSize = BLOCK_SIZE, onWait: (seconds: number) => void = () => {}) {
     if (!Number.isSafeInteger(totalBytes) || totalBytes < blockSize) {
       throw new RangeError(`a memory budget of ${totalBytes} bytes cannot hold one ${blockSize}-byte block`);
     }
     this.total = totalBytes;
     this.blockSize = blockSize;
+    this.#onWait = onWait;
   }
 
   /** Bytes leased right now. */
@@ -46,9 +49,13 @@ export class MemoryBudget {
       return Promise.resolve(this.#grant(wanted));
     }
     return new Promise<BufferLease>((resolve, reject) => {
+      const since = performance.now();
       const waiter: Waiter = {
         bytes: wanted,
-        resolve,
+        resolve: (lease) => {
+          this.#onWait((performance.now() - since) / 1000);
+          resolve(lease);
+        },
         onAbort: () => {
           const index = this.#waiting.indexOf(waiter);
           if (index >= 0) this.#waiting.splice(index, 1);

@@ -12,6 +12,7 @@ import {
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { toTransferError } from '../errors/transfer-error.ts';
 import { RateLimitedError } from '../limits/rate-limited-error.ts';
+import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { openSource, type SourceDeps } from '../sources/open-source.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
@@ -52,6 +53,7 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
   logger: Logger;
   /** Opens the job's sealed source secrets, right before the source is read. */
   secrets: SecretBox;
+  metrics: WorkerMetrics;
 }
 
 /**
@@ -76,6 +78,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
           : `invalid job data: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       deps.logger.error({ importId: id, jobId: job.id }, message);
       await deps.store.markFailed(id, { code: ErrorCode.VALIDATION_FAILED, message, attempts: attempt });
+      deps.metrics.importFinished('failed', ErrorCode.VALIDATION_FAILED);
       throw new UnrecoverableError(message);
     }
     const { importId, request } = parsed.data;
@@ -88,6 +91,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
       logger.warn({ lost: job.stalledCounter }, 'import failed: too many lost workers');
       await discardUpload(importId, { ...cleanup, logger });
       await deps.store.markFailed(importId, { code: ErrorCode.WORKER_LOST, message, attempts: attempt });
+      deps.metrics.importFinished('failed', ErrorCode.WORKER_LOST);
       throw new UnrecoverableError(`${ErrorCode.WORKER_LOST}: ${message}`);
     }
 
@@ -136,6 +140,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
         stop: control.stop,
         abort: control.abort,
         progress,
+        meter: deps.metrics.transferMeter(request.source.type),
         logger,
         random: deps.random,
         now: deps.now,
@@ -159,6 +164,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
 
     if (control.reason === 'canceled') {
       await discardUpload(importId, { ...cleanup, logger });
+      deps.metrics.importFinished('canceled', 'none');
       logger.info('import canceled');
       return undefined;
     }
@@ -173,6 +179,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
         await deps.checkpoints.delete(importId);
         logger.warn({ status: marked.current }, 'import finished but its record had moved on');
       }
+      deps.metrics.importFinished('completed', 'none');
       logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
       return outcome.result;
     }
@@ -200,12 +207,14 @@ export function createImportProcessor(deps: ProcessorDeps) {
     if (!error.retryable || lastAttempt) {
       await discardUpload(importId, { ...cleanup, logger });
       await deps.store.markFailed(importId, record);
+      deps.metrics.importFinished('failed', error.code);
       logger.warn({ code: error.code, reason: error.message }, 'import failed');
       throw new UnrecoverableError(`${error.code}: ${error.message}`);
     }
     const retrying = await deps.store.markRetrying(importId, record);
     if (!retrying.ok && (retrying.current === 'canceled' || retrying.current === null)) {
       await discardUpload(importId, { ...cleanup, logger });
+      deps.metrics.importFinished('canceled', 'none');
       return undefined;
     }
     logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');

@@ -2,6 +2,7 @@ import { createRedis, ErrorCode, type Logger } from '@ferry/shared';
 import type { Redis } from 'ioredis';
 import { abortable, abortableSleep } from '../async/abortable.ts';
 import { transientError } from '../errors/transfer-error.ts';
+import type { LimiterObserver } from '../metrics/worker-metrics.ts';
 import type { BackoffPolicy } from '../transfer/backoff.ts';
 import { AccountOwners } from './account-owners.ts';
 import { type DownloadSlot, DownloadSlots } from './download-slots.ts';
@@ -14,13 +15,10 @@ import { RateLimitedError } from './rate-limited-error.ts';
 import { RequestTurns } from './request-turns.ts';
 import { throttlePauseMs } from './throttle-pause.ts';
 
+// The prefix is spelled in @ferry/shared: the API's operator pages read the pauses as well.
+export { limitsPrefix } from '@ferry/shared';
 export { ProviderThrottled } from './provider-throttled.ts';
 export { RateLimitedError } from './rate-limited-error.ts';
-
-/** The Redis key prefix of one queue's limits (the `{queue}` hash tag keeps them in one cluster slot). */
-export function limitsPrefix(queue: string): string {
-  return `ferry:{${queue}}:limits:`;
-}
 
 export interface FleetLimiterOptions {
   /** A Redis URL, or a factory for the one client the limiter takes over (and duplicates). */
@@ -38,6 +36,8 @@ export interface FleetLimiterOptions {
   slotLeaseMs?: number;
   /** A key's limiter unused this long is dropped, here and in Redis. */
   idleMs?: number;
+  /** Hears of pauses and waits, by key (the worker's metrics). */
+  observer?: LimiterObserver;
 }
 
 export interface HeldDownload<T> {
@@ -72,6 +72,7 @@ export class FleetLimiter {
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #backoff: BackoffPolicy;
   readonly #connect: () => LimiterBackend;
+  readonly #observer: LimiterObserver | null;
   #backend: LimiterBackend | null = null;
   /** Keys this process saw throttled: its next success there starts the backoff over. */
   readonly #throttledKeys = new Set<string>();
@@ -85,6 +86,7 @@ export class FleetLimiter {
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? abortableSleep;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#observer = options.observer ?? null;
     // Connected on the first provider request: a worker that only ever sees HTTP and S3 sources
     // opens no limiter connections.
     this.#connect = () => {
@@ -174,7 +176,12 @@ export class FleetLimiter {
     const waitOut = async (remainingMs: number) => {
       if (pausedMs + remainingMs > maxWaitMs) throw new RateLimitedError(key, this.#now() + remainingMs);
       pausedMs += remainingMs;
-      await this.#sleep(remainingMs, signal);
+      const since = performance.now();
+      try {
+        await this.#sleep(remainingMs, signal);
+      } finally {
+        this.#observer?.waited(key, (performance.now() - since) / 1000);
+      }
     };
     for (;;) {
       await this.#limits.turns.take(key, limits.perSecond, signal);
@@ -211,6 +218,7 @@ export class FleetLimiter {
     if (pausedMs > 0 && (throttle.retryAfterMs === null || throttle.retryAfterMs <= pausedMs))
       return pausedMs;
     const pauseMs = await this.#limits.pause.pause(key, wantedMs);
+    this.#observer?.paused(key);
     this.#logger.warn(
       { key, pauseMs, retryAfterMs: throttle.retryAfterMs, consecutive },
       'provider throttled: pausing the account for the whole fleet',

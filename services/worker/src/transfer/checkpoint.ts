@@ -49,10 +49,13 @@ return 1
 export class CheckpointStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #onWrite: () => void;
 
-  constructor(redis: Redis, keys: StoreKeys) {
+  /** `onWrite` hears of every write that changed a checkpoint (the worker's metrics). */
+  constructor(redis: Redis, keys: StoreKeys, onWrite: () => void = () => {}) {
     this.#redis = redis;
     this.#prefix = keys.prefix;
+    this.#onWrite = onWrite;
   }
 
   key(importId: string): string {
@@ -92,6 +95,7 @@ export class CheckpointStore {
       })
       .expire(key, CHECKPOINT_TTL_S)
       .exec();
+    this.#onWrite();
   }
 
   async recordPart(importId: string, part: FinishedPart): Promise<void> {
@@ -101,6 +105,7 @@ export class CheckpointStore {
       .hset(key, `${PART_FIELD}${part.partNumber}`, JSON.stringify(part))
       .expire(key, CHECKPOINT_TTL_S)
       .exec();
+    this.#onWrite();
   }
 
   /**
@@ -116,8 +121,9 @@ export class CheckpointStore {
     const args = [uploadId, String(CHECKPOINT_TTL_S), String(changes.drop.length)];
     for (const partNumber of changes.drop) args.push(`${PART_FIELD}${partNumber}`);
     for (const part of changes.adopt) args.push(`${PART_FIELD}${part.partNumber}`, JSON.stringify(part));
-    const applied = await this.#redis.eval(RECONCILE_SCRIPT, 1, this.key(importId), ...args);
-    return applied === 1;
+    const applied = (await this.#redis.eval(RECONCILE_SCRIPT, 1, this.key(importId), ...args)) === 1;
+    if (applied) this.#onWrite();
+    return applied;
   }
 
   async delete(importId: string): Promise<void> {

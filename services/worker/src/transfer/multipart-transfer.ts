@@ -195,11 +195,13 @@ async function moveParts(
           signal,
           stop: ctx.stop,
           retryIf: (error) => !isUploadGone(error),
-          onRetry: (error, attempt, delayMs) =>
+          onRetry: (error, attempt, delayMs) => {
+            ctx.meter.partRetried();
             ctx.logger.warn(
               { part: part.partNumber, attempt, delayMs, code: error.code, reason: error.message },
               'part failed; retrying',
-            ),
+            );
+          },
         });
         await ctx.checkpoints.recordPart(ctx.importId, done);
         upload.finished.set(part.partNumber, done);
@@ -231,6 +233,7 @@ async function movePart(
   if (copySource) {
     const copied = await ctx.sink.copyPart(upload, copySource, part, metadata.version, signal);
     ctx.progress.done += copied.size;
+    ctx.meter.bytesMoved(copied.size);
     return copied;
   }
   const previous = upload.finished.get(part.partNumber - 1)?.digest ?? null;

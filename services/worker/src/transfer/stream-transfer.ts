@@ -70,6 +70,7 @@ async function streamWithin(
   ctx.progress.done = 0;
   const meter = new ByteMeter(expected, (count) => {
     ctx.progress.done += count;
+    ctx.meter.bytesMoved(count);
   });
   let sourceFailure = null as TransferError | null;
   pipeline(body, meter, (error) => {
@@ -155,7 +156,13 @@ async function uploadParts(
     const target = upload;
     const task = withRetries(
       () => ctx.sink.uploadPart(target, number, { stream: heldPartStream(pieces), length }, signal),
-      { tries: ctx.partTries, policy: ctx.partBackoff, random: ctx.random, signal },
+      {
+        tries: ctx.partTries,
+        policy: ctx.partBackoff,
+        random: ctx.random,
+        signal,
+        onRetry: () => ctx.meter.partRetried(),
+      },
     ).then(
       (part) => {
         stored[number - 1] = part;

@@ -1,5 +1,6 @@
 import type { ImportResult, Logger } from '@ferry/shared';
 import type { MemoryBudget } from '../bytes/memory-budget.ts';
+import type { TransferMeter } from '../metrics/worker-metrics.ts';
 import type { S3Sink } from '../sink/s3-sink.ts';
 import type { Source } from '../sources/source.ts';
 import type { BackoffPolicy } from './backoff.ts';
@@ -33,6 +34,8 @@ export interface TransferContext {
   /** Cancel, or the drain deadline: every request stops now. */
   abort: AbortSignal;
   progress: TransferProgress;
+  /** The worker's metrics of this import's bytes and retries. */
+  meter: TransferMeter;
   logger: Logger;
   random: () => number;
   now: () => number;
