@@ -123,6 +123,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       FERRY_SECRET_KEY: secretKey,
       FERRY_API_KEYS: `${apiKey}:${LOCAL_TENANT}`,
       PORT: String(port),
+      // Several workers on one machine: each serves /metrics on a free port its "worker ready" line names.
+      METRICS_PORT: env.METRICS_PORT ?? '0',
       LOG_LEVEL: env.LOG_LEVEL ?? 'info',
     };
 
