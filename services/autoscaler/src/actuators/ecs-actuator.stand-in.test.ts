@@ -3,16 +3,14 @@ import { createLogger } from '@ferry/shared';
 import { type EcsStandIn, startEcsStandIn } from '@ferry/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { busyTask } from '../testing/busy-task.ts';
+import { pointSdkAtStandIn } from '../testing/point-sdk-at-stand-in.ts';
 import { ecsActuator } from './ecs-actuator.ts';
 
 describe('ECS actuator against the ECS stand-in (real SDK client, real HTTP)', () => {
   let standIn: EcsStandIn;
   beforeEach(async () => {
     standIn = await startEcsStandIn({ tickMs: 100 });
-    // The standard way: the SDK's own endpoint variable, and any credentials.
-    for (const [name, value] of Object.entries(standIn.clientEnv)) vi.stubEnv(name, value);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'stand-in');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'stand-in-secret');
+    pointSdkAtStandIn(standIn);
   });
   afterEach(async () => {
     await standIn.close();

@@ -16,6 +16,7 @@ import { Queue } from 'bullmq';
 import { vi } from 'vitest';
 import { FERRY_WORKER_COMMAND } from '../actuators/local-actuator.ts';
 import { type AutoscalerHandle, startAutoscaler } from '../start-autoscaler.ts';
+import { pointSdkAtStandIn } from './point-sdk-at-stand-in.ts';
 
 export const CLUSTER = 'ferry-test';
 export const SERVICE = 'ferry-workers';
@@ -107,11 +108,7 @@ export async function startEcsBox(options: EcsBoxOptions): Promise<EcsBox> {
       },
     });
 
-    // The SDK's own endpoint and credential variables: the autoscaler's clients find the stand-in
-    // the way production's find AWS.
-    for (const [name, value] of Object.entries(standIn.clientEnv)) vi.stubEnv(name, value);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'stand-in');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'stand-in-secret');
+    pointSdkAtStandIn(standIn);
     const ecs = new ECSClient({});
     cleanups.push(async () => ecs.destroy());
     const log = logCapture();
