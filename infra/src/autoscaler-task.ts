@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeRegistryLogin } from './container-image.ts';
 import type { FerryConfig } from './ferry-config.ts';
+import { METRICS_EMF_INTERVAL_S } from './ferry-metrics.ts';
 import type { Redis } from './redis.ts';
 import {
   queueEnvironment,
@@ -69,6 +70,7 @@ export class AutoscalerTask extends Construct {
         MAX_WORKERS: String(props.worker.maxWorkers),
         // The backlog rule counts job slots: it must know how many each worker runs.
         WORKER_CONCURRENCY: String(props.worker.concurrency),
+        METRICS_EMF_INTERVAL_S: String(METRICS_EMF_INTERVAL_S),
       },
       secrets: queueSecrets(props.redis),
       logging: serviceLogging(this, 'autoscaler'),

@@ -33,6 +33,7 @@ describe('dashboard', () => {
       '## Queue',
       '## Fleet',
       '## Transfer',
+      '## Workers',
     ]);
   });
 
@@ -60,6 +61,18 @@ describe('dashboard', () => {
     expect(titled('Imports finished')).toContain('Failed imports (%)');
     expect(titled('Redis (%)')).toContain('DatabaseMemoryUsagePercentage');
     expect(titled('Redis (%)')).toContain('EngineCPUUtilization');
+  });
+
+  it("graphs the workers' own metrics: running imports, retries, checkpoints, rate limits, memory waits", () => {
+    expect(titled('Imports running')).toContain(FerryMetricName.activeImports);
+    expect(titled('Imports running')).toContain(FerryMetricName.desiredWorkers);
+    expect(titled('Imports finished')).toContain(FerryMetricName.importsCanceled);
+    expect(titled('Part retries and checkpoint writes')).toContain(FerryMetricName.partRetries);
+    expect(titled('Part retries and checkpoint writes')).toContain(FerryMetricName.checkpointWrites);
+    expect(titled('Provider rate limits')).toContain(FerryMetricName.rateLimitPauses);
+    expect(titled('Provider rate limits')).toContain(FerryMetricName.rateLimitWaitSeconds);
+    expect(titled('Memory budget waits')).toContain(FerryMetricName.memoryBudgetWaits);
+    expect(titled('Memory budget waits')).toContain(FerryMetricName.memoryBudgetWaitSeconds);
   });
 
   it('shows the state of every alarm', () => {

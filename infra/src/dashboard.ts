@@ -72,6 +72,7 @@ export class FerryDashboard extends Construct {
             [
               ferryMetric(FerryMetricName.importsCompleted, 'Sum', fiveMinutes),
               ferryMetric(FerryMetricName.importsFailed, 'Sum', fiveMinutes),
+              ferryMetric(FerryMetricName.importsCanceled, 'Sum', fiveMinutes),
             ],
             [failedImportRate(fiveMinutes)],
           ),
@@ -79,6 +80,31 @@ export class FerryDashboard extends Construct {
             redisNodesMax('DatabaseMemoryUsagePercentage', props.redisNodeIds, 'Memory'),
             redisNodesMax('EngineCPUUtilization', props.redisNodeIds, 'Engine CPU'),
           ]),
+        ],
+        [new cloudwatch.TextWidget({ markdown: '## Workers', width: 24, height: 1 })],
+        [
+          graph(
+            'Imports running',
+            // Each worker writes one line a minute: their sum per minute is the fleet's count.
+            [ferryMetric(FerryMetricName.activeImports, 'Sum')],
+            [ferryMetric(FerryMetricName.desiredWorkers, 'Maximum')],
+          ),
+          graph('Part retries and checkpoint writes', [
+            ferryMetric(FerryMetricName.partRetries, 'Sum', fiveMinutes),
+            ferryMetric(FerryMetricName.checkpointWrites, 'Sum', fiveMinutes),
+          ]),
+          graph(
+            'Provider rate limits',
+            [ferryMetric(FerryMetricName.rateLimitPauses, 'Sum', fiveMinutes)],
+            [ferryMetric(FerryMetricName.rateLimitWaitSeconds, 'Sum', fiveMinutes)],
+          ),
+        ],
+        [
+          graph(
+            'Memory budget waits',
+            [ferryMetric(FerryMetricName.memoryBudgetWaits, 'Sum', fiveMinutes)],
+            [ferryMetric(FerryMetricName.memoryBudgetWaitSeconds, 'Sum', fiveMinutes)],
+          ),
         ],
         [
           new cloudwatch.AlarmStatusWidget({

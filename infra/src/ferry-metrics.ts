@@ -4,13 +4,20 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FERRY_QUEUE } from './service-environment.ts';
 
 /**
- * Ferry's own metrics, which the services publish to CloudWatch under this namespace with one
- * dimension, `Queue` = the BullMQ queue name (FERRY_QUEUE):
+ * Ferry's own metrics, which the services publish to CloudWatch as EMF log lines
+ * (METRICS_EMF_INTERVAL_S) under this namespace with one dimension, `Queue` = the BullMQ queue name
+ * (FERRY_QUEUE). The autoscaler publishes the queue's figures as its last tick read them (Maximum):
  *
- * - `OldestWaitingJobAgeSeconds` (seconds, Maximum): age of the oldest job no worker has taken yet.
- * - `WaitingJobs`, `ActiveJobs` (count, Maximum): jobs queued, and imports running.
- * - `ImportsCompleted`, `ImportsFailed` (count, Sum): imports that finished, each way.
- * - `BytesTransferred` (bytes, Sum): bytes written to the destination buckets.
+ * - `OldestWaitingJobAgeSeconds`: age of the oldest job no worker has taken yet.
+ * - `WaitingJobs`, `ActiveJobs`: jobs queued, and imports running. `DesiredWorkers`: its decision.
+ *
+ * Each worker publishes what it did since its last line (Sum across the fleet):
+ *
+ * - `ImportsCompleted`, `ImportsFailed`, `ImportsCanceled`: imports that finished, each way.
+ * - `BytesTransferred`: bytes moved into the destination buckets. `PartRetries`, `CheckpointWrites`.
+ * - `RateLimitPauses`, `RateLimitWaitSeconds`: fleet-wide provider pauses set, and time waited out.
+ * - `MemoryBudgetWaits`, `MemoryBudgetWaitSeconds`: parts that waited for WORKER_MEMORY_BUDGET_MIB.
+ * - `ActiveImports`: imports running in the worker at the time of the line.
  */
 export const FERRY_NAMESPACE = 'Ferry';
 
@@ -18,10 +25,22 @@ export const FerryMetricName = {
   oldestWaitingJobAge: 'OldestWaitingJobAgeSeconds',
   waitingJobs: 'WaitingJobs',
   activeJobs: 'ActiveJobs',
+  desiredWorkers: 'DesiredWorkers',
   importsCompleted: 'ImportsCompleted',
   importsFailed: 'ImportsFailed',
+  importsCanceled: 'ImportsCanceled',
   bytesTransferred: 'BytesTransferred',
+  partRetries: 'PartRetries',
+  checkpointWrites: 'CheckpointWrites',
+  rateLimitPauses: 'RateLimitPauses',
+  rateLimitWaitSeconds: 'RateLimitWaitSeconds',
+  memoryBudgetWaits: 'MemoryBudgetWaits',
+  memoryBudgetWaitSeconds: 'MemoryBudgetWaitSeconds',
+  activeImports: 'ActiveImports',
 } as const;
+
+/** How often the services write their EMF lines: CloudWatch's standard resolution. */
+export const METRICS_EMF_INTERVAL_S = 60;
 
 export function ferryMetric(
   metricName: (typeof FerryMetricName)[keyof typeof FerryMetricName],

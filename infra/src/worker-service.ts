@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledgeRegistryLogin } from './container-image.ts';
 import { grantDestinationWrites } from './destination-access.ts';
 import type { FerryConfig } from './ferry-config.ts';
+import { METRICS_EMF_INTERVAL_S } from './ferry-metrics.ts';
 import type { Redis } from './redis.ts';
 import type { FerrySecrets } from './secrets.ts';
 import {
@@ -72,6 +73,7 @@ export class WorkerService extends Construct {
         S3_REGION: Aws.REGION,
         WORKER_CONCURRENCY: String(props.worker.concurrency),
         DRAIN_TIMEOUT_S: String(WORKER_DRAIN_TIMEOUT_S),
+        METRICS_EMF_INTERVAL_S: String(METRICS_EMF_INTERVAL_S),
         // Fargate has no instance metadata to watch; ECS sends SIGTERM on a Fargate Spot reclaim.
         ...(onEc2Spot ? { SPOT_WATCH: '1' } : {}),
       },

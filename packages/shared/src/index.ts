@@ -11,6 +11,8 @@ export * from './errors.ts';
 export * from './ids.ts';
 export * from './limits/paused-accounts.ts';
 export * from './logger.ts';
+export * from './metrics/cloudwatch-emf.ts';
+export * from './metrics/emf-publisher.ts';
 export * from './process/stop-on-signal.ts';
 export * from './queue.ts';
 export * from './redis.ts';

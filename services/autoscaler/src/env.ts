@@ -1,4 +1,4 @@
-import { envInt, FerryError, isFerryError, parseEnv, QueueEnvFields } from '@ferry/shared';
+import { EmfEnvFields, envInt, FerryError, isFerryError, parseEnv, QueueEnvFields } from '@ferry/shared';
 import { z } from 'zod';
 import { checkPolicyConfig, defaultPolicyConfig } from './policy/policy-config.ts';
 import type { PolicyConfig, RateLimit } from './policy/types.ts';
@@ -29,6 +29,7 @@ const optionalName = z.string().min(1, 'must not be empty').optional();
 export const AutoscalerEnv = z
   .object({
     ...QueueEnvFields,
+    ...EmfEnvFields,
     /**
      * `local`: a pool of `ferry worker` processes on this machine; `ecs`: the ECS service's
      * desiredCount; `dry-run`: decide and report, change nothing (the safe default).

@@ -6,5 +6,6 @@ export { defaultPolicyConfig } from './policy/policy-config.ts';
 export { initialPolicyState } from './policy/policy-state.ts';
 export type * from './policy/types.ts';
 export { type AutoscalerDeps, type AutoscalerHandle, startAutoscaler } from './start-autoscaler.ts';
+export { autoscalerCloudWatchMetrics } from './status/cloudwatch-metrics.ts';
 export { publishedStatusKey, readPublishedStatus } from './status/published-status.ts';
 export type { StatusDocument } from './status/status-document.ts';

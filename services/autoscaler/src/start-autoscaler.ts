@@ -1,7 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger, createRedis, type Logger } from '@ferry/shared';
+import { createLogger, createRedis, type Logger, startEmfPublisher } from '@ferry/shared';
 import type { Actuator } from './actuators/actuator.ts';
 import { dryRunActuator } from './actuators/dry-run-actuator.ts';
 import { ecsActuator } from './actuators/ecs-actuator.ts';
@@ -18,6 +18,7 @@ import { localSignals } from './signals/local-signals.ts';
 import { readSignals } from './signals/read-signals.ts';
 import type { SignalSource } from './signals/signal-source.ts';
 import { sqsSignals } from './signals/sqs-signals.ts';
+import { autoscalerCloudWatchMetrics } from './status/cloudwatch-metrics.ts';
 import { createMetrics } from './status/metrics.ts';
 import { publishStatus, unpublishStatus } from './status/published-status.ts';
 import { type StatusDocument, statusDocument } from './status/status-document.ts';
@@ -112,6 +113,15 @@ export async function startAutoscaler(
   }
 
   const metrics = createMetrics();
+  const cloudWatch =
+    config.METRICS_EMF_INTERVAL_S > 0
+      ? startEmfPublisher({
+          registry: metrics.registry,
+          metrics: autoscalerCloudWatchMetrics(config.FERRY_QUEUE),
+          queue: config.FERRY_QUEUE,
+          intervalMs: config.METRICS_EMF_INTERVAL_S * 1000,
+        })
+      : null;
   const intervalMs = config.SCALE_INTERVAL_S * 1000;
   // Long enough to outlive a slow tick or two, short enough that `ferry queues` soon stops showing a
   // dead autoscaler's last word.
@@ -138,6 +148,7 @@ export async function startAutoscaler(
   const status = (): StatusDocument => statusDocument(actuator.mode, loop, workers);
   const release = async (): Promise<void> => {
     await loop.close();
+    await cloudWatch?.close();
     await actuator.close();
     await Promise.allSettled(sources.map((source) => source.close()));
     // With Redis unreachable the published status is left to expire rather than wait on retries.

@@ -1,4 +1,5 @@
 import {
+  EmfEnvFields,
   envInt,
   parseEnv,
   QueueEnvFields,
@@ -25,6 +26,7 @@ const WorkerFields = z.object({
   ...ProviderEnvFields,
   ...StsEnvFields,
   ...LimitsEnvFields,
+  ...EmfEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */

@@ -3,4 +3,5 @@
 import './heap-tuning.ts';
 
 export { parseWorkerEnv, type WorkerConfig, WorkerEnv } from './env.ts';
+export { WORKER_CLOUDWATCH_METRICS } from './metrics/cloudwatch-metrics.ts';
 export { startWorker, type WorkerDeps, type WorkerHandle } from './start-worker.ts';

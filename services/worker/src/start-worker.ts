@@ -6,6 +6,7 @@ import {
   type Logger,
   type ResolveAll,
   SecretBox,
+  startEmfPublisher,
 } from '@ferry/shared';
 import { Worker } from 'bullmq';
 import { Agent } from 'undici';
@@ -17,6 +18,7 @@ import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { startTaskProtection } from './lifecycle/task-protection.ts';
 import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
+import { WORKER_CLOUDWATCH_METRICS } from './metrics/cloudwatch-metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 import { S3Sink } from './sink/s3-sink.ts';
@@ -168,6 +170,15 @@ export function startWorker(
     return null;
   });
   let metricsUrl: string | null = null;
+  const cloudWatch =
+    config.METRICS_EMF_INTERVAL_S > 0
+      ? startEmfPublisher({
+          registry: metrics.registry,
+          metrics: WORKER_CLOUDWATCH_METRICS,
+          queue: config.FERRY_QUEUE,
+          intervalMs: config.METRICS_EMF_INTERVAL_S * 1000,
+        })
+      : null;
 
   const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer]).then(([, , server]) => {
     metricsUrl = server?.url ?? null;
@@ -228,6 +239,8 @@ export function startWorker(
     await settlesWithin(providerApi.destroy(), 500);
     await settlesWithin(agent.destroy(), 500);
     await (await metricsServer)?.close();
+    // Last, so the imports this drain finished or handed back are counted.
+    await cloudWatch?.close();
     logger.info('worker closed');
   };
 

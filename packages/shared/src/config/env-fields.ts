@@ -59,3 +59,9 @@ export const S3EnvFields = {
 export const SourceEnvFields = {
   SOURCE_ALLOW_PRIVATE: envBoolean(false),
 };
+
+/** Workers and the autoscaler: CloudWatch metrics as EMF log lines (see metrics/emf-publisher.ts). */
+export const EmfEnvFields = {
+  /** Seconds between EMF lines on stdout; 0 (the default) publishes none. The CDK app sets 60. */
+  METRICS_EMF_INTERVAL_S: envInt(0, 0, 3600),
+};
