@@ -98,6 +98,9 @@ function transferTable(id: string, scenario: TransferScenario, note: string): Ta
     : [
         transferRow('Ferry, first import', scenario.ferry),
         ...(scenario.ferryRunning ? [transferRow('Ferry, running worker', scenario.ferryRunning)] : []),
+        ...(scenario.ferryTraced
+          ? [transferRow('Ferry, running worker, tracing on', scenario.ferryTraced)]
+          : []),
         transferRow('rclone', scenario.rclone),
       ];
   const rclone = medianRun(scenario.rclone);
@@ -114,6 +117,19 @@ function transferTable(id: string, scenario: TransferScenario, note: string): Ta
   ratioRow('first import / rclone', first);
   ratioRow('running worker / rclone', running);
   const notes = [note];
+  const traced = medianRun(scenario.ferryTraced);
+  if (running && traced) {
+    const overhead = cpuPerGiB(traced) / cpuPerGiB(running) - 1;
+    const row = remarkRow('tracing on / off', `${fixed(mbPerS(traced) / mbPerS(running), 2)} ×`, '');
+    row[2] = `${fixed(cpuPerGiB(traced) / cpuPerGiB(running), 2)} ×`;
+    row[4] = `${fixed(traced.peakRssBytes / running.peakRssBytes, 2)} ×`;
+    rows.push(row);
+    const exported = scenario.tracesExported;
+    notes.push(
+      `Tracing on: the worker records every import's spans (import, metadata, each part with its source read and upload, complete, verify) and exports them over OTLP/HTTP (protobuf) to a local receiver that drops them${exported ? ` (${exported.requests} export requests, ${fixed(exported.bytes / 1024, 0)} KiB in all)` : ''}; ` +
+        `it costs ${fixed(cpuPerGiB(traced) - cpuPerGiB(running), 3)} CPU-s/GiB (${fixed(100 * overhead, 1)} %) on a running worker, same run. Off (no OTEL_EXPORTER_OTLP_ENDPOINT) the SDK is not loaded.`,
+    );
+  }
   if (first && running) {
     notes.push(
       "Each Ferry run is a fresh worker moving the file twice, one import after the other: the first import also pays the new process's JIT warm-up, the SDK's first-use set-up and the endpoint probe " +

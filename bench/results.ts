@@ -49,6 +49,12 @@ export interface TransferScenario {
   ferry: TransferRun[];
   /** The same workers' second import of the same file: a running worker's cost (absent in older results). */
   ferryRunning?: TransferRun[];
+  /**
+   * Scenario 1 only: running-worker imports (each a fresh worker's second) with tracing on, exporting
+   * to a local OTLP receiver, interleaved with the untraced runs; what the receiver got beside them.
+   */
+  ferryTraced?: TransferRun[];
+  tracesExported?: { requests: number; bytes: number };
   /** null: rclone not installed or --no-rclone. */
   rclone: TransferRun[] | null;
   /** Why neither tool ran: the sink did not start (a Ceph cluster needs Ceph installed). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { BenchContext } from './context.ts';
 import { describeMachine, finishMachine } from './machine.ts';
 import { type BenchOptions, parseOptions, type ScenarioId, USAGE } from './options.ts';
+import { startOtlpSink } from './otlp-sink.ts';
 import { type Sink, SourceServer, startFauxqsSink, startNullSink } from './parties.ts';
 import { cleanup, installCleanupHandlers, onCleanup } from './processes.ts';
 import { startRadosgwSink } from './radosgw-sink.ts';
@@ -69,7 +70,12 @@ async function main(options: BenchOptions): Promise<void> {
 
   if (run('1') && nullSink && file) {
     log(`1. ${file.name} → null sink`);
-    results.nullSink = await runTransferScenario(ctx, nullSink, file, options.repeat);
+    const tracing = await startOtlpSink();
+    try {
+      results.nullSink = await runTransferScenario(ctx, nullSink, file, options.repeat, tracing);
+    } finally {
+      await tracing.close();
+    }
   }
   if (run('2') && file) {
     log(`2. ${file.name} → fauxqs`);
