@@ -236,7 +236,8 @@ async function measureImport(
 /**
  * The record's result must name the source's size and CRC-32 (the worker combines it from the parts'
  * CRC-32s; each part was made sure of in the worker's checksum mode) and the sink must hold that many
- * bytes; where the sink keeps bytes, they are read back and checksummed too.
+ * bytes and, where it can tell (all three sinks can), the CRC-32 of the bytes it holds or, for the
+ * null sink, of the parts it was sent, combined in the order CompleteMultipartUpload listed them.
  */
 export async function verifyFerryObject(
   record: ImportRecord,
@@ -262,7 +263,7 @@ export async function verifyFerryObject(
   const storedCrc = await sink.objectCrc32(key);
   if (storedCrc === null) return { ok: true, detail: 'result CRC-32 = source; sink size = source' };
   if (storedCrc !== file.crc32) return { ok: false, detail: 'the stored bytes differ from the source' };
-  return { ok: true, detail: 'stored bytes read back: CRC-32 = source' };
+  return { ok: true, detail: 'sink CRC-32 of the object = source' };
 }
 
 export function failedRun(

@@ -2,26 +2,34 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { crc32CombineAll } from '@ferry/worker/crc32-combine';
 
 /**
  * A minimal S3-compatible sink for benchmarks: it accepts CreateMultipartUpload, UploadPart,
  * CompleteMultipartUpload, AbortMultipartUpload, PutObject (conditional too), HeadObject,
  * DeleteObject and CreateBucket, checksums
- * every body with CRC32 (checking a sent x-amz-checksum-crc32), and keeps nothing but sizes. ETags
+ * every body with CRC32 (checking a sent x-amz-checksum-crc32), and keeps nothing but sizes and
+ * CRC-32s: an object's, combined from the parts its CompleteMultipartUpload lists in that order, is
+ * the CRC-32 of the bytes it would hold, answered as `x-bench-crc32` on HEAD. ETags
  * are made from size and CRC32 rather than MD5: an MD5 pass would cost the sink more CPU than the
  * worker spends on the whole transfer, and the sink shares the machine's two cores with it. The npm S3 emulators are CPU-bound near 60 MB/s; this one is not, so the worker's own cost
  * shows. Runs in its own process so its CPU is not counted as the worker's.
  */
 interface Upload {
   key: string;
-  parts: Map<number, { size: number; etag: string }>;
+  parts: Map<number, { size: number; etag: string; crc32: number }>;
+}
+
+interface StoredObject {
+  size: number;
+  crc32: number;
 }
 
 /** Where a worker's checksum-mode probe writes (services/worker/src/sink/probe-endpoint.ts). */
 const PROBE_PREFIX = '.ferry-probe/';
 
 const uploads = new Map<string, Upload>();
-const objects = new Map<string, number>();
+const objects = new Map<string, StoredObject>();
 let checksumFailures = 0;
 
 /** Decodes aws-chunked framing (`<hex size>[;ext]\r\n<data>\r\n ... 0\r\n<trailers>\r\n\r\n`). */
@@ -98,6 +106,20 @@ function sentCrc32(req: IncomingMessage, trailers: string): string | undefined {
   return /x-amz-checksum-crc32:([A-Za-z0-9+/=]+)/.exec(trailers)?.[1];
 }
 
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The parts a CompleteMultipartUpload body lists, in its order. */
+function listedParts(body: string): Array<{ partNumber: number; etag: string }> {
+  return [...body.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = '']) => ({
+    partNumber: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(part)?.[1]),
+    etag: (/<ETag>([^<]*)<\/ETag>/.exec(part)?.[1] ?? '').replaceAll('&quot;', '"'),
+  }));
+}
+
 function crcBase64(value: number): string {
   const buffer = Buffer.alloc(4);
   buffer.writeUInt32BE(value >>> 0);
@@ -141,17 +163,29 @@ const server = createServer(async (req, res) => {
         return xml(res, 400, '<Error><Code>BadDigest</Code><Message>CRC32 mismatch</Message></Error>');
       }
       const etag = body.etag;
-      upload.parts.set(Number(url.searchParams.get('partNumber')), { size: body.size, etag });
+      upload.parts.set(Number(url.searchParams.get('partNumber')), {
+        size: body.size,
+        etag,
+        crc32: body.crc32,
+      });
       res.writeHead(200, { etag, ...(sent ? { 'x-amz-checksum-crc32': sent } : {}) });
       return void res.end();
     }
     if (req.method === 'POST' && uploadId) {
-      await readBody(req);
+      const listed = listedParts(await readText(req));
       const upload = uploads.get(uploadId);
       if (!upload) return xml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
-      let size = 0;
-      for (const part of upload.parts.values()) size += part.size;
-      objects.set(upload.key, size);
+      // As S3: the object is the listed parts, in order, each as uploaded under that ETag.
+      const parts = listed.map(({ partNumber, etag }) => {
+        const part = upload.parts.get(partNumber);
+        return part && part.etag === etag ? part : null;
+      });
+      if (parts.length === 0 || parts.some((part) => part === null)) {
+        return xml(res, 400, '<Error><Code>InvalidPart</Code></Error>');
+      }
+      const pieces = parts as Array<{ size: number; crc32: number }>;
+      const size = pieces.reduce((sum, part) => sum + part.size, 0);
+      objects.set(upload.key, { size, crc32: crc32CombineAll(pieces) });
       uploads.delete(uploadId);
       const etag = `"${createHash('md5').update(uploadId).digest('hex')}-${upload.parts.size}"`;
       return xml(
@@ -170,7 +204,7 @@ const server = createServer(async (req, res) => {
       if (req.headers['if-none-match'] === '*' && objects.has(objectId)) {
         return xml(res, 412, '<Error><Code>PreconditionFailed</Code></Error>');
       }
-      objects.set(objectId, body.size);
+      objects.set(objectId, { size: body.size, crc32: body.crc32 });
       return void res.writeHead(200, { etag: body.etag }).end();
     }
     if (req.method === 'DELETE') {
@@ -178,9 +212,15 @@ const server = createServer(async (req, res) => {
       return void res.writeHead(204).end();
     }
     if (req.method === 'HEAD') {
-      const size = objects.get(objectId);
-      if (size === undefined) return void res.writeHead(404).end();
-      return void res.writeHead(200, { 'content-length': size, etag: '"sink"' }).end();
+      const object = objects.get(objectId);
+      if (object === undefined) return void res.writeHead(404).end();
+      return void res
+        .writeHead(200, {
+          'content-length': object.size,
+          etag: '"sink"',
+          'x-bench-crc32': (object.crc32 >>> 0).toString(16).padStart(8, '0'),
+        })
+        .end();
     }
     if (req.method === 'GET' && url.pathname === '/_stats') {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -5,13 +5,16 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
 
   --quick               256 MiB transfers, 1 GiB for the memory run, 256 MiB for resume,
                         50 Dropbox files of 1 MiB
-  --size MiB            file for scenarios 1, 2, 2b and 4 (default 1024)
+  --size SIZE           file for scenarios 1, 2, 2b and 4 (default 1024 MiB), and each import of the
+                        chaos run (default 256 MiB); MiB, or with a unit: 512MiB, 5GiB
   --big MiB             big file of scenario 3 (default 5120; above 1 GiB made for the run, deleted after)
   --resume-size MiB     file of scenario 5 (default 512)
   --dropbox-files N     Dropbox imports of scenario 6 (default 200, quick 50)
   --dropbox-size MiB    size of each of those files (default 4, quick 1)
   --only LIST           scenarios to run, e.g. 1,2b (default 1,2,2b,3,5,6,7; 4 is read from 1;
-                        2b starts a one-node Ceph cluster, installing Ceph first when run as root)
+                        2b starts a one-node Ceph cluster, installing Ceph first when run as root;
+                        chaos, the fleet chaos run, only when named: it writes its own section)
+  --chaos-imports N     imports of the chaos run, all submitted at once (default 200)
   --repeat N            transfers per tool in scenarios 1, 2 and 2b; the median counts (default 3, quick 1)
   --no-rclone           skip the rclone columns
   --worker-env K=V      extra environment for every worker (repeatable), e.g. PART_CONCURRENCY=8
@@ -22,7 +25,7 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
 Generated source files are cached in $TMPDIR/ferry-bench (default /tmp/ferry-bench).`;
 
 /** Strings: 2b, scenario 2's transfer into Ceph RGW, came after 3 to 7 had their numbers. */
-const SCENARIO_IDS = ['1', '2', '2b', '3', '4', '5', '6', '7'] as const;
+const SCENARIO_IDS = ['1', '2', '2b', '3', '4', '5', '6', '7', 'chaos'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 function scenarioId(text: string): ScenarioId {
@@ -38,6 +41,8 @@ export interface BenchOptions {
   resumeSize: number;
   dropboxFiles: number;
   dropboxSize: number;
+  chaosImports: number;
+  chaosSize: number;
   scenarios: Set<ScenarioId>;
   repeat: number;
   rclone: boolean;
@@ -56,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'resume-size': { type: 'string' },
       'dropbox-files': { type: 'string' },
       'dropbox-size': { type: 'string' },
+      'chaos-imports': { type: 'string' },
       only: { type: 'string', default: '1,2,2b,3,5,6,7' },
       repeat: { type: 'string' },
       'no-rclone': { type: 'boolean', default: false },
@@ -76,12 +82,14 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   }
   return {
     quick,
-    size: wholeNumber('--size', values.size ?? (quick ? '256' : '1024'), 5, 102_400) * MIB,
+    size: sizeInMiB('--size', values.size ?? (quick ? '256' : '1024'), 5, 102_400) * MIB,
     big: wholeNumber('--big', values.big ?? (quick ? '1024' : '5120'), 5, 102_400) * MIB,
     resumeSize:
       wholeNumber('--resume-size', values['resume-size'] ?? (quick ? '256' : '512'), 16, 102_400) * MIB,
     dropboxFiles: wholeNumber('--dropbox-files', values['dropbox-files'] ?? (quick ? '50' : '200'), 1, 5000),
     dropboxSize: wholeNumber('--dropbox-size', values['dropbox-size'] ?? (quick ? '1' : '4'), 1, 1024) * MIB,
+    chaosImports: wholeNumber('--chaos-imports', values['chaos-imports'] ?? '200', 1, 10_000),
+    chaosSize: sizeInMiB('--size', values.size ?? '256', 5, 102_400) * MIB,
     scenarios,
     repeat: wholeNumber('--repeat', values.repeat ?? (quick ? '1' : '3'), 1, 20),
     rclone: !values['no-rclone'],
@@ -89,6 +97,15 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     keepSources: values['keep-sources'],
     write: !values['no-write'],
   };
+}
+
+/** `512`, `512MiB` or `5GiB`, in MiB. */
+function sizeInMiB(flag: string, text: string, min: number, max: number): number {
+  const match = /^(\d+)\s*(MiB|GiB)?$/i.exec(text.trim());
+  if (!match)
+    throw new Error(`${flag} takes MiB (a whole number) or a size like 512MiB or 5GiB, not "${text}"`);
+  const mib = Number(match[1]) * (match[2]?.toLowerCase() === 'gib' ? 1024 : 1);
+  return wholeNumber(flag, String(mib), min, max);
 }
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {

@@ -67,7 +67,7 @@ export interface Sink {
   /** The processes whose CPU is the sink's: one, or Ceph's three daemons. */
   pids: readonly number[];
   objectSize(key: string): Promise<number | null>;
-  /** CRC-32 of the stored bytes, when the sink keeps them (fauxqs, RGW); null for the null sink. */
+  /** CRC-32 of the stored bytes (the null sink's is combined from the parts it was sent). */
   objectCrc32(key: string): Promise<number | null>;
   stats(): Promise<NullSinkStats | null>;
   stop(): Promise<void>;
@@ -94,7 +94,11 @@ export async function startNullSink(): Promise<Sink> {
     credentials: ANY_CREDENTIALS,
     pids: [child.pid],
     objectSize: (key) => headSize(url, key),
-    objectCrc32: async () => null,
+    objectCrc32: async (key) => {
+      const response = await fetch(`${url}/${BENCH_BUCKET}/${key}`, { method: 'HEAD' });
+      const crc = response.headers.get('x-bench-crc32');
+      return response.ok && crc ? Number.parseInt(crc, 16) : null;
+    },
     stats: async () => (await (await fetch(`${url}/_stats`)).json()) as NullSinkStats,
     stop: () => child.stop(),
   };

@@ -122,5 +122,5 @@ async function verifyRcloneObject(
   const crc = await sink.objectCrc32(key);
   if (crc === null) return { ok: true, detail: 'sink size = source (rclone checks its own MD5s)' };
   if (crc !== file.crc32) return { ok: false, detail: 'the stored bytes differ from the source' };
-  return { ok: true, detail: 'stored bytes read back: CRC-32 = source' };
+  return { ok: true, detail: 'sink CRC-32 of the object = source' };
 }

@@ -29,14 +29,15 @@ import { GIB, MIB } from './source-files.ts';
  * Turns results into tables once, then prints them for the terminal and writes them into
  * BENCHMARKS.md (below the hand-written introduction, which is kept) and bench/results/latest.json.
  */
-interface Table {
+export interface Table {
   title: string;
   headers: string[];
   rows: string[][];
   notes: string[];
 }
 
-const MARKER = '<!-- Everything below is written by `pnpm bench`; edit the text above this line only. -->';
+export const MARKER =
+  '<!-- Everything below is written by `pnpm bench`; edit the text above this line only. -->';
 
 /** rclone's default --s3-upload-cutoff: at or below it, one PutObject instead of a multipart upload. */
 const RCLONE_UPLOAD_CUTOFF = 200 * MIB;
@@ -511,7 +512,7 @@ function textTable(table: Table): string {
   ].join('\n');
 }
 
-function markdownTable(table: Table): string {
+export function markdownTable(table: Table): string {
   const cellText = (cell: string) => cell.replaceAll('|', '\\|');
   return [
     `### ${table.title}`,
@@ -574,8 +575,9 @@ const MEANINGS = `### What the numbers mean
   paths, the SDK's first-use set-up, the probe); the second is what a worker of a fleet, which runs import
   after import, pays per file. Issue 9's targets are judged on the second, issue 3's on the first.
 - **Object check**: for Ferry the import's result must carry the source file's size and CRC-32 (combined
-  from the per-part CRC-32s) and the sink must report that size; fauxqs and Ceph RGW objects are also
-  read back and checksummed.
+  from the per-part CRC-32s) and the sink must report that size and the object's CRC-32: fauxqs and Ceph
+  RGW objects are read back and checksummed; the null sink combines the CRC-32s of the part bodies it
+  received, in the order CompleteMultipartUpload listed them.
 - Both tools check integrity: Ferry every part in its checksum mode (\`trailer\`: a CRC-32 trailer the
   sink verifies; \`signed\`: a SHA-256 signature per chunk the sink verifies; \`etag\`: the part's MD5,
   computed while it streams, compared with the ETag the sink answers) and the whole object; rclone an

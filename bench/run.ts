@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chaosTables, writeChaosSection } from './chaos/chaos-report.ts';
 import type { BenchContext } from './context.ts';
 import { describeMachine, finishMachine } from './machine.ts';
 import { type BenchOptions, parseOptions, type ScenarioId, USAGE } from './options.ts';
@@ -11,8 +13,9 @@ import { cleanup, installCleanupHandlers, onCleanup } from './processes.ts';
 import { startRadosgwSink } from './radosgw-sink.ts';
 import { RCLONE_MISSING, rcloneVersion } from './rclone.ts';
 import { buildTables, printTables, writeBenchmarksMd, writeJson } from './report.ts';
-import { type BenchResults, medianRun, sizeLabel } from './results.ts';
+import { type BenchResults, cpuPerGiB, medianRun, sizeLabel } from './results.ts';
 import { runAutoscalingScenario } from './scenarios/autoscaling.ts';
+import { runChaosScenario } from './scenarios/chaos.ts';
 import { runMemoryScenario } from './scenarios/memory.ts';
 import { runProviderLimitsScenario } from './scenarios/provider-limits.ts';
 import { runResumeScenario } from './scenarios/resume.ts';
@@ -119,6 +122,26 @@ async function main(options: BenchOptions): Promise<void> {
     results.autoscaling = await runAutoscalingScenario(ctx, chartDir);
   }
 
+  if (run('chaos')) {
+    log(
+      `chaos. ${options.chaosImports} imports of ${sizeLabel(options.chaosSize)} at once, ECS fleet, kills, a Redis restart`,
+    );
+    const chaos = await runChaosScenario(ctx, {
+      imports: options.chaosImports,
+      fileBytes: options.chaosSize,
+      command: results.command,
+      scenario1CpuPerGiB: await scenario1CpuPerGiB(results),
+    });
+    printTables(chaosTables(chaos));
+    if (options.write) {
+      await writeFile(join(REPO_ROOT, 'bench/results/chaos.json'), `${JSON.stringify(chaos, null, 2)}\n`);
+      await writeChaosSection(join(REPO_ROOT, 'BENCHMARKS.md'), chaos);
+      log('wrote the chaos run into BENCHMARKS.md and bench/results/chaos.json');
+    }
+  }
+  // The chaos run alone keeps the other scenarios' figures: it rewrites only its own section.
+  if ([...options.scenarios].every((id) => id === 'chaos')) return;
+
   finishMachine(results.machine);
   const tables = buildTables(results);
   printTables(tables);
@@ -132,6 +155,21 @@ async function main(options: BenchOptions): Promise<void> {
     log('wrote BENCHMARKS.md and bench/results/latest.json');
   }
   log(`generated sources are kept in ${results.sourceDir} for the next run`);
+}
+
+/** Scenario 1's running-worker CPU-s/GiB: this run's, else the last full run's (bench/results/latest.json). */
+async function scenario1CpuPerGiB(results: BenchResults): Promise<number | null> {
+  const run = medianRun(results.nullSink?.ferryRunning);
+  if (run) return cpuPerGiB(run);
+  try {
+    const latest = JSON.parse(
+      await readFile(join(REPO_ROOT, 'bench/results/latest.json'), 'utf8'),
+    ) as BenchResults;
+    const saved = medianRun(latest.nullSink?.ferryRunning);
+    return saved ? cpuPerGiB(saved) : null;
+  } catch {
+    return null;
+  }
 }
 
 let options: BenchOptions | 'help';

@@ -8,9 +8,10 @@ export {
   type EcsTaskView,
   startEcsStandIn,
 } from '@ferry/local-stack';
+export { type ByteRange, parseByteRange } from './emulators/byte-range.ts';
 export type { CorruptFault, ResetFault, SlowFault } from './emulators/download-faults.ts';
 export * from './emulators/dropbox-emulator.ts';
-export type { EmulatorContent } from './emulators/emulator-content.ts';
+export type { EmulatorContent, GeneratedContent } from './emulators/emulator-content.ts';
 export { DEFAULT_ACCOUNT, type EmulatorControls } from './emulators/emulator-core.ts';
 export { EmulatorError, type EmulatorErrorCode } from './emulators/emulator-error.ts';
 export * from './emulators/gdrive-emulator.ts';
