@@ -8,6 +8,7 @@ import {
   SourceEnvFields,
 } from '@ferry/shared';
 import { z } from 'zod';
+import { EventsEnvFields } from './events/events-env.ts';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
 import { CHECKSUM_MODES } from './sink/checksum-mode.ts';
@@ -25,6 +26,7 @@ const WorkerFields = z.object({
   ...ProviderEnvFields,
   ...StsEnvFields,
   ...LimitsEnvFields,
+  ...EventsEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */
