@@ -47,7 +47,7 @@ export interface WorkerDeps {
 
 export interface WorkerHandle {
   worker: Worker;
-  /** Resolves when the worker takes jobs and listens for cancels, and /metrics is served. */
+  /** Resolves when the worker takes jobs and listens for cancels, /metrics is served and SQS events are on. */
   ready: Promise<void>;
   metrics: WorkerMetrics;
   /** Where /metrics is served, once ready; null before, or when the port could not be bound. */
@@ -207,19 +207,21 @@ export function startWorker(
   });
   let metricsUrl: string | null = null;
 
-  const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer]).then(([, , server]) => {
-    metricsUrl = server?.url ?? null;
-    logger.info(
-      {
-        queue: config.FERRY_QUEUE,
-        concurrency: config.WORKER_CONCURRENCY,
-        partConcurrency: config.PART_CONCURRENCY,
-        memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
-        metrics: metricsUrl,
-      },
-      'worker ready',
-    );
-  });
+  const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer, events.ready]).then(
+    ([, , server]) => {
+      metricsUrl = server?.url ?? null;
+      logger.info(
+        {
+          queue: config.FERRY_QUEUE,
+          concurrency: config.WORKER_CONCURRENCY,
+          partConcurrency: config.PART_CONCURRENCY,
+          memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
+          metrics: metricsUrl,
+        },
+        'worker ready',
+      );
+    },
+  );
   ready.catch(() => {});
 
   let closing: Promise<void> | null = null;

@@ -37,6 +37,8 @@ export interface EventDispatcherDeps {
 }
 
 export interface EventDispatcher {
+  /** Resolves once SQS publishing is announced (at once without SQS); rejects if Redis refused it. */
+  ready: Promise<void>;
   /** Stops claiming and waits for the deliveries in hand (each bounded by its timeout). */
   close(): Promise<void>;
 }
@@ -59,13 +61,16 @@ export function startEventDispatcher(deps: EventDispatcherDeps): EventDispatcher
   let tick: Promise<void> = Promise.resolve();
   let sqsAnnouncedAt = Number.NEGATIVE_INFINITY;
 
+  const announceSqs = async (): Promise<void> => {
+    if (!deps.sqs || deps.now() - sqsAnnouncedAt < SQS_ON_REFRESH_MS) return;
+    await deps.redis.set(deps.store.keys.sqsEventsOn(), '1', 'PX', SQS_ON_TTL_MS);
+    sqsAnnouncedAt = deps.now();
+  };
+
   const poll = async (): Promise<void> => {
     let full = false;
     try {
-      if (deps.sqs && deps.now() - sqsAnnouncedAt >= SQS_ON_REFRESH_MS) {
-        await deps.redis.set(deps.store.keys.sqsEventsOn(), '1', 'PX', SQS_ON_TTL_MS);
-        sqsAnnouncedAt = deps.now();
-      }
+      await announceSqs();
       for (const sink of SINKS) {
         if (stopped) break;
         const claims = await deps.outbox.claimDue(sink, deps.now(), settings.leaseMs, settings.batchSize);
@@ -156,8 +161,10 @@ export function startEventDispatcher(deps: EventDispatcherDeps): EventDispatcher
     );
   };
 
+  const ready = announceSqs();
   timer = setTimeout(() => (tick = poll()), 0);
   return {
+    ready,
     close: async () => {
       stopped = true;
       clearTimeout(timer);
