@@ -157,7 +157,7 @@ describe('completion webhooks', () => {
   });
 });
 
-describe('a webhook that never answers 2xx', () => {
+describe('webhooks that cannot be delivered', () => {
   let harness: Harness;
   let receiver: WebhookReceiver;
   const servers: Array<{ close(): Promise<void> }> = [];
@@ -166,8 +166,24 @@ describe('a webhook that never answers 2xx', () => {
     harness = await Harness.create();
     receiver = await startWebhookReceiver();
     servers.push(receiver);
-    await harness.startWorker({ ...FAST_EVENTS, EVENTS_GIVE_UP_AFTER_S: '1' });
+    // A name that pointed somewhere public at submit and at the task metadata endpoint now.
+    const resolveAll = async (host: string) => [
+      { address: host === 'rebound.example' ? '169.254.170.2' : '127.0.0.1', family: 4 },
+    ];
+    await harness.startWorker({ ...FAST_EVENTS, EVENTS_GIVE_UP_AFTER_S: '1' }, { resolveAll });
   });
+
+  const canceledWithNotify = async (url: string): Promise<string> => {
+    const id = await harness.submit(
+      { type: 'http', url: 'http://127.0.0.1:9/nothing' },
+      'x.bin',
+      { delay: 600_000 },
+      undefined,
+      { url },
+    );
+    await harness.cancel(id);
+    return id;
+  };
   afterAll(async () => {
     await harness?.close();
     for (const server of servers) await server.close();
@@ -175,20 +191,23 @@ describe('a webhook that never answers 2xx', () => {
 
   it('is given up after the give-up period, with state failed and the last error', async () => {
     receiver.answerWith(...new Array<number>(1000).fill(500));
-    const id = await harness.submit(
-      { type: 'http', url: 'http://127.0.0.1:9/nothing' },
-      'x.bin',
-      { delay: 600_000 },
-      undefined,
-      {
-        url: `${receiver.url}/down`,
-      },
-    );
-    await harness.cancel(id);
+    const id = await canceledWithNotify(`${receiver.url}/down`);
     const record = await harness.waitFor(id, (r) => r.notify?.status === 'failed', 15_000);
     expect(record.notify).toMatchObject({ status: 'failed', lastError: 'HTTP 500' });
     expect(record.notify?.attempts).toBeGreaterThan(1);
     expect(record.notify?.attempts).toBe(receiver.received().length);
     expect(await new Outbox(harness.redis, harness.store.keys).pending('webhook')).toBe(0);
+  });
+
+  it.each([
+    ['http://169.254.169.254/hook', 'notify address 169.254.169.254 is a cloud metadata address'],
+    [
+      'http://rebound.example/hook',
+      'notify host "rebound.example" resolves to 169.254.170.2, which is a cloud metadata address',
+    ],
+  ])('refuses %s at connect time, whatever was checked at submit', async (url, reason) => {
+    const id = await canceledWithNotify(url);
+    const record = await harness.waitFor(id, (r) => r.notify?.status === 'failed', 15_000);
+    expect(record.notify?.lastError).toBe(reason);
   });
 });

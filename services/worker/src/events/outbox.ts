@@ -130,7 +130,7 @@ export class Outbox {
     return settled === 1;
   }
 
-  /** Entries not yet delivered to `sink` (for tests and metrics). */
+  /** How many events wait for delivery to `sink`. */
   pending(sink: EventSink): Promise<number> {
     return this.#redis.zcard(this.#keys.outbox(sink));
   }
