@@ -4,6 +4,7 @@ import { createLogger, type ImportEvent, importEventId, WebhookSecrets } from '@
 import { logCapture, randomFile, startWebhookReceiver, type WebhookReceiver } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox } from './events/outbox.ts';
+import type { WorkerHandle } from './start-worker.ts';
 import { Harness } from './testing/harness.ts';
 
 const file = randomFile(256 * 1024);
@@ -25,6 +26,7 @@ describe('completion webhooks', () => {
   let receiver: WebhookReceiver;
   let sourceUrl: string;
   let secret: string;
+  let worker: WorkerHandle;
   const logs = logCapture();
   const servers: Array<{ close(): Promise<void> }> = [];
 
@@ -34,7 +36,7 @@ describe('completion webhooks', () => {
     const source = await startFileSource({ root: file.dir, ranges: true });
     servers.push(receiver, source);
     sourceUrl = `${source.url}/${file.name}`;
-    await harness.startWorker(FAST_EVENTS, { logger: createLogger('worker', 'info', logs.stream) });
+    worker = await harness.startWorker(FAST_EVENTS, { logger: createLogger('worker', 'info', logs.stream) });
     secret = (await new WebhookSecrets(harness.redis, harness.store.keys, harness.secrets).get('tenant-test'))
       .current;
   });
@@ -97,6 +99,8 @@ describe('completion webhooks', () => {
     expect(new Set(deliveries.map((d) => d.body)).size).toBe(1);
     for (const delivery of deliveries)
       expect(receiver.verify(delivery, secret)).toMatchObject({ type: 'import.completed' });
+    const metrics = await worker.metrics.registry.metrics();
+    expect(metrics).toContain('ferry_worker_event_deliveries_total{sink="webhook",outcome="retried"} 2');
   });
 
   it('sends import.failed with the error', async () => {

@@ -173,6 +173,7 @@ export function startWorker(
     box: secrets,
     failpoints: config.FERRY_FAILPOINTS,
     settings: delivery,
+    metrics,
     logger,
     now,
     random: deps.random ?? Math.random,

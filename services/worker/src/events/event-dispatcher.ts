@@ -12,6 +12,7 @@ import {
   type WebhookSecrets,
 } from '@ferry/shared';
 import type { Redis } from 'ioredis';
+import type { EventOutcome, WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { backoffDelay } from '../transfer/backoff.ts';
 import { type DeliveryResult, failureReason } from './delivery-result.ts';
 import type { DeliverySettings } from './events-env.ts';
@@ -31,6 +32,7 @@ export interface EventDispatcherDeps {
   box: SecretBox;
   failpoints: Failpoints;
   settings: DeliverySettings;
+  metrics: Pick<WorkerMetrics, 'eventSettled'>;
   logger: Logger;
   now: () => number;
   random: () => number;
@@ -134,31 +136,39 @@ export function startEventDispatcher(deps: EventDispatcherDeps): EventDispatcher
       : { ok: false, reason: 'this worker has no EVENTS_SQS_QUEUE_URL' };
 
   const settle = async (claim: OutboxClaim, result: DeliveryResult, log: Logger): Promise<void> => {
-    const webhook = claim.sink === 'webhook';
     const now = deps.now();
-    if (result.ok) {
-      const state: NotifyState = {
-        status: 'delivered',
-        attempts: claim.attempt,
-        deliveredAt: new Date(now).toISOString(),
-      };
-      await deps.outbox.finish(claim, webhook ? state : null);
-      log.info('event delivered');
+    const dueMs = result.ok ? now : now + backoffDelay(claim.attempt, settings.retry, deps.random);
+    const outcome: EventOutcome = result.ok
+      ? 'delivered'
+      : dueMs > claim.firstDueMs + settings.giveUpAfterMs
+        ? 'given_up'
+        : 'retried';
+    const state: NotifyState = result.ok
+      ? { status: 'delivered', attempts: claim.attempt, deliveredAt: new Date(now).toISOString() }
+      : {
+          status: outcome === 'given_up' ? 'failed' : 'pending',
+          attempts: claim.attempt,
+          lastError: result.reason,
+        };
+    // SQS deliveries are the operator's: only the webhook's show on the import.
+    const notify = claim.sink === 'webhook' ? state : null;
+    const settled =
+      outcome === 'retried'
+        ? await deps.outbox.retryAt(claim, dueMs, state.lastError ?? '', notify)
+        : await deps.outbox.finish(claim, notify);
+    if (!settled) {
+      log.info({ outcome }, 'event claim lapsed while delivering; the next claim decides');
       return;
     }
-    const dueMs = now + backoffDelay(claim.attempt, settings.retry, deps.random);
-    if (dueMs > claim.firstDueMs + settings.giveUpAfterMs) {
-      const state: NotifyState = { status: 'failed', attempts: claim.attempt, lastError: result.reason };
-      await deps.outbox.finish(claim, webhook ? state : null);
-      log.warn({ reason: result.reason }, 'event given up: not delivered within the give-up period');
-      return;
-    }
-    const state: NotifyState = { status: 'pending', attempts: claim.attempt, lastError: result.reason };
-    await deps.outbox.retryAt(claim, dueMs, result.reason, webhook ? state : null);
-    log.info(
-      { reason: result.reason, retryAt: new Date(dueMs).toISOString() },
-      'event not delivered; will retry',
-    );
+    deps.metrics.eventSettled(claim.sink, outcome);
+    if (outcome === 'delivered') log.info('event delivered');
+    else if (outcome === 'given_up')
+      log.warn({ reason: state.lastError }, 'event given up: not delivered in time');
+    else
+      log.info(
+        { reason: state.lastError, retryAt: new Date(dueMs).toISOString() },
+        'event not delivered; will retry',
+      );
   };
 
   const ready = announceSqs();
