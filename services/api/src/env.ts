@@ -37,6 +37,16 @@ export const ApiEnv = requireSecretKeyOutsideDev(
         message: 'must not repeat a key of FERRY_API_KEYS: operator keys and tenant keys are separate',
       });
     }
+    const tenants = new Set(config.FERRY_API_KEYS.values());
+    for (const tenant of config.FERRY_NOTIFY_URLS.keys()) {
+      if (!tenants.has(tenant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['FERRY_NOTIFY_URLS'],
+          message: `tenant ${tenant} has no key in FERRY_API_KEYS`,
+        });
+      }
+    }
     // As for a client's URL: events and their signatures cross the network in the clear over http.
     if (!config.SOURCE_ALLOW_PRIVATE) {
       for (const [tenant, url] of config.FERRY_NOTIFY_URLS) {

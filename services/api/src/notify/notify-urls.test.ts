@@ -18,6 +18,7 @@ describe('FERRY_NOTIFY_URLS', () => {
     expect(parseApiConfig(BASE).FERRY_NOTIFY_URLS.size).toBe(0);
     const config = parseApiConfig({
       ...BASE,
+      FERRY_API_KEYS: 'ak_test_0123456789abcdef:acme,ak_test_fedcba9876543210:globex',
       FERRY_NOTIFY_URLS: `acme=https://hooks.example.com/a?token=${TOKEN}, globex=https://globex.example/h,`,
     });
     expect([...config.FERRY_NOTIFY_URLS]).toEqual([
@@ -34,6 +35,7 @@ describe('FERRY_NOTIFY_URLS', () => {
     ],
     [`acme=https://a.example/?t=${TOKEN},acme=https://b.example/`, /entry 2 repeats tenant acme/],
     [`acme=http://hooks.example.com/?token=${TOKEN}`, /tenant acme must use https/],
+    [`initech=https://hooks.example.com/?token=${TOKEN}`, /tenant initech has no key in FERRY_API_KEYS/],
   ])('refuses %s, naming the entry but not its URL', (value, problem) => {
     const error = configError({ FERRY_NOTIFY_URLS: value });
     expect(error.code).toBe('CONFIG_INVALID');
