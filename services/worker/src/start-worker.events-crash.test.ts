@@ -80,6 +80,7 @@ describe('a crash between complete and notify', () => {
     const secret = (
       await new WebhookSecrets(harness.redis, harness.store.keys, harness.secrets).get('tenant-test')
     ).current;
+    for (const worker of [first, second]) expect(worker.output()).not.toContain(secret.slice(6));
     expect(receiver.verify(delivery, secret)).toMatchObject({
       type: 'import.completed',
       timestamp: record.updatedAt,

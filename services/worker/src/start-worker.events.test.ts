@@ -159,6 +159,21 @@ describe('completion webhooks', () => {
       for (const delivery of receiver.received()) expect(delivery.body).not.toContain(needle);
     }
   });
+
+  it('signs with the old and the new secret after a rotation', async () => {
+    const rotated = await new WebhookSecrets(harness.redis, harness.store.keys, harness.secrets).rotate(
+      'tenant-test',
+    );
+    const id = await harness.submit({ type: 'http', url: sourceUrl }, 'rotated.bin', {}, undefined, {
+      url: `${receiver.url}/rotated`,
+    });
+    await harness.waitFor(id, (r) => r.notify?.status === 'delivered');
+    const [delivery] = deliveriesFor(id);
+    if (!delivery) throw new Error('no delivery');
+    expect(String(delivery.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(receiver.verify(delivery, rotated.current)).toMatchObject({ data: { id } });
+    expect(receiver.verify(delivery, secret)).toMatchObject({ data: { id } });
+  });
 });
 
 describe('webhooks that cannot be delivered', () => {
