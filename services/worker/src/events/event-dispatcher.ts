@@ -46,8 +46,12 @@ export interface EventDispatcher {
 }
 
 const SINKS: readonly EventSink[] = ['webhook', 'sqs'];
-/** How long "a worker publishes to SQS" holds without being said again (see StoreKeys.sqsEventsOn). */
-const SQS_ON_TTL_MS = 3_600_000;
+/**
+ * How long "a worker publishes to SQS" holds without being said again (see StoreKeys.sqsEventsOn):
+ * long enough that a fleet scaled to zero for days still has the API's cancels queued for SQS, and
+ * short enough that a queue switched off stops collecting entries (each given up after a day) soon.
+ */
+const SQS_ON_TTL_MS = 7 * 24 * 3_600_000;
 const SQS_ON_REFRESH_MS = 60_000;
 
 /**
