@@ -54,6 +54,7 @@ export class FerryStack extends Stack {
       redis: this.redis,
       secrets: this.secrets,
       destinationBuckets: this.destinations.buckets,
+      eventsQueue: this.events.queue,
       sourceRoleArns: config.sourceRoleArns,
       worker: config.worker,
     });

@@ -6,9 +6,9 @@ import { Construct } from 'constructs';
 const MAX_RECEIVES = 5;
 
 /**
- * Where Ferry publishes import events (EVENTS_SQS_QUEUE_URL, in DESIGN.md's wave 2), with a
- * dead-letter queue behind it. No service reads that variable yet, so no task is given it or a
- * grant to send; the stack outputs the queue's URL.
+ * Where Ferry's workers publish import completion events (EVENTS_SQS_QUEUE_URL; the worker service
+ * is given the URL and a grant to send), with a dead-letter queue behind it for consumers that keep
+ * failing on one. The stack outputs the queue's URL for consumers.
  */
 export class EventsQueue extends Construct {
   readonly queue: sqs.Queue;

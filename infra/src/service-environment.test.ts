@@ -23,6 +23,7 @@ const AT_RUN_TIME: Record<string, string> = {
   AWS_REGION: 'eu-west-1',
   ECS_CLUSTER: 'Ferry-ClusterC2E21B66-abcdef',
   ECS_SERVICE: 'Ferry-WorkerService3F60922A-abcdef',
+  EVENTS_SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/Ferry-EventsQueue-abcdef',
 };
 
 /** The container's variables and secrets as the process sees them. */

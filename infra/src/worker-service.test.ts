@@ -47,6 +47,20 @@ describe('worker service', () => {
     expect(JSON.stringify(scalableTargets)).not.toContain(workerServiceId);
   });
 
+  it('publishes completion events to the events queue, and may send there', () => {
+    const container = containerNamed(template, 'worker');
+    expect(environmentOf(container).EVENTS_SQS_QUEUE_URL).toEqual({ Ref: logicalIdOf(stack.events.queue) });
+    const statements = statementsOfRole(template, logicalIdOf(stack.worker.taskRole));
+    const sends = statements.filter((statement) => actionsOf(statement).some((a) => a.startsWith('sqs:')));
+    expect(sends).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.events.queue), 'Arn'] },
+      }),
+    ]);
+    expect(sends.flatMap(actionsOf)).toContain('sqs:SendMessage');
+  });
+
   it('may write the destination buckets and no other', () => {
     const statements = statementsOfRole(template, logicalIdOf(stack.worker.taskRole));
     const s3Statements = statements.filter((statement) =>
@@ -70,9 +84,11 @@ describe('worker service', () => {
     template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'ferry-landing-b' });
   });
 
-  it('is granted nothing beyond S3 on those buckets and protecting its own task', () => {
+  it('is granted nothing beyond S3 on those buckets, sending events and protecting its own task', () => {
     const statements = statementsOfRole(template, logicalIdOf(stack.worker.taskRole));
-    const actions = statements.flatMap(actionsOf).filter((action) => !action.startsWith('s3:'));
+    const actions = statements
+      .flatMap(actionsOf)
+      .filter((action) => !action.startsWith('s3:') && !action.startsWith('sqs:'));
     expect(actions).toEqual(['ecs:UpdateTaskProtection']);
     expect(JSON.stringify(statements)).not.toContain('"Resource":"*"');
   });

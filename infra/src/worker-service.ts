@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeRegistryLogin } from './container-image.ts';
 import { grantDestinationWrites } from './destination-access.ts';
@@ -34,6 +35,8 @@ export interface WorkerServiceProps {
   redis: Redis;
   secrets: FerrySecrets;
   destinationBuckets: s3.Bucket[];
+  /** Where the workers publish completion events (EVENTS_SQS_QUEUE_URL). */
+  eventsQueue: sqs.IQueue;
   sourceRoleArns: string[];
   worker: FerryConfig['worker'];
 }
@@ -51,7 +54,7 @@ export class WorkerService extends Construct {
     const onEc2Spot = props.spotCapacity !== undefined;
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Ferry worker: write the destination buckets, protect its own task',
+      description: 'Ferry worker: write the destination buckets, send import events, protect its own task',
     });
     const taskDefinition = onEc2Spot
       ? new ecs.Ec2TaskDefinition(this, 'Task', {
@@ -74,6 +77,7 @@ export class WorkerService extends Construct {
         WORKER_CONCURRENCY: String(props.worker.concurrency),
         DRAIN_TIMEOUT_S: String(WORKER_DRAIN_TIMEOUT_S),
         METRICS_EMF_INTERVAL_S: String(METRICS_EMF_INTERVAL_S),
+        EVENTS_SQS_QUEUE_URL: props.eventsQueue.queueUrl,
         // Fargate has no instance metadata to watch; ECS sends SIGTERM on a Fargate Spot reclaim.
         ...(onEc2Spot ? { SPOT_WATCH: '1' } : {}),
       },
@@ -120,6 +124,7 @@ export class WorkerService extends Construct {
         });
 
     grantDestinationWrites(this.taskRole, props.destinationBuckets);
+    props.eventsQueue.grantSendMessages(this.taskRole);
     // While it holds imports the worker turns on ECS scale-in protection for its own task.
     props.cluster.grantTaskProtection(this.taskRole);
     if (props.sourceRoleArns.length > 0) {

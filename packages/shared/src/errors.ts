@@ -14,6 +14,9 @@ export const ErrorCode = {
   IMPORT_FINISHED: 'IMPORT_FINISHED',
   SOURCE_ADDRESS_REFUSED: 'SOURCE_ADDRESS_REFUSED',
   SOURCE_HOST_UNRESOLVED: 'SOURCE_HOST_UNRESOLVED',
+  /** The notify URL's host is, or resolves to, an address the SSRF policy refuses. */
+  NOTIFY_ADDRESS_REFUSED: 'NOTIFY_ADDRESS_REFUSED',
+  NOTIFY_HOST_UNRESOLVED: 'NOTIFY_HOST_UNRESOLVED',
   /** A dependency (Redis, the queue) did not answer in time: retry later (503). */
   UNAVAILABLE: 'UNAVAILABLE',
   // Transfer outcomes (recorded on the import).

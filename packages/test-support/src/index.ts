@@ -17,6 +17,7 @@ export { EmulatorError, type EmulatorErrorCode } from './emulators/emulator-erro
 export * from './emulators/gdrive-emulator.ts';
 export type { PauseWindow, RateLimit } from './emulators/rate-limiter.ts';
 export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
+export * from './emulators/webhook-receiver.ts';
 export * from './files.ts';
 export * from './held-source.ts';
 export * from './log-capture.ts';

@@ -6,6 +6,7 @@ import {
   type ResolveAll,
   SecretBox,
   systemResolveAll,
+  WebhookSecrets,
 } from '@ferry/shared';
 import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -26,6 +27,7 @@ import type { ImportQueue, ImportsContext } from './imports/context.ts';
 import { readRoutes } from './imports/read-routes.ts';
 import { startRequeueing } from './imports/requeue-unqueued.ts';
 import { submitRoutes } from './imports/submit-routes.ts';
+import { notifySecretRoutes } from './notify/notify-secret-routes.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { installMetrics, SCRAPE_TIMEOUT_MS } from './ops/metrics.ts';
 import { registerOpenApi } from './ops/openapi.ts';
@@ -67,6 +69,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     redis,
     allowPrivateSources: config.SOURCE_ALLOW_PRIVATE,
     resolveAll: deps.resolveAll ?? systemResolveAll,
+    notifyDefaults: config.FERRY_NOTIFY_URLS,
     secrets: SecretBox.fromConfig(config, app.log),
     call: dependencyCaller(redis),
   };
@@ -87,6 +90,10 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     await v1.register(submitRoutes, { ctx });
     await v1.register(readRoutes, { ctx });
     await v1.register(cancelRoute, { ctx });
+    await v1.register(notifySecretRoutes, {
+      ctx,
+      signingSecrets: new WebhookSecrets(redis, ctx.store.keys, ctx.secrets),
+    });
   });
   // Unset keys leave /admin unmounted: it answers 404 like any other unknown path.
   if (config.FERRY_ADMIN_KEYS) {

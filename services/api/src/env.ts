@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { AdminKeysField } from './admin/admin-keys.ts';
 import { ApiKeysField } from './auth/api-keys.ts';
+import { NotifyUrlsField } from './notify/notify-urls.ts';
 
 /** The API's configuration, read from the environment once at start-up. */
 export const ApiEnv = requireSecretKeyOutsideDev(
@@ -20,6 +21,8 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     FERRY_ADMIN_KEYS: AdminKeysField,
     /** An import written this long ago whose job is still not known to be queued gets it queued. */
     REQUEUE_AFTER_S: envInt(60, 1, 3600),
+    /** `tenant=url,...`: each tenant's notify URL for imports that name none. */
+    FERRY_NOTIFY_URLS: NotifyUrlsField,
     ...QueueEnvFields,
     ...SourceEnvFields,
     ...SecretEnvFields,
@@ -34,11 +37,35 @@ export const ApiEnv = requireSecretKeyOutsideDev(
         message: 'must not repeat a key of FERRY_API_KEYS: operator keys and tenant keys are separate',
       });
     }
+    const tenants = new Set(config.FERRY_API_KEYS.values());
+    for (const tenant of config.FERRY_NOTIFY_URLS.keys()) {
+      if (!tenants.has(tenant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['FERRY_NOTIFY_URLS'],
+          message: `tenant ${tenant} has no key in FERRY_API_KEYS`,
+        });
+      }
+    }
+    // As for a client's URL: events and their signatures cross the network in the clear over http.
+    if (!config.SOURCE_ALLOW_PRIVATE) {
+      for (const [tenant, url] of config.FERRY_NOTIFY_URLS) {
+        if (new URL(url).protocol !== 'https:') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['FERRY_NOTIFY_URLS'],
+            message: `the URL of tenant ${tenant} must use https (http only with SOURCE_ALLOW_PRIVATE)`,
+          });
+        }
+      }
+    }
   },
   {
     when: (payload) =>
       !payload.issues.some((issue) =>
-        ['FERRY_API_KEYS', 'FERRY_ADMIN_KEYS'].includes(String(issue.path?.[0])),
+        ['FERRY_API_KEYS', 'FERRY_ADMIN_KEYS', 'FERRY_NOTIFY_URLS', 'SOURCE_ALLOW_PRIVATE'].includes(
+          String(issue.path?.[0]),
+        ),
       ),
   },
 );

@@ -9,6 +9,7 @@ import {
   SourceEnvFields,
 } from '@ferry/shared';
 import { z } from 'zod';
+import { EventsEnvFields } from './events/events-env.ts';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
 import { CHECKSUM_MODES } from './sink/checksum-mode.ts';
@@ -27,6 +28,7 @@ const WorkerFields = z.object({
   ...StsEnvFields,
   ...LimitsEnvFields,
   ...EmfEnvFields,
+  ...EventsEnvFields,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */

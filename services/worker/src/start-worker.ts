@@ -7,11 +7,17 @@ import {
   type ResolveAll,
   SecretBox,
   startEmfPublisher,
+  WebhookSecrets,
 } from '@ferry/shared';
 import { Worker } from 'bullmq';
 import { Agent } from 'undici';
 import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
+import { startEventDispatcher } from './events/event-dispatcher.ts';
+import { deliverySettings } from './events/events-env.ts';
+import { Outbox } from './events/outbox.ts';
+import { SqsPublisher, sqsRegionOf } from './events/sqs-publisher.ts';
+import { WebhookSender } from './events/webhook-sender.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
@@ -43,7 +49,7 @@ export interface WorkerDeps {
 
 export interface WorkerHandle {
   worker: Worker;
-  /** Resolves when the worker takes jobs and listens for cancels, and /metrics is served. */
+  /** Resolves when the worker takes jobs and listens for cancels, /metrics is served and SQS events are on. */
   ready: Promise<void>;
   metrics: WorkerMetrics;
   /** Where /metrics is served, once ready; null before, or when the port could not be bound. */
@@ -138,6 +144,39 @@ export function startWorker(
     logger,
     secrets,
     metrics,
+    failpoints: config.FERRY_FAILPOINTS,
+    now,
+    random: deps.random ?? Math.random,
+  });
+
+  const delivery = deliverySettings(config);
+  const webhooks = new WebhookSender({
+    allowPrivate: config.SOURCE_ALLOW_PRIVATE,
+    ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
+    timeoutMs: delivery.timeoutMs,
+    now,
+  });
+  const sqs = config.EVENTS_SQS_QUEUE_URL
+    ? new SqsPublisher({
+        queueUrl: config.EVENTS_SQS_QUEUE_URL,
+        endpoint: config.AWS_ENDPOINT_URL_SQS,
+        region: sqsRegionOf(config.EVENTS_SQS_QUEUE_URL, config.S3_REGION),
+        credentials: awsCredentials(config),
+        timeoutMs: delivery.timeoutMs,
+      })
+    : null;
+  const events = startEventDispatcher({
+    redis,
+    store,
+    outbox: new Outbox(redis, store.keys),
+    webhooks,
+    sqs,
+    signingSecrets: new WebhookSecrets(redis, store.keys, secrets, now),
+    box: secrets,
+    failpoints: config.FERRY_FAILPOINTS,
+    settings: delivery,
+    metrics,
+    logger,
     now,
     random: deps.random ?? Math.random,
   });
@@ -180,19 +219,21 @@ export function startWorker(
         })
       : null;
 
-  const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer]).then(([, , server]) => {
-    metricsUrl = server?.url ?? null;
-    logger.info(
-      {
-        queue: config.FERRY_QUEUE,
-        concurrency: config.WORKER_CONCURRENCY,
-        partConcurrency: config.PART_CONCURRENCY,
-        memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
-        metrics: metricsUrl,
-      },
-      'worker ready',
-    );
-  });
+  const ready = Promise.all([worker.waitUntilReady(), cancels.ready, metricsServer, events.ready]).then(
+    ([, , server]) => {
+      metricsUrl = server?.url ?? null;
+      logger.info(
+        {
+          queue: config.FERRY_QUEUE,
+          concurrency: config.WORKER_CONCURRENCY,
+          partConcurrency: config.PART_CONCURRENCY,
+          memoryBudgetMiB: config.WORKER_MEMORY_BUDGET_MIB,
+          metrics: metricsUrl,
+        },
+        'worker ready',
+      );
+    },
+  );
   ready.catch(() => {});
 
   let closing: Promise<void> | null = null;
@@ -229,6 +270,11 @@ export function startWorker(
       await settlesWithin(worker.close(true), 500);
     }
     await cancels.close();
+    // After the jobs: an import finishing during the drain still has its event sent here (or by
+    // another worker, from the outbox).
+    await events.close();
+    await webhooks.close();
+    sqs?.close();
     await spotClosed;
     await protection?.close();
     await Promise.allSettled([redis.quit(), workerConnection.quit()]);
@@ -252,6 +298,16 @@ export function startWorker(
       return metricsUrl;
     },
     close,
+  };
+}
+
+/** The configured AWS keys, for the SDK clients that do not read process.env here (see WorkerEnv). */
+function awsCredentials(config: WorkerConfig) {
+  if (!config.AWS_ACCESS_KEY_ID || !config.AWS_SECRET_ACCESS_KEY) return undefined;
+  return {
+    accessKeyId: config.AWS_ACCESS_KEY_ID,
+    secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+    ...(config.AWS_SESSION_TOKEN ? { sessionToken: config.AWS_SESSION_TOKEN } : {}),
   };
 }
 

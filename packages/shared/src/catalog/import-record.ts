@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.ts';
 import { describeSource } from './describe-source.ts';
+import { describeNotifyUrl, type NotifyState } from './notify-target.ts';
 import type { StoredImportRequest } from './stored-import-request.ts';
 
 export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
@@ -36,6 +37,8 @@ export interface ImportRecord {
   attempts: number;
   result?: ImportResult;
   error?: ImportError;
+  /** The completion webhook's delivery, from the moment the import turned final (with a notify URL). */
+  notify?: NotifyState;
 }
 
 /** The record as API clients see it: no tenant internals, no secrets. */
@@ -51,6 +54,9 @@ export function publicImportView(record: ImportRecord) {
     attempts: record.attempts,
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
+    ...(record.request.notify
+      ? { notify: { url: describeNotifyUrl(record.request.notify.url), ...record.notify } }
+      : {}),
   };
 }
 export type PublicImportView = ReturnType<typeof publicImportView>;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { Destination } from './destination.ts';
+import { NotifyTarget } from './notify-target.ts';
 import { Source } from './sources.ts';
 import { StoredImportRequest } from './stored-import-request.ts';
 
 export const ImportRequest = z.strictObject({
   source: Source,
   destination: Destination,
+  /** Omitted: the tenant's default (FERRY_NOTIFY_URLS), if it has one. */
+  notify: NotifyTarget.optional(),
 });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 

@@ -34,9 +34,18 @@ export const StoredSource = z.discriminatedUnion('type', [
 ]);
 export type StoredSource = z.infer<typeof StoredSource>;
 
+/** The notify URL like an http source's: what may be credentials redacted in `url`, whole in `sealedUrl`. */
+export const StoredNotifyTarget = z.strictObject({
+  url: z.string(),
+  sealedUrl: SealedSecret.optional(),
+});
+export type StoredNotifyTarget = z.infer<typeof StoredNotifyTarget>;
+
 /** An ImportRequest with its secrets sealed (sealRequest / openRequest convert). */
 export const StoredImportRequest = z.strictObject({
   source: StoredSource,
   destination: Destination,
+  /** The effective target: the request's, or the tenant's default when it gave none. */
+  notify: StoredNotifyTarget.optional(),
 });
 export type StoredImportRequest = z.infer<typeof StoredImportRequest>;

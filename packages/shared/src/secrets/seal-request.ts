@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ImportRequest } from '../catalog/import-request.ts';
+import type { NotifyTarget } from '../catalog/notify-target.ts';
 import {
   DropboxCredentials,
   GdriveCredentials,
@@ -7,18 +8,44 @@ import {
   S3Source,
   type Source,
 } from '../catalog/sources.ts';
-import type { SealedSecret, StoredImportRequest, StoredSource } from '../catalog/stored-import-request.ts';
+import type {
+  SealedSecret,
+  StoredImportRequest,
+  StoredNotifyTarget,
+  StoredSource,
+} from '../catalog/stored-import-request.ts';
 import { ErrorCode, FerryError } from '../errors.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** The request as records and jobs store it: every secret-bearing field sealed. */
 export function sealRequest(request: ImportRequest, box: SecretBox): StoredImportRequest {
-  return { source: sealSource(request.source, box), destination: request.destination };
+  return {
+    source: sealSource(request.source, box),
+    destination: request.destination,
+    ...(request.notify ? { notify: sealNotifyTarget(request.notify, box) } : {}),
+  };
 }
 
 /** The request as the client gave it, for the worker about to read the source. */
 export function openRequest(stored: StoredImportRequest, box: SecretBox): ImportRequest {
-  return { source: unsealSource(stored.source, box), destination: stored.destination };
+  return {
+    source: unsealSource(stored.source, box),
+    destination: stored.destination,
+    ...(stored.notify ? { notify: { url: openNotifyUrl(stored.notify, box) } } : {}),
+  };
+}
+
+/** A callback URL may carry a token in its query (receivers that cannot check signatures): sealed. */
+export function sealNotifyTarget(target: NotifyTarget, box: SecretBox): StoredNotifyTarget {
+  const shown = redactUrl(target.url);
+  return shown === target.url
+    ? { url: shown }
+    : { url: shown, sealedUrl: seal(box, 'notify.url', { url: target.url }) };
+}
+
+/** The URL to POST the event to, opened right before delivery. */
+export function openNotifyUrl(stored: StoredNotifyTarget, box: SecretBox): string {
+  return stored.sealedUrl ? open(box, 'notify.url', stored.sealedUrl, SealedUrl).url : stored.url;
 }
 
 function sealSource(source: Source, box: SecretBox): StoredSource {

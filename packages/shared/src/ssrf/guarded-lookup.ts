@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { ErrorCode, FerryError } from '../errors.ts';
+import { FerryError } from '../errors.ts';
 import { addressRefusal } from './address-policy.ts';
+import { type OutboundUrl, SOURCE_URL } from './outbound-url.ts';
 
 export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>;
 
@@ -15,27 +16,28 @@ export async function resolveAllowed(
   hostname: string,
   allowPrivate: boolean,
   resolveAll: ResolveAll,
+  which: OutboundUrl = SOURCE_URL,
 ): Promise<LookupAddress[]> {
   const bare = hostname.replace(/^\[|\]$/g, '');
   let addresses: LookupAddress[];
   try {
     addresses = await resolveAll(bare);
   } catch (error) {
-    throw new FerryError(ErrorCode.SOURCE_HOST_UNRESOLVED, `source host "${bare}" could not be resolved`, {
+    throw new FerryError(which.unresolved, `${which.noun} host "${bare}" could not be resolved`, {
       status: 422,
       cause: error,
-      details: [{ field: 'source.url', message: 'host could not be resolved' }],
+      details: [{ field: which.field, message: 'host could not be resolved' }],
     });
   }
   for (const { address } of addresses) {
     const refusal = addressRefusal(address, allowPrivate);
     if (refusal) {
       throw new FerryError(
-        ErrorCode.SOURCE_ADDRESS_REFUSED,
-        `source host "${bare}" resolves to ${address}, which ${refusal}`,
+        which.refused,
+        `${which.noun} host "${bare}" resolves to ${address}, which ${refusal}`,
         {
           status: 422,
-          details: [{ field: 'source.url', message: `address ${refusal}` }],
+          details: [{ field: which.field, message: `address ${refusal}` }],
         },
       );
     }
@@ -50,9 +52,10 @@ export async function resolveAllowed(
 export function guardedLookup(
   allowPrivate: boolean,
   resolveAll: ResolveAll = systemResolveAll,
+  which: OutboundUrl = SOURCE_URL,
 ): LookupFunction {
   return (hostname, options, callback) => {
-    resolveAllowed(hostname, allowPrivate, resolveAll).then(
+    resolveAllowed(hostname, allowPrivate, resolveAll, which).then(
       (addresses) => {
         const wanted =
           options.family === 4 || options.family === 6

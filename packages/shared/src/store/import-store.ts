@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { ImportError, ImportRecord, ImportResult, ImportStatus } from '../catalog/import-record.ts';
+import {
+  FINAL_STATUSES,
+  type ImportError,
+  type ImportRecord,
+  type ImportResult,
+  type ImportStatus,
+} from '../catalog/import-record.ts';
+import type { NotifyState } from '../catalog/notify-target.ts';
 import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
 import type { Fingerprint } from '../secrets/secret-box.ts';
 import { StoreKeys } from './keys.ts';
@@ -170,7 +177,10 @@ export class ImportStore {
     fields: Record<string, string> = {},
     alsoDelete: readonly string[] = [],
   ): Promise<TransitionOutcome> {
-    const args = [this.keys.prefix, id, to, from.join(','), this.#now().toISOString()];
+    const now = this.#now();
+    // A final status is announced (see TRANSITION_SCRIPT): the event's time goes along.
+    const eventAtMs = FINAL_STATUSES.includes(to) ? String(now.getTime()) : '';
+    const args = [this.keys.prefix, id, to, from.join(','), now.toISOString(), eventAtMs];
     for (const [name, value] of Object.entries(fields)) args.push(name, value);
     const keys = [this.keys.record(id), ...alsoDelete];
     const [status, previous] = await this.#redis.ferryTransition(keys.length, ...keys, ...args);
@@ -305,5 +315,6 @@ function parseRecord(hash: Record<string, string> | null | undefined): ImportRec
   };
   if (hash.result) record.result = JSON.parse(hash.result) as ImportResult;
   if (hash.error) record.error = JSON.parse(hash.error) as ImportError;
+  if (hash.notify) record.notify = JSON.parse(hash.notify) as NotifyState;
   return record;
 }

@@ -1,5 +1,8 @@
 import type { ImportStatus } from '../catalog/import-record.ts';
 
+/** Where completion events go: the import's notify URL, and the operator's SQS queue. */
+export type EventSink = 'webhook' | 'sqs';
+
 /**
  * Redis key layout for one queue. The `{queue}` hash tag keeps every key of a queue in one cluster
  * slot, so the Lua transition script may touch the record and its indexes together.
@@ -34,6 +37,33 @@ export class StoreKeys {
 
   idempotency(tenant: string, keyDigest: string): string {
     return `${this.prefix}idem:${tenant}:${keyDigest}`;
+  }
+
+  /**
+   * Completion events not yet delivered to one sink (`webhook`, `sqs`), by import id, scored by when
+   * the next attempt is due (ms). A claim pushes the score out by a lease, so a dispatcher that dies
+   * mid-delivery leaves the event due again, not lost. The script spells these keys too.
+   */
+  outbox(sink: EventSink): string {
+    return `${this.prefix}outbox:${sink}:due`;
+  }
+
+  /** One import's delivery to one sink: event type and time, attempts so far, last error. */
+  outboxEntry(sink: EventSink, importId: string): string {
+    return `${this.prefix}outbox:${sink}:${importId}`;
+  }
+
+  /**
+   * Set (with a TTL, refreshed) while some worker publishes events to SQS: the transition script
+   * writes SQS outbox entries only then, so the outbox stays empty when nothing would take them.
+   */
+  sqsEventsOn(): string {
+    return `${this.prefix}events:sqs`;
+  }
+
+  /** A tenant's webhook signing secrets, sealed (see WebhookSecrets). */
+  notifySecret(tenant: string): string {
+    return `${this.prefix}notify-secret:${tenant}`;
   }
 
   /** Pub/sub channel that tells workers to stop a running import. */

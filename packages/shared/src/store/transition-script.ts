@@ -3,8 +3,14 @@
  * indexes in step and sets extra fields. Returns {1, previous} on success, {0, current} when the
  * current status is not allowed, {-1} when the import does not exist.
  *
+ * A final transition (ARGV[6] = its time in ms, '' otherwise) also writes the completion event's
+ * outbox entries in the same step, so no crash can separate "completed" from "to be announced":
+ * one for the webhook when the request has a notify target (its delivery state goes on the record),
+ * one for SQS while a worker publishes there (see StoreKeys.sqsEventsOn). Imports nobody listens to
+ * add nothing.
+ *
  * KEYS[1] record hash; KEYS[2..] keys to delete with the transition (in the same `{queue}` slot).
- * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, then field/value pairs.
+ * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, eventAtMs, then field/value pairs.
  */
 export const TRANSITION_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -21,11 +27,25 @@ if current ~= ARGV[3] then
   redis.call('ZADD', prefix .. 'tenant:' .. tenant .. ':status:' .. ARGV[3], 0, ARGV[2])
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[5])
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 for i = 2, #KEYS do
   redis.call('DEL', KEYS[i])
+end
+if ARGV[6] ~= '' then
+  -- StoreKeys.outboxEntry and StoreKeys.outbox
+  local function enqueue(sink)
+    redis.call('HSET', prefix .. 'outbox:' .. sink .. ':' .. ARGV[2], 'type', 'import.' .. ARGV[3],
+      'at', ARGV[5], 'firstDueMs', ARGV[6], 'attempts', 0)
+    redis.call('ZADD', prefix .. 'outbox:' .. sink .. ':due', ARGV[6], ARGV[2])
+  end
+  local request = cjson.decode(redis.call('HGET', KEYS[1], 'request') or '{}')
+  if type(request.notify) == 'table' then
+    enqueue('webhook')
+    redis.call('HSET', KEYS[1], 'notify', '{"status":"pending","attempts":0}')
+  end
+  if redis.call('EXISTS', prefix .. 'events:sqs') == 1 then enqueue('sqs') end
 end
 return {1, current}
 `;

@@ -2,6 +2,7 @@ import type { ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/s
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DependencyCall } from '../dependency-call.ts';
+import type { NotifyDefaults } from '../notify/notify-urls.ts';
 
 export type ImportQueue = Queue<ImportJobData>;
 
@@ -12,6 +13,8 @@ export interface ImportsContext {
   redis: Redis;
   allowPrivateSources: boolean;
   resolveAll: ResolveAll;
+  /** FERRY_NOTIFY_URLS: where a tenant's imports that name no notify URL send their events. */
+  notifyDefaults: NotifyDefaults;
   /** Seals a request's secrets before anything is written, and fingerprints bodies for idempotency. */
   secrets: SecretBox;
   /** Every store, queue and pub/sub call goes through this: bounded, and a 503 when Redis is down. */

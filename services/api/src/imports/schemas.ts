@@ -1,4 +1,4 @@
-import { IMPORT_ID_PATTERN, IMPORT_STATUSES, ImportRequest } from '@ferry/shared';
+import { IMPORT_ID_PATTERN, IMPORT_STATUSES, ImportRequest, NOTIFY_STATUSES } from '@ferry/shared';
 import { z } from 'zod';
 
 /** The route schemas: they validate requests, shape responses and are the OpenAPI document. */
@@ -81,6 +81,22 @@ export const ImportView = z.object({
     })
     .optional(),
   error: z.object({ code: z.string(), message: z.string(), attempts: z.number() }).optional(),
+  notify: z
+    .object({
+      url: z.string().describe('Scheme, host and path of the notify URL; never its query'),
+      status: z
+        .enum(NOTIFY_STATUSES)
+        .optional()
+        .describe('Absent until the import is final; then pending until delivered or given up'),
+      attempts: z.number().optional(),
+      lastError: z
+        .string()
+        .optional()
+        .describe('Why the last attempt failed: a status code or network error'),
+      deliveredAt: z.string().optional(),
+    })
+    .optional()
+    .describe('The completion webhook, when the import has a notify URL (its own or the tenant default)'),
 });
 
 export const ImportPage = z.object({ items: z.array(ImportView), nextCursor: z.string().nullable() });

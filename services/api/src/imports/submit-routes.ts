@@ -5,6 +5,7 @@ import {
   ImportRequest,
   isFerryError,
   newImportId,
+  type ResolveAll,
   sealRequest,
   stableStringify,
 } from '@ferry/shared';
@@ -12,6 +13,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { dependencyCall } from '../dependency-call.ts';
 import { loggableError } from '../http/errors.ts';
 import { parseWith } from '../http/validation.ts';
+import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
 import type { ImportsContext } from './context.ts';
 import { createImports } from './create-imports.ts';
 import { Accepted, BatchBody, BatchResults, errorResponses, SECURED, SubmitHeaders } from './schemas.ts';
@@ -46,7 +48,7 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
     },
     async (request, reply) => {
       const { tenant, body } = request;
-      await checkSource(body.source, ctx.allowPrivateSources, ctx.resolveAll);
+      await checkRequest(ctx, body, ctx.resolveAll);
       const id = newImportId();
       const idempotencyKey = request.headers['idempotency-key'];
 
@@ -82,7 +84,11 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
       }
 
       try {
-        const record = store.newRecord(id, tenant, sealRequest(body, ctx.secrets));
+        const record = store.newRecord(
+          id,
+          tenant,
+          sealRequest(withNotifyDefault(ctx, tenant, body), ctx.secrets),
+        );
         await createImports(ctx, [record], request.log);
       } catch (error) {
         if (idempotencyKey !== undefined) {
@@ -133,7 +139,7 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
           const parsed = parseWith(ImportRequest, item);
           if (!parsed.ok) return { index, error: parsed.error };
           try {
-            await checkSource(parsed.value.source, ctx.allowPrivateSources, resolveAll);
+            await checkRequest(ctx, parsed.value, resolveAll);
           } catch (error) {
             if (!isFerryError(error)) throw error;
             return { index, error };
@@ -143,7 +149,8 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
       );
       for (const item of checked) {
         if ('request' in item) {
-          const record = store.newRecord(newImportId(), tenant, sealRequest(item.request, ctx.secrets));
+          const stored = sealRequest(withNotifyDefault(ctx, tenant, item.request), ctx.secrets);
+          const record = store.newRecord(newImportId(), tenant, stored);
           accepted.push(record);
           results.push({ index: item.index, id: record.id, status: 'queued' });
         } else {
@@ -156,3 +163,20 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
     },
   );
 };
+
+/** The SSRF checks of what workers will connect to: the source, and the callback URL the client gave. */
+async function checkRequest(
+  ctx: ImportsContext,
+  request: ImportRequest,
+  resolveAll: ResolveAll,
+): Promise<void> {
+  await checkSource(request.source, ctx.allowPrivateSources, resolveAll);
+  // A tenant's default is operator configuration, checked at start-up (and by the guard on delivery).
+  if (request.notify) await checkNotifyTarget(request.notify, ctx.allowPrivateSources, resolveAll);
+}
+
+/** The request as stored: with the tenant's default notify target when it names none. */
+function withNotifyDefault(ctx: ImportsContext, tenant: string, request: ImportRequest): ImportRequest {
+  const notify = effectiveNotifyTarget(request.notify, ctx.notifyDefaults.get(tenant));
+  return notify ? { ...request, notify } : request;
+}

@@ -95,8 +95,10 @@ describe('operational endpoints', () => {
         '/v1/imports',
         '/v1/imports/batch',
         '/v1/imports/{id}',
+        '/v1/notify/secret',
       ]);
       expect(Object.keys(doc.paths['/v1/imports'] ?? {}).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths['/v1/notify/secret'] ?? {}).sort()).toEqual(['get', 'post']);
       expect(Object.keys(doc.paths['/v1/imports/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
     });
 

@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  type Failpoints,
   IMPORT_JOB_NAME,
   type ImportError,
   ImportJobData,
@@ -54,6 +55,7 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
   /** Opens the job's sealed source secrets, right before the source is read. */
   secrets: SecretBox;
   metrics: WorkerMetrics;
+  failpoints: Failpoints;
 }
 
 /**
@@ -175,6 +177,9 @@ export function createImportProcessor(deps: ProcessorDeps) {
       const marked = await deps.store.markCompleted(importId, outcome.result, [
         deps.checkpoints.key(importId),
       ]);
+      // Completed and its event in the outbox, the job not yet completed in BullMQ: a crash here must
+      // neither lose the event nor send it twice once the job is run again.
+      deps.failpoints.hit('import.after-complete');
       if (!marked.ok) {
         await deps.checkpoints.delete(importId);
         logger.warn({ status: marked.current }, 'import finished but its record had moved on');

@@ -1,7 +1,10 @@
-import type { ErrorCode } from '@ferry/shared';
+import type { ErrorCode, EventSink } from '@ferry/shared';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ImportOutcome = 'completed' | 'failed' | 'canceled';
+
+/** How one attempt to deliver a completion event ended. */
+export type EventOutcome = 'delivered' | 'retried' | 'given_up';
 
 /** Bytes moved and parts retried by one import's transfer, already labelled with its source type. */
 export interface TransferMeter {
@@ -24,6 +27,7 @@ export interface WorkerMetrics {
   activeImports(count: number): void;
   checkpointWritten(): void;
   memoryWaited(seconds: number): void;
+  eventSettled(sink: EventSink, outcome: EventOutcome): void;
   limiter: LimiterObserver;
 }
 
@@ -88,6 +92,12 @@ export function createWorkerMetrics(): WorkerMetrics {
     help: 'Time parts spent waiting for room in WORKER_MEMORY_BUDGET_MIB',
     registers,
   });
+  const events = new Counter({
+    name: 'ferry_worker_event_deliveries_total',
+    help: 'Completion event delivery attempts this worker ended, by sink (webhook, sqs) and outcome (delivered, retried, given_up)',
+    labelNames: ['sink', 'outcome'] as const,
+    registers,
+  });
   const pauses = new Counter({
     name: 'ferry_worker_rate_limit_pauses_total',
     help: 'Fleet-wide pauses this worker set on a provider account after a throttled answer, by limiter key',
@@ -118,6 +128,7 @@ export function createWorkerMetrics(): WorkerMetrics {
       memoryWaits.inc();
       memoryWaitSeconds.inc(seconds);
     },
+    eventSettled: (sink, outcome) => events.inc({ sink, outcome }),
     limiter: {
       paused: (key) => pauses.inc({ account: key }),
       waited: (key, seconds) => pauseWaits.observe({ account: key }, seconds),

@@ -1,5 +1,12 @@
 import { isIP } from 'node:net';
-import { addressRefusal, ErrorCode, FerryError, guardedLookup, type ResolveAll } from '@ferry/shared';
+import {
+  addressRefusal,
+  FerryError,
+  guardedLookup,
+  type OutboundUrl,
+  type ResolveAll,
+  SOURCE_URL,
+} from '@ferry/shared';
 import { Agent, buildConnector } from 'undici';
 
 /**
@@ -7,19 +14,25 @@ import { Agent, buildConnector } from 'undici';
  * policy when a socket is opened, not only when the import was submitted: IP-literal hosts are
  * checked directly (net.connect does no lookup for them) and names are resolved through shared's
  * guardedLookup, so a name that was public at submit and points at a private address now is
- * refused. Redirects pass through the same connector.
+ * refused. Redirects pass through the same connector. `which` names the URL in refusals (the
+ * webhook dispatcher's agent refuses notify URLs).
  */
-export function createGuardedAgent(allowPrivate: boolean, resolveAll?: ResolveAll): Agent {
-  const connect = buildConnector({ lookup: guardedLookup(allowPrivate, resolveAll), timeout: 10_000 });
+export function createGuardedAgent(
+  allowPrivate: boolean,
+  resolveAll?: ResolveAll,
+  which: OutboundUrl = SOURCE_URL,
+): Agent {
+  const connect = buildConnector({
+    lookup: guardedLookup(allowPrivate, resolveAll, which),
+    timeout: 10_000,
+  });
   return new Agent({
     connect: (options, callback) => {
       const host = options.hostname.replace(/^\[|\]$/g, '');
       const refusal = isIP(host) ? addressRefusal(host, allowPrivate) : null;
       if (refusal) {
         callback(
-          new FerryError(ErrorCode.SOURCE_ADDRESS_REFUSED, `source address ${host} ${refusal}`, {
-            status: 422,
-          }),
+          new FerryError(which.refused, `${which.noun} address ${host} ${refusal}`, { status: 422 }),
           null,
         );
         return;

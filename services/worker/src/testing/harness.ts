@@ -5,6 +5,7 @@ import {
   type ImportRecord,
   type ImportStatus,
   ImportStore,
+  type NotifyTarget,
   newImportId,
   SecretBox,
   type Source,
@@ -77,8 +78,12 @@ export class Harness {
     key = 'imported.bin',
     jobOptions: JobsOptions = {},
     id = newImportId(),
+    notify?: NotifyTarget,
   ): Promise<string> {
-    const request = sealRequest({ source, destination: { bucket: this.bucket, key } }, this.secrets);
+    const request = sealRequest(
+      { source, destination: { bucket: this.bucket, key }, ...(notify ? { notify } : {}) },
+      this.secrets,
+    );
     await this.store.createMany([this.store.newRecord(id, 'tenant-test', request)]);
     await this.queue.add(
       IMPORT_JOB_NAME,
