@@ -6,7 +6,7 @@ import { crc32CombineAll } from '@ferry/worker/crc32-combine';
 
 /**
  * A minimal S3-compatible sink for benchmarks: it accepts CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload, PutObject (conditional too), HeadObject,
+ * CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads, PutObject (conditional too), HeadObject,
  * DeleteObject and CreateBucket, checksums
  * every body with CRC32 (checking a sent x-amz-checksum-crc32), and keeps nothing but sizes and
  * CRC-32s: an object's, combined from the parts its CompleteMultipartUpload lists in that order, is
@@ -17,6 +17,7 @@ import { crc32CombineAll } from '@ferry/worker/crc32-combine';
  */
 interface Upload {
   key: string;
+  initiated: string;
   parts: Map<number, { size: number; etag: string; crc32: number }>;
 }
 
@@ -142,10 +143,24 @@ const server = createServer(async (req, res) => {
       await readBody(req);
       return void res.writeHead(200).end();
     }
+    if (req.method === 'GET' && !key && url.searchParams.has('uploads')) {
+      // ListMultipartUploads, as a worker asks it for an upload an interrupted attempt left.
+      const prefix = `${bucket}/${url.searchParams.get('prefix') ?? ''}`;
+      const listed = [...uploads.entries()].filter(([, upload]) => upload.key.startsWith(prefix));
+      const entries = listed.map(
+        ([id, upload]) =>
+          `<Upload><Key>${upload.key.slice(bucket.length + 1)}</Key><UploadId>${id}</UploadId><Initiated>${upload.initiated}</Initiated></Upload>`,
+      );
+      return xml(
+        res,
+        200,
+        `<ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>${entries.join('')}</ListMultipartUploadsResult>`,
+      );
+    }
     if (req.method === 'POST' && url.searchParams.has('uploads')) {
       await readBody(req);
       const id = randomBytes(12).toString('hex');
-      uploads.set(id, { key: objectId, parts: new Map() });
+      uploads.set(id, { key: objectId, initiated: new Date().toISOString(), parts: new Map() });
       return xml(
         res,
         200,

@@ -72,6 +72,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     notifyDefaults: config.FERRY_NOTIFY_URLS,
     secrets: SecretBox.fromConfig(config, app.log),
     call: dependencyCaller(redis),
+    failpoints: config.FERRY_FAILPOINTS,
   };
 
   app.setValidatorCompiler(zodValidatorCompiler);

@@ -1,5 +1,6 @@
 import {
   envInt,
+  FailpointsField,
   parseEnv,
   QueueEnvFields,
   requireSecretKeyOutsideDev,
@@ -21,6 +22,8 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     FERRY_ADMIN_KEYS: AdminKeysField,
     /** An import written this long ago whose job is still not known to be queued gets it queued. */
     REQUEUE_AFTER_S: envInt(60, 1, 3600),
+    /** Crash tests only: `submit.after-records=exit` (see Failpoints). */
+    FERRY_FAILPOINTS: FailpointsField,
     /** `tenant=url,...`: each tenant's notify URL for imports that name none. */
     FERRY_NOTIFY_URLS: NotifyUrlsField,
     ...QueueEnvFields,

@@ -1,6 +1,7 @@
 import {
   EmfEnvFields,
   envInt,
+  FailpointsField,
   parseEnv,
   QueueEnvFields,
   requireSecretKeyOutsideDev,
@@ -29,6 +30,12 @@ const WorkerFields = z.object({
   ...LimitsEnvFields,
   ...EmfEnvFields,
   ...EventsEnvFields,
+  /**
+   * Crash tests only: where the process dies on purpose (`name=exit`) or fails (`name=throw`):
+   * upload.after-create, part.after-upload, upload.after-complete, import.after-complete,
+   * notify.before-deliver (see Failpoints).
+   */
+  FERRY_FAILPOINTS: FailpointsField,
   /** Imports one worker process runs at a time. */
   WORKER_CONCURRENCY: envInt(4, 1, 256),
   /** Parts of one import in flight at a time. */

@@ -1,4 +1,4 @@
-import type { ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/shared';
+import type { Failpoints, ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DependencyCall } from '../dependency-call.ts';
@@ -19,4 +19,6 @@ export interface ImportsContext {
   secrets: SecretBox;
   /** Every store, queue and pub/sub call goes through this: bounded, and a 503 when Redis is down. */
   call: DependencyCall;
+  /** Crash tests' named points (FERRY_FAILPOINTS): submit.after-records. */
+  failpoints: Failpoints;
 }

@@ -38,6 +38,8 @@ export async function createImports(
       written = true;
       return ctx.store.createManyCountingBacklog(records);
     });
+    // Records written, jobs not yet: a crash here leaves what requeueUnqueued must find.
+    ctx.failpoints.hit('submit.after-records');
     const priorities = fairPriorities(
       records.map((record) => record.tenant),
       backlogs,

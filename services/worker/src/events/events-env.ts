@@ -1,4 +1,4 @@
-import { envInt, FailpointsField } from '@ferry/shared';
+import { envInt } from '@ferry/shared';
 import { z } from 'zod';
 
 const httpUrl = z
@@ -22,8 +22,6 @@ export const EventsEnvFields = {
   EVENTS_RETRY_CAP_MS: envInt(3_600_000, 1, 86_400_000),
   /** An event not delivered this long after the import turned final is given up: state `failed`. */
   EVENTS_GIVE_UP_AFTER_S: envInt(86_400, 1, 7 * 86_400),
-  /** Crash tests only: `notify.before-deliver=exit,import.after-complete=exit` (see Failpoints). */
-  FERRY_FAILPOINTS: FailpointsField,
 };
 
 export interface DeliverySettings {

@@ -144,6 +144,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
         progress,
         meter: deps.metrics.transferMeter(request.source.type),
         logger,
+        failpoints: deps.failpoints,
         random: deps.random,
         now: deps.now,
       });

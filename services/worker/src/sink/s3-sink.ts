@@ -24,6 +24,7 @@ import { classifyListPartsFailure, type ListPartsFailure, listParts } from './li
 import { probeEndpoint } from './probe-endpoint.ts';
 import type { ObjectHead, ObjectTarget, StoredPart, UploadRef } from './sink-types.ts';
 import { type PartPayload, uploadPart } from './upload-part.ts';
+import { type UploadsOfKey, uploadsOfKey } from './uploads-of-key.ts';
 
 export interface S3SinkOptions {
   mode: ChecksumModeSetting;
@@ -44,6 +45,9 @@ export interface ExpectedObject {
   /** Every part's ETag in order, for the multipart ETag S3 derives from them (multipart objects). */
   partEtags: readonly string[] | null;
 }
+
+/** How far S3's clock and this host's may disagree on when an upload began. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Every S3 call the transfer engine makes, and what S3's answers mean: the destination side of an
@@ -209,6 +213,30 @@ export class S3Sink {
       if (s3ErrorName(error) === 'NoSuchUpload') return;
       logger.warn({ err: error, uploadId: upload.uploadId }, 'could not abort multipart upload');
     }
+  }
+
+  /**
+   * Aborts the uploads of `target` begun since `sinceMs` (less a clock skew's worth): those an
+   * attempt made and died before recording, which nothing else would ever abort. Answers how many,
+   * or 'unsupported' where the server cannot list uploads; then the bucket's
+   * AbortIncompleteMultipartUpload lifecycle rule is what removes them.
+   */
+  async abortUnrecordedUploads(
+    target: ObjectTarget,
+    sinceMs: number,
+    logger: Logger = this.#options.logger,
+  ): Promise<number | 'unsupported'> {
+    let listed: UploadsOfKey;
+    try {
+      listed = await uploadsOfKey(this.#s3, target);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not list multipart uploads to abort one an earlier attempt left');
+      return 0;
+    }
+    if (listed.kind === 'unsupported') return 'unsupported';
+    const left = listed.uploads.filter((upload) => upload.initiatedMs >= sinceMs - CLOCK_SKEW_MS);
+    for (const upload of left) await this.abortQuietly(upload, logger);
+    return left.length;
   }
 
   head(target: ObjectTarget, signal?: AbortSignal): Promise<ObjectHead | null> {

@@ -15,6 +15,8 @@ export interface ApiProcess {
   /** SIGKILL at once, as a lost host or the OOM killer would; waits for the exit. */
   kill(): Promise<void>;
   running(): boolean;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function spawnApiProcess(env: Record<string, string>, timeoutMs = 3
     },
     stop,
     running,
+    exited,
     async kill() {
       if (!running()) return;
       child.kill('SIGKILL');

@@ -22,6 +22,14 @@ export interface Checkpoint extends CheckpointHeader {
   parts: Map<number, FinishedPart>;
 }
 
+/** An upload an attempt was about to create: until begin() names it, S3 may hold it unrecorded. */
+export interface AnnouncedUpload {
+  bucket: string;
+  key: string;
+  /** When the attempt asked S3 for it (ms since the epoch). */
+  sinceMs: number;
+}
+
 /** Long enough to outlive every retry of a job; short enough that abandoned checkpoints go away. */
 const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 const PART_FIELD = 'part:';
@@ -77,6 +85,39 @@ export class CheckpointStore {
       parts.set(part.partNumber, part);
     }
     return { uploadId, bucket, key, version, size, partSize, parts };
+  }
+
+  /**
+   * Written before CreateMultipartUpload, replacing whatever was there: a process that dies after S3
+   * made the upload and before begin() recorded it leaves this, so the next attempt can find the
+   * upload and abort it (see S3Sink.abortUnrecordedUploads) instead of leaving it open for good.
+   */
+  async announceUpload(importId: string, upload: AnnouncedUpload): Promise<void> {
+    const key = this.key(importId);
+    await this.#redis
+      .multi()
+      .del(key)
+      .hset(key, {
+        announcedBucket: upload.bucket,
+        announcedKey: upload.key,
+        announcedAt: String(upload.sinceMs),
+      })
+      .expire(key, CHECKPOINT_TTL_S)
+      .exec();
+    this.#onWrite();
+  }
+
+  /** The upload announced and never begun, if an attempt died in between. */
+  async announcedUpload(importId: string): Promise<AnnouncedUpload | null> {
+    const [uploadId, bucket, key, at] = await this.#redis.hmget(
+      this.key(importId),
+      'uploadId',
+      'announcedBucket',
+      'announcedKey',
+      'announcedAt',
+    );
+    if (uploadId || !bucket || !key || !at) return null;
+    return { bucket, key, sinceMs: Number(at) };
   }
 
   /** Starts a fresh checkpoint for a new upload, dropping whatever was there. */

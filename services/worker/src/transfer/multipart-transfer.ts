@@ -9,9 +9,9 @@ import { isUploadGone } from '../sink/destination-error.ts';
 import type { ExpectedObject } from '../sink/s3-sink.ts';
 import type { UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
+import { beginUpload } from './begin-upload.ts';
 import type { Checkpoint, FinishedPart } from './checkpoint.ts';
 import { crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
-import { sourceMetadataHeaders } from './object-metadata.ts';
 import {
   choosePartSize,
   MAX_OBJECT_SIZE,
@@ -79,6 +79,8 @@ export async function runMultipartTransfer(
   checkStatedDigest(metadata, upload.digest, parts);
   const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
   await complete(ctx, upload, parts, expected);
+  // The object exists, the record does not say so yet: the next attempt must recognise it.
+  ctx.failpoints.hit('upload.after-complete');
   const etag = (await ctx.sink.confirmStored(ctx.destination, expected)).etag ?? '';
   return {
     kind: 'completed',
@@ -121,7 +123,7 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
   }
   const partSize = choosePartSize(metadata.size, ctx.partSize, digest?.alignment);
   // Once S3 has made the upload, the checkpoint must name it so cleanup can find it.
-  const uploadId = await ctx.sink.createUpload(ctx.destination, sourceMetadataHeaders(metadata));
+  const { uploadId } = await beginUpload(ctx, metadata);
   await ctx.checkpoints.begin(ctx.importId, {
     uploadId,
     bucket: ctx.destination.bucket,
@@ -203,6 +205,7 @@ async function moveParts(
             );
           },
         });
+        ctx.failpoints.hit('part.after-upload');
         await ctx.checkpoints.recordPart(ctx.importId, done);
         upload.finished.set(part.partNumber, done);
       } catch (error) {

@@ -6,10 +6,10 @@ import { permanentError, TransferError, toTransferError } from '../errors/transf
 import type { StoredPart, UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
+import { beginUpload } from './begin-upload.ts';
 import { ByteMeter } from './byte-meter.ts';
 import { formatCrc32 } from './crc32-combine.ts';
 import { cutParts } from './cut-parts.ts';
-import { sourceMetadataHeaders } from './object-metadata.ts';
 import { choosePartSize, MAX_OBJECT_SIZE } from './plan-parts.ts';
 import { putEmptyObject } from './put-empty-object.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
@@ -143,10 +143,7 @@ async function uploadParts(
   for await (const chunks of cutParts(stream, partSize)) {
     if (failure) break;
     if (!upload) {
-      upload = {
-        ...ctx.destination,
-        uploadId: await ctx.sink.createUpload(ctx.destination, sourceMetadataHeaders(metadata)),
-      };
+      upload = await beginUpload(ctx, metadata);
       onCreated(upload);
     }
     const number = ++partNumber;

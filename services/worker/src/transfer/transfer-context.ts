@@ -1,4 +1,4 @@
-import type { ImportResult, Logger } from '@ferry/shared';
+import type { Failpoints, ImportResult, Logger } from '@ferry/shared';
 import type { MemoryBudget } from '../bytes/memory-budget.ts';
 import type { TransferMeter } from '../metrics/worker-metrics.ts';
 import type { S3Sink } from '../sink/s3-sink.ts';
@@ -37,6 +37,8 @@ export interface TransferContext {
   /** The worker's metrics of this import's bytes and retries. */
   meter: TransferMeter;
   logger: Logger;
+  /** Crash tests' named points (FERRY_FAILPOINTS): upload.after-create, part.after-upload, upload.after-complete. */
+  failpoints: Failpoints;
   random: () => number;
   now: () => number;
 }
