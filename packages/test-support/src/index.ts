@@ -19,5 +19,6 @@ export type { EmulatorStats, RequestRecord } from './emulators/request-log.ts';
 export * from './files.ts';
 export * from './held-source.ts';
 export * from './log-capture.ts';
+export * from './otlp-receiver.ts';
 export * from './s3-backends.ts';
 export * from './services.ts';
