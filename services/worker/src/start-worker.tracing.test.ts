@@ -1,4 +1,12 @@
-import { type OtlpReceiver, objectSha256, type ReceivedSpan, startOtlpReceiver } from '@ferry/test-support';
+import { randomBytes } from 'node:crypto';
+import {
+  type DropboxEmulator,
+  type OtlpReceiver,
+  objectSha256,
+  type ReceivedSpan,
+  startDropboxEmulator,
+  startOtlpReceiver,
+} from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -28,14 +36,22 @@ describe('tracing: one import is one trace across the API, the queue and a worke
   let receiver: OtlpReceiver;
   let api: ApiProcess;
   let worker: WorkerProcess;
+  let dropbox: DropboxEmulator;
 
   beforeAll(async () => {
     harness = await Harness.create();
     served = await startServedFile(SIZE);
     receiver = await startOtlpReceiver();
+    dropbox = await startDropboxEmulator();
     const env = harness.env({ ...otelEnv(receiver), FERRY_API_KEYS: `${API_KEY}:${TENANT}` });
     api = await spawnApiProcess(env);
-    worker = spawnWorkerProcess({ ...env, PART_SIZE_MIB: '5', PART_CONCURRENCY: '2' });
+    worker = spawnWorkerProcess({
+      ...env,
+      PART_SIZE_MIB: '5',
+      PART_CONCURRENCY: '2',
+      DROPBOX_API_URL: dropbox.apiUrl,
+      DROPBOX_CONTENT_URL: dropbox.contentUrl,
+    });
     await worker.ready;
   });
 
@@ -44,8 +60,30 @@ describe('tracing: one import is one trace across the API, the queue and a worke
     await api?.stop();
     await harness?.close();
     await receiver?.close();
+    await dropbox?.close();
     await served?.close();
   });
+
+  /** Submits through the API and waits for the import to end; answers its id. */
+  const importThroughApi = async (request: unknown): Promise<string> => {
+    const submitted = await api.call(API_KEY, 'POST', '/v1/imports', request);
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const id = (submitted.body as { id: string }).id;
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
+    expect(record.error, worker.output()).toBeUndefined();
+    return id;
+  };
+
+  /** The trace of import `id`, once its attempt's span has arrived. */
+  const traceOf = async (id: string): Promise<ReceivedSpan[]> => {
+    const spans = await receiver.waitFor((all) =>
+      all.some((span) => span.name === 'ferry.import' && span.attributes['ferry.import.id'] === id),
+    );
+    const attempt = spans.find(
+      (span) => span.name === 'ferry.import' && span.attributes['ferry.import.id'] === id,
+    );
+    return receiver.traces().get(attempt?.traceId ?? '') ?? [];
+  };
 
   it('shows the submit, the job hop and the attempt with its metadata, parts, complete and verify; no secret anywhere', async () => {
     const submitted = await api.call(API_KEY, 'POST', '/v1/imports', {
@@ -65,10 +103,8 @@ describe('tracing: one import is one trace across the API, the queue and a worke
       size: SIZE,
     });
 
-    const spans = await receiver.waitFor((all) =>
-      all.some((span) => span.name === 'ferry.import' && span.attributes['ferry.import.id'] === id),
-    );
-    const submit = only(spans, (span) => span.name === 'ferry.import.submit');
+    const trace = await traceOf(id);
+    const submit = only(trace, (span) => span.name === 'ferry.import.submit');
     expect(submit).toMatchObject({
       service: 'ferry-api',
       attributes: {
@@ -78,7 +114,6 @@ describe('tracing: one import is one trace across the API, the queue and a worke
         'ferry.import.count': 1,
       },
     });
-    const trace = receiver.traces().get(submit.traceId) ?? [];
     const byId = new Map(trace.map((span) => [span.spanId, span]));
     const parentOf = (span: ReceivedSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
 
@@ -163,11 +198,52 @@ describe('tracing: one import is one trace across the API, the queue and a worke
     ]) {
       expect(everything).not.toContain(secret);
     }
-    const redis = spans.filter((span) => span.attributes['db.system.name'] === 'redis');
+    noQueryIn(receiver.spans());
+    const redis = trace.filter((span) => span.attributes['db.system.name'] === 'redis');
     expect(redis.length).toBeGreaterThan(0);
     for (const span of redis) expect(span.attributes['db.query.text']).toBe(span.name);
   });
+
+  it('records provider calls (undici) without their token, and Dropbox parts like any other', async () => {
+    const bytes = randomBytes(9 * 1024 * 1024);
+    await dropbox.addFile('/traced/report.bin', bytes);
+    const token = dropbox.issueAccessToken();
+    const id = await importThroughApi({
+      source: { type: 'dropbox', path: '/traced/report.bin', credentials: { accessToken: token } },
+      destination: { bucket: harness.bucket, key: 'dropbox.bin' },
+    });
+    const trace = await traceOf(id);
+    const attempt = only(trace, (span) => span.name === 'ferry.import');
+    expect(attempt.attributes).toMatchObject({
+      'ferry.source.type': 'dropbox',
+      'ferry.outcome': 'completed',
+    });
+    expect(trace.some((span) => span.name === 'ferry.import.submit' && span.service === 'ferry-api')).toBe(
+      true,
+    );
+    // Dropbox parts are whole 4 MiB blocks: 8 MiB parts.
+    expect(trace.filter((span) => span.name === 'ferry.part')).toHaveLength(2);
+    // get_metadata went through undici: its instrumentation's client span, in the import's trace.
+    const apiHost = new URL(dropbox.apiUrl);
+    const calls = trace.filter(
+      (span) => span.kind === 3 && span.attributes['server.port'] === Number(apiHost.port),
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/2\//);
+    noQueryIn(receiver.spans());
+    expect(receiver.bodies().join('\n')).not.toContain(token);
+  });
 });
+
+/** No span from any instrumentation recorded a query string. */
+function noQueryIn(spans: ReceivedSpan[]): void {
+  for (const span of spans) {
+    const { attributes } = span;
+    if (attributes['url.full'] !== undefined) expect(String(attributes['url.full'])).not.toMatch(/[?#@]/);
+    if (attributes['url.path'] !== undefined) expect(String(attributes['url.path'])).not.toContain('?');
+    expect(attributes['url.query'] ?? '').toBe('');
+  }
+}
 
 function only(spans: ReceivedSpan[], match: (span: ReceivedSpan) => boolean): ReceivedSpan {
   const found = spans.filter(match);
