@@ -45,7 +45,7 @@ export async function startFileSource(options: FileSourceOptions): Promise<FileS
       method: req.method ?? '',
       path,
       range: req.headers.range,
-      traceparent: req.headers.traceparent,
+      traceparent: req.headers.traceparent?.toString(),
     });
     if (options.intercept?.(req, res)) return;
     if (req.method === 'HEAD' && !head) return end(res, 405);

@@ -20,6 +20,12 @@ export interface SdkOptions {
   env: Record<string, string | undefined>;
 }
 
+/**
+ * Probes and scrapes arrive every few seconds from load balancers and Prometheus: a trace each would
+ * bury the imports' traces.
+ */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** The modules patched when they are imported; the rest of the graph loads untouched. */
 const PATCHED_MODULES = ['ioredis', 'http', 'https', 'node:http', 'node:https'];
 
@@ -35,6 +41,8 @@ export async function startSdk(options: SdkOptions): Promise<{ shutdown(): Promi
   registerImportHooks({ include: PATCHED_MODULES });
   const instrumentations: Instrumentation[] = [
     new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) =>
+        UNTRACED_PATHS.has(redactPath(request.url ?? '/')),
       // The spans' URL attributes without query or userinfo, replacing the instrumentation's own.
       startOutgoingSpanHook: (request: RequestOptions) => ({
         'url.full': redactUrl(outgoingUrl(request)),
@@ -67,6 +75,9 @@ export async function startSdk(options: SdkOptions): Promise<{ shutdown(): Promi
       new FastifyOtelInstrumentation({
         // Every Fastify instance is instrumented as it is created (a diagnostics channel), no patching.
         registerOnInitialization: true,
+        ignorePaths: (route: { url: string }) => UNTRACED_PATHS.has(route.url),
+        // An exception's message is the thrower's text; spans keep error.type and the status code.
+        recordExceptions: false,
         // @fastify/otel records the raw request target; the query goes.
         requestHook: (span: Span, request: { url: string }) =>
           span.setAttribute('url.path', redactPath(request.url)),

@@ -1,7 +1,9 @@
 import { type OtlpReceiver, objectSha256, type ReceivedSpan, startOtlpReceiver } from '@ferry/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
+import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
+import { type ServedFile, startServedFile } from './testing/served-file.ts';
 import { startThrottledFile, type ThrottledFile } from './testing/throttled-file.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
@@ -10,25 +12,43 @@ const SIZE = 30 * MIB;
 const PARTS = 6;
 const API_KEY = 'ak_tracing_resume_2b7c9e4f1a';
 
-describe('tracing: an import resumed after SIGKILL of its worker stays one trace (real processes)', () => {
+describe('tracing: every attempt at an import is in its trace, linked to the one before (real processes)', () => {
   let harness: Harness;
   let slow: ThrottledFile;
+  let served: ServedFile;
   let receiver: OtlpReceiver;
   let api: ApiProcess;
+  let s3: S3FaultProxy;
+  /** The first UploadPart of `retried.bin` is answered NoSuchUpload: that attempt fails, once. */
+  let refused = false;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     harness = await Harness.create();
     slow = await startThrottledFile(SIZE, 4 * MIB);
+    served = await startServedFile(6 * MIB);
     receiver = await startOtlpReceiver();
     api = await spawnApiProcess(env());
+    s3 = await startS3FaultProxy({
+      upstream: harness.backend.endpoint,
+      fault: (request) => {
+        if (refused || request.operation !== 'UploadPart' || request.key !== 'retried.bin') return null;
+        refused = true;
+        return { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist.' };
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
     await api?.stop();
     await harness?.close();
+    await s3?.close();
     await receiver?.close();
+    await served?.close();
     await slow?.close();
   });
 
@@ -40,9 +60,10 @@ describe('tracing: an import resumed after SIGKILL of its worker stays one trace
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
 
-  const spawnWorker = async (): Promise<WorkerProcess> => {
+  const spawnWorker = async (extra: Record<string, string> = {}): Promise<WorkerProcess> => {
     const worker = spawnWorkerProcess({
       ...env(),
+      ...extra,
       PART_SIZE_MIB: '5',
       PART_CONCURRENCY: '2',
       WORKER_CONCURRENCY: '1',
@@ -127,5 +148,41 @@ describe('tracing: an import resumed after SIGKILL of its worker stays one trace
     expect(
       trace.filter((span) => span.name === 'ferry.verify' && span.parentSpanId === resumed.spanId),
     ).toHaveLength(1);
+  });
+
+  it('puts a retry after a failed attempt in the same trace, linked to the failed attempt', async () => {
+    const worker = await spawnWorker({ S3_ENDPOINT: s3.url });
+    const submitted = await api.call(API_KEY, 'POST', '/v1/imports', {
+      source: { type: 'http', url: served.url },
+      destination: { bucket: harness.bucket, key: 'retried.bin' },
+    });
+    const id = (submitted.body as { id: string }).id;
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
+    expect(record.error, worker.output()).toBeUndefined();
+    expect(record.attempts).toBe(2);
+
+    const spans = await receiver.waitFor(
+      (all) =>
+        all.filter((span) => span.name === 'ferry.import' && span.attributes['ferry.import.id'] === id)
+          .length === 2,
+    );
+    const attempts = spans
+      .filter((span) => span.name === 'ferry.import' && span.attributes['ferry.import.id'] === id)
+      .sort((a, b) => Number(a.attributes['ferry.attempt']) - Number(b.attributes['ferry.attempt']));
+    const [failed, retried] = attempts as [ReceivedSpan, ReceivedSpan];
+    const submit = spans.find(
+      (span) => span.name === 'ferry.import.submit' && span.attributes['ferry.import.id'] === id,
+    );
+    expect(failed).toMatchObject({
+      traceId: submit?.traceId,
+      attributes: { 'ferry.attempt': 1, 'ferry.outcome': 'retrying', 'error.type': 'DESTINATION_ERROR' },
+      status: { code: 2 },
+      links: [],
+    });
+    expect(retried).toMatchObject({
+      traceId: submit?.traceId,
+      attributes: { 'ferry.attempt': 2, 'ferry.outcome': 'completed' },
+      links: [{ traceId: submit?.traceId, spanId: failed.spanId }],
+    });
   });
 });
