@@ -23,7 +23,7 @@ export * from './ssrf/check-source-url.ts';
 export * from './ssrf/guarded-lookup.ts';
 export * from './store/import-store.ts';
 export * from './store/keys.ts';
-export * from './telemetry/active-tracing.ts';
+export { bullmqTelemetry, tracingActive } from './telemetry/active-tracing.ts';
 export * from './telemetry/ferry-tracer.ts';
 export * from './telemetry/redact-url.ts';
 export * from './telemetry/span-attributes.ts';
