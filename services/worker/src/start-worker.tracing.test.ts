@@ -233,6 +233,36 @@ describe('tracing: one import is one trace across the API, the queue and a worke
     noQueryIn(receiver.spans());
     expect(receiver.bodies().join('\n')).not.toContain(token);
   });
+
+  it('marks a failed import by its error code, and the source answer that failed it by its status', async () => {
+    const submitted = await api.call(API_KEY, 'POST', '/v1/imports', {
+      source: { type: 'http', url: `${served.source.url}/missing.bin?${SIGNED_QUERY}` },
+      destination: { bucket: harness.bucket, key: 'never.bin' },
+    });
+    const id = (submitted.body as { id: string }).id;
+    expect((await harness.waitForStatus(id, ['completed', 'failed'])).error?.code).toBe('SOURCE_NOT_FOUND');
+    const trace = await traceOf(id);
+    const attempt = only(trace, (span) => span.name === 'ferry.import');
+    expect(attempt).toMatchObject({
+      attributes: { 'ferry.outcome': 'failed', 'error.type': 'SOURCE_NOT_FOUND' },
+      status: { code: 2, message: 'SOURCE_NOT_FOUND' },
+    });
+    const metadata = only(trace, (span) => span.name === 'ferry.metadata');
+    expect(metadata).toMatchObject({
+      parentSpanId: attempt.spanId,
+      attributes: { 'error.type': 'SOURCE_NOT_FOUND' },
+    });
+    const probe = only(trace, (span) => span.kind === 3 && span.parentSpanId === metadata.spanId);
+    expect(probe.attributes).toMatchObject({
+      'http.request.method': 'HEAD',
+      'url.full': `${served.source.url}/missing.bin`,
+      'http.response.status_code': 404,
+      'error.type': '404',
+    });
+    expect(probe.status.code).toBe(2);
+    noQueryIn(trace);
+    expect(receiver.bodies().join('\n')).not.toContain(SIGNATURE);
+  });
 });
 
 /** No span from any instrumentation recorded a query string. */
