@@ -1,6 +1,7 @@
 // Loaded only when tracing is wanted (start-telemetry.ts imports it dynamically): the SDK, the
 // exporters and the instrumentations cost nothing in a process that does not trace.
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { isIPv6 } from 'node:net';
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -51,11 +52,7 @@ export async function startSdk(options: SdkOptions): Promise<{ shutdown(): Promi
         'url.path': redactPath(request.url ?? '/'),
         'url.query': '',
       }),
-      // Header values are never recorded (no headersToSpanAttributes); neither is the request line.
-      requestHook: (span: Span, request: ClientRequest | IncomingMessage) => {
-        if ('path' in request && typeof request.path === 'string')
-          span.setAttribute('url.path', redactPath(request.path));
-      },
+      // Header values are never recorded either: no headersToSpanAttributes, here or below.
     }),
     new UndiciInstrumentation({
       startSpanHook: (request) => ({
@@ -98,9 +95,10 @@ export async function startSdk(options: SdkOptions): Promise<{ shutdown(): Promi
   return sdk;
 }
 
+/** The URL an outgoing request goes to, from its options (the instrumentation's input). */
 function outgoingUrl(request: RequestOptions): string {
   const protocol = request.protocol ?? 'http:';
-  const host = request.hostname ?? request.host ?? 'localhost';
+  const host = request.hostname ?? request.host?.replace(/:\d+$/, '') ?? 'localhost';
   const port = request.port ? `:${request.port}` : '';
-  return `${protocol}//${host.includes(':') ? `[${host}]` : host}${port}${request.path ?? '/'}`;
+  return `${protocol}//${isIPv6(host) ? `[${host}]` : host}${port}${request.path ?? '/'}`;
 }

@@ -67,6 +67,152 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
 export function createImportProcessor(deps: ProcessorDeps) {
   const cleanup = { sink: deps.sink, checkpoints: deps.checkpoints };
 
+  /** One attempt at a job whose data is valid: the status protocol around its transfer. */
+  const runAttempt = async (
+    job: Job,
+    token: string | undefined,
+    { importId, request }: ImportJobData,
+    attempt: number,
+  ): Promise<ImportResult | undefined> => {
+    const logger = deps.logger.child({ importId, attempt });
+
+    // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
+    // running this processor, leaving the record running and the upload open; this one does not.
+    if (job.stalledCounter > MAX_LOST_WORKERS) {
+      const message = `the worker running this import was lost ${job.stalledCounter} times (killed, out of memory or its host gone); not trying again`;
+      logger.warn({ lost: job.stalledCounter }, 'import failed: too many lost workers');
+      await discardUpload(importId, { ...cleanup, logger });
+      await deps.store.markFailed(importId, { code: ErrorCode.WORKER_LOST, message, attempts: attempt });
+      deps.metrics.importFinished('failed', ErrorCode.WORKER_LOST);
+      throw new UnrecoverableError(`${ErrorCode.WORKER_LOST}: ${message}`);
+    }
+
+    // Registered before the record says running, so a cancel published right after is not missed.
+    const control = deps.running.start(importId);
+    const claim = await deps.store.markRunning(importId, attempt).catch((error: unknown) => {
+      deps.running.finish(importId, control);
+      throw error;
+    });
+    if (!claim.ok) {
+      deps.running.finish(importId, control);
+      logger.info({ status: claim.current }, 'import is not runnable; skipping');
+      // Canceled while waiting for a retry: the earlier attempt's upload is still open.
+      if (claim.current === 'canceled' || claim.current === null) {
+        await discardUpload(importId, { ...cleanup, logger });
+      }
+      return undefined;
+    }
+
+    logger.info({ destination: request.destination }, 'import started');
+    const progress = new TransferProgress();
+    const reporter = startProgressReporter({
+      importId,
+      store: deps.store,
+      progress,
+      control,
+      logger,
+      intervalMs: deps.progressIntervalMs,
+    });
+    let outcome: TransferOutcome | undefined;
+    let failure: unknown;
+    try {
+      await reconcileCheckpoint(importId, { ...cleanup, logger, signal: control.abort });
+      outcome = await importFile({
+        importId,
+        destination: request.destination,
+        source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
+        sink: deps.sink,
+        checkpoints: deps.checkpoints,
+        memory: deps.memory,
+        onSourceChange: deps.onSourceChange,
+        partSize: deps.partSize,
+        partConcurrency: deps.partConcurrency,
+        partTries: deps.partTries,
+        partBackoff: deps.partBackoff,
+        stop: control.stop,
+        abort: control.abort,
+        progress,
+        meter: deps.metrics.transferMeter(request.source.type),
+        logger,
+        random: deps.random,
+        now: deps.now,
+      });
+    } catch (error) {
+      failure = error;
+    } finally {
+      deps.running.finish(importId, control);
+      await reporter.stop();
+    }
+
+    if (control.reason === 'lock-lost' && outcome?.kind !== 'completed') {
+      // Nothing about the job or the record is this worker's to change any more; a failure thrown
+      // here is refused by BullMQ if the job has moved on, and retried from the checkpoint if not.
+      logger.warn(
+        { bytesDone: progress.done },
+        'job lock lost: stopped; the job resumes from its checkpoint',
+      );
+      throw new Error('the job lock was lost while the import ran');
+    }
+
+    if (control.reason === 'canceled') {
+      await discardUpload(importId, { ...cleanup, logger });
+      deps.metrics.importFinished('canceled', 'none');
+      logger.info('import canceled');
+      return undefined;
+    }
+
+    if (outcome?.kind === 'completed') {
+      // The checkpoint goes with the transition: whoever sees the record final sees nothing left
+      // behind, and a crash before it leaves the checkpoint that recognises the completed object.
+      const marked = await deps.store.markCompleted(importId, outcome.result, [
+        deps.checkpoints.key(importId),
+      ]);
+      if (!marked.ok) {
+        await deps.checkpoints.delete(importId);
+        logger.warn({ status: marked.current }, 'import finished but its record had moved on');
+      }
+      deps.metrics.importFinished('completed', 'none');
+      logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
+      return outcome.result;
+    }
+
+    // Interrupted by the drain, or failing only because the drain deadline cut its requests off.
+    if (outcome?.kind === 'interrupted' || control.abort.aborted) {
+      await deps.store.transition(importId, 'queued', ['running']);
+      await job.moveToDelayed(Date.now(), token);
+      logger.info({ bytesDone: progress.done }, 'import handed back to the queue');
+      throw new DelayedError();
+    }
+
+    const error = toTransferError(failure);
+    if (error instanceof RateLimitedError) {
+      // The provider account is paused fleet-wide for longer than a request waits: the job waits in
+      // the delayed set instead, without using an attempt, and resumes from its checkpoint.
+      const retryAt = retryAtOf(error, deps.now(), deps.random);
+      await deps.store.transition(importId, 'queued', ['running']);
+      await job.moveToDelayed(retryAt, token);
+      logger.info({ retryAt: new Date(retryAt).toISOString() }, 'provider rate limit: import waits');
+      throw new DelayedError();
+    }
+    const record: ImportError = { code: error.code, message: error.message, attempts: attempt };
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    if (!error.retryable || lastAttempt) {
+      await discardUpload(importId, { ...cleanup, logger });
+      await deps.store.markFailed(importId, record);
+      deps.metrics.importFinished('failed', error.code);
+      logger.warn({ code: error.code, reason: error.message }, 'import failed');
+      throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    }
+    const retrying = await deps.store.markRetrying(importId, record);
+    if (!retrying.ok && (retrying.current === 'canceled' || retrying.current === null)) {
+      await discardUpload(importId, { ...cleanup, logger });
+      deps.metrics.importFinished('canceled', 'none');
+      return undefined;
+    }
+    logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');
+    throw error;
+  };
+
   return async (job: Job, token?: string): Promise<ImportResult | undefined> => {
     const attempt = job.attemptsMade + 1;
     const parsed = ImportJobData.safeParse(job.data);
@@ -82,146 +228,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
       deps.metrics.importFinished('failed', ErrorCode.VALIDATION_FAILED);
       throw new UnrecoverableError(message);
     }
-    const { importId, request } = parsed.data;
-    return inAttemptSpan(job, parsed.data, attempt, async () => {
-      const logger = deps.logger.child({ importId, attempt });
-
-      // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
-      // running this processor, leaving the record running and the upload open; this one does not.
-      if (job.stalledCounter > MAX_LOST_WORKERS) {
-        const message = `the worker running this import was lost ${job.stalledCounter} times (killed, out of memory or its host gone); not trying again`;
-        logger.warn({ lost: job.stalledCounter }, 'import failed: too many lost workers');
-        await discardUpload(importId, { ...cleanup, logger });
-        await deps.store.markFailed(importId, { code: ErrorCode.WORKER_LOST, message, attempts: attempt });
-        deps.metrics.importFinished('failed', ErrorCode.WORKER_LOST);
-        throw new UnrecoverableError(`${ErrorCode.WORKER_LOST}: ${message}`);
-      }
-
-      // Registered before the record says running, so a cancel published right after is not missed.
-      const control = deps.running.start(importId);
-      const claim = await deps.store.markRunning(importId, attempt).catch((error: unknown) => {
-        deps.running.finish(importId, control);
-        throw error;
-      });
-      if (!claim.ok) {
-        deps.running.finish(importId, control);
-        logger.info({ status: claim.current }, 'import is not runnable; skipping');
-        // Canceled while waiting for a retry: the earlier attempt's upload is still open.
-        if (claim.current === 'canceled' || claim.current === null) {
-          await discardUpload(importId, { ...cleanup, logger });
-        }
-        return undefined;
-      }
-
-      logger.info({ destination: request.destination }, 'import started');
-      const progress = new TransferProgress();
-      const reporter = startProgressReporter({
-        importId,
-        store: deps.store,
-        progress,
-        control,
-        logger,
-        intervalMs: deps.progressIntervalMs,
-      });
-      let outcome: TransferOutcome | undefined;
-      let failure: unknown;
-      try {
-        await reconcileCheckpoint(importId, { ...cleanup, logger, signal: control.abort });
-        outcome = await importFile({
-          importId,
-          destination: request.destination,
-          source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
-          sink: deps.sink,
-          checkpoints: deps.checkpoints,
-          memory: deps.memory,
-          onSourceChange: deps.onSourceChange,
-          partSize: deps.partSize,
-          partConcurrency: deps.partConcurrency,
-          partTries: deps.partTries,
-          partBackoff: deps.partBackoff,
-          stop: control.stop,
-          abort: control.abort,
-          progress,
-          meter: deps.metrics.transferMeter(request.source.type),
-          logger,
-          random: deps.random,
-          now: deps.now,
-        });
-      } catch (error) {
-        failure = error;
-      } finally {
-        deps.running.finish(importId, control);
-        await reporter.stop();
-      }
-
-      if (control.reason === 'lock-lost' && outcome?.kind !== 'completed') {
-        // Nothing about the job or the record is this worker's to change any more; a failure thrown
-        // here is refused by BullMQ if the job has moved on, and retried from the checkpoint if not.
-        logger.warn(
-          { bytesDone: progress.done },
-          'job lock lost: stopped; the job resumes from its checkpoint',
-        );
-        throw new Error('the job lock was lost while the import ran');
-      }
-
-      if (control.reason === 'canceled') {
-        await discardUpload(importId, { ...cleanup, logger });
-        deps.metrics.importFinished('canceled', 'none');
-        logger.info('import canceled');
-        return undefined;
-      }
-
-      if (outcome?.kind === 'completed') {
-        // The checkpoint goes with the transition: whoever sees the record final sees nothing left
-        // behind, and a crash before it leaves the checkpoint that recognises the completed object.
-        const marked = await deps.store.markCompleted(importId, outcome.result, [
-          deps.checkpoints.key(importId),
-        ]);
-        if (!marked.ok) {
-          await deps.checkpoints.delete(importId);
-          logger.warn({ status: marked.current }, 'import finished but its record had moved on');
-        }
-        deps.metrics.importFinished('completed', 'none');
-        logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
-        return outcome.result;
-      }
-
-      // Interrupted by the drain, or failing only because the drain deadline cut its requests off.
-      if (outcome?.kind === 'interrupted' || control.abort.aborted) {
-        await deps.store.transition(importId, 'queued', ['running']);
-        await job.moveToDelayed(Date.now(), token);
-        logger.info({ bytesDone: progress.done }, 'import handed back to the queue');
-        throw new DelayedError();
-      }
-
-      const error = toTransferError(failure);
-      if (error instanceof RateLimitedError) {
-        // The provider account is paused fleet-wide for longer than a request waits: the job waits in
-        // the delayed set instead, without using an attempt, and resumes from its checkpoint.
-        const retryAt = retryAtOf(error, deps.now(), deps.random);
-        await deps.store.transition(importId, 'queued', ['running']);
-        await job.moveToDelayed(retryAt, token);
-        logger.info({ retryAt: new Date(retryAt).toISOString() }, 'provider rate limit: import waits');
-        throw new DelayedError();
-      }
-      const record: ImportError = { code: error.code, message: error.message, attempts: attempt };
-      const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-      if (!error.retryable || lastAttempt) {
-        await discardUpload(importId, { ...cleanup, logger });
-        await deps.store.markFailed(importId, record);
-        deps.metrics.importFinished('failed', error.code);
-        logger.warn({ code: error.code, reason: error.message }, 'import failed');
-        throw new UnrecoverableError(`${error.code}: ${error.message}`);
-      }
-      const retrying = await deps.store.markRetrying(importId, record);
-      if (!retrying.ok && (retrying.current === 'canceled' || retrying.current === null)) {
-        await discardUpload(importId, { ...cleanup, logger });
-        deps.metrics.importFinished('canceled', 'none');
-        return undefined;
-      }
-      logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');
-      throw error;
-    });
+    return inAttemptSpan(job, parsed.data, attempt, () => runAttempt(job, token, parsed.data, attempt));
   };
 }
 
