@@ -91,6 +91,7 @@ export async function startSdk(options: SdkOptions): Promise<{ shutdown(): Promi
     logRecordProcessors: [],
     ...(namedByEnv ? {} : { resourceAttributes: { 'service.name': options.defaultServiceName } }),
   });
+  // bullmq-otel 2 is BullMQ 6's (its peer range starts at 6.0.0; the repository has 6.7).
   markTracingStarted(new BullMQOtel({ tracerName: 'ferry-bullmq' }));
   return sdk;
 }
