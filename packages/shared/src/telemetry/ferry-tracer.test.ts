@@ -6,7 +6,10 @@ describe('inSpan with tracing off (no SDK started in this process)', () => {
   it('runs the work without making a span, passing its result and its failure through', async () => {
     expect(tracingActive()).toBe(false);
     const seen: unknown[] = [];
-    const result = await inSpan('ferry.test', { 'ferry.bytes': 1 }, async (span) => {
+    const attributes = () => {
+      throw new Error('attributes computed with tracing off');
+    };
+    const result = await inSpan('ferry.test', attributes, async (span) => {
       seen.push(span);
       return 42;
     });

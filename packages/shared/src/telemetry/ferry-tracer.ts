@@ -7,16 +7,20 @@ export const ferryTracer = trace.getTracer('ferry');
 /**
  * Runs `fn` in a span named `name`, a child of the active one, ended when `fn` settles and marked
  * failed (with `error.type`, never the message) when it throws. With tracing off `fn` runs as it is
- * and gets null: no span is made.
+ * and gets null: no span is made, and attributes given as a function are not even computed.
  */
 export async function inSpan<T>(
   name: string,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   fn: (span: Span | null) => Promise<T>,
   links?: Link[],
 ): Promise<T> {
   if (!tracingActive()) return fn(null);
-  return ferryTracer.startActiveSpan(name, { attributes, ...(links ? { links } : {}) }, async (span) => {
+  const options = {
+    attributes: typeof attributes === 'function' ? attributes() : attributes,
+    ...(links ? { links } : {}),
+  };
+  return ferryTracer.startActiveSpan(name, options, async (span) => {
     try {
       return await fn(span);
     } catch (error) {

@@ -41,7 +41,11 @@ export function createImports(
 ): Promise<void> {
   // The submit span is the root of each import's trace below the request: the jobs' producer span
   // (BullMQ's telemetry) is its child, and the job carries that context to the worker.
-  return inSpan('ferry.import.submit', submitAttributes(records), () => writeAndQueue(ctx, records, log));
+  return inSpan(
+    'ferry.import.submit',
+    () => submitAttributes(records),
+    () => writeAndQueue(ctx, records, log),
+  );
 }
 
 /** Ids are listed up to this many; a batch's count says how many there were. */

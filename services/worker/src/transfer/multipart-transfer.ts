@@ -199,7 +199,11 @@ async function moveParts(
       const part = pending[next++];
       if (!part) return;
       try {
-        await inSpan('ferry.part', partAttributes(part), () => movePartUntilDone(part));
+        await inSpan(
+          'ferry.part',
+          () => partAttributes(part),
+          () => movePartUntilDone(part),
+        );
       } catch (error) {
         if (!signal.aborted) {
           failure ??= toTransferError(error);
