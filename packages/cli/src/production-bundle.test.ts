@@ -7,9 +7,11 @@ import { type FileSourceHandle, freePort, startFileSource } from '@ferry/local-s
 import {
   createTestBucket,
   newS3Client,
+  type OtlpReceiver,
   objectSha256,
   randomFile,
   serviceEnv,
+  startOtlpReceiver,
   uniqueName,
 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,17 +73,22 @@ describe('the production bundle (scripts/bundle.sh, what infra/Dockerfile runs)'
     expect(linksLeaving(bundle)).toEqual([]);
   });
 
-  it('runs the API and a worker: an import over the HTTP API lands byte-identical', async () => {
+  it('runs the API and a worker: an import over the HTTP API lands byte-identical, traced', async () => {
     const file = randomFile(FILE_SIZE);
     let source: FileSourceHandle | undefined;
+    let receiver: OtlpReceiver | undefined;
     const s3 = newS3Client();
     try {
       source = await startFileSource({ root: file.dir });
+      // Tracing from the compiled code too: the SDK loads from the bundle and patches what it loads.
+      receiver = await startOtlpReceiver();
       const bucket = await createTestBucket(s3, 'bundle');
       const env = serviceEnv(uniqueName('bundle'), {
         FERRY_API_KEYS: `${KEY}:tenant-bundle`,
         // At least info: the worker's readiness is read from its log.
         LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       });
       const port = await freePort();
       const apiUrl = `http://127.0.0.1:${port}`;
@@ -124,10 +131,20 @@ describe('the production bundle (scripts/bundle.sh, what infra/Dockerfile runs)'
         size: FILE_SIZE,
       });
 
-      // SIGTERM reaches the services' own shutdown in the compiled code too.
+      // SIGTERM reaches the services' own shutdown in the compiled code too, which exports the spans.
       expect(await api.stop(), api.output()).toBe(0);
       expect(await worker.stop(), worker.output()).toBe(0);
+      const spans = receiver.spans();
+      const submit = spans.find((span) => span.name === 'ferry.import.submit');
+      const attempt = spans.find((span) => span.name === 'ferry.import');
+      expect(submit?.attributes['ferry.import.id']).toBe(submitted.body.id);
+      expect(attempt).toMatchObject({
+        traceId: submit?.traceId,
+        attributes: { 'ferry.outcome': 'completed' },
+      });
+      expect(spans.some((span) => span.attributes['db.system.name'] === 'redis')).toBe(true);
     } finally {
+      await receiver?.close();
       await source?.close();
       s3.destroy();
       rmSync(file.dir, { recursive: true, force: true });

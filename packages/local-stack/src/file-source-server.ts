@@ -19,7 +19,13 @@ export interface FileSourceOptions {
 export interface FileSourceHandle {
   url: string;
   server: Server;
-  requests: Array<{ method: string; path: string; range: string | undefined }>;
+  /** Every request, as it came; `traceparent` shows whether a traced client propagated its trace. */
+  requests: Array<{
+    method: string;
+    path: string;
+    range: string | undefined;
+    traceparent: string | undefined;
+  }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +41,12 @@ export async function startFileSource(options: FileSourceOptions): Promise<FileS
 
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push({ method: req.method ?? '', path, range: req.headers.range });
+    requests.push({
+      method: req.method ?? '',
+      path,
+      range: req.headers.range,
+      traceparent: req.headers.traceparent?.toString(),
+    });
     if (options.intercept?.(req, res)) return;
     if (req.method === 'HEAD' && !head) return end(res, 405);
     if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405);

@@ -30,3 +30,7 @@ export * from './ssrf/guarded-lookup.ts';
 export * from './ssrf/outbound-url.ts';
 export * from './store/import-store.ts';
 export * from './store/keys.ts';
+export { bullmqTelemetry, tracingActive } from './telemetry/active-tracing.ts';
+export * from './telemetry/ferry-tracer.ts';
+export * from './telemetry/redact-url.ts';
+export * from './telemetry/span-attributes.ts';

@@ -21,5 +21,6 @@ export * from './emulators/webhook-receiver.ts';
 export * from './files.ts';
 export * from './held-source.ts';
 export * from './log-capture.ts';
+export * from './otlp-receiver.ts';
 export * from './s3-backends.ts';
 export * from './services.ts';

@@ -1,4 +1,5 @@
 import {
+  bullmqTelemetry,
   createRedis,
   ImportStore,
   type Logger,
@@ -61,7 +62,12 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     );
   }
   // The queue shares the request-path client: producing jobs needs no blocking connection.
-  const queue: ImportQueue = new Queue(config.FERRY_QUEUE, { connection: redis });
+  // While tracing, each job carries its submit's trace context to the worker (BullMQ's telemetry).
+  const telemetry = bullmqTelemetry();
+  const queue: ImportQueue = new Queue(config.FERRY_QUEUE, {
+    connection: redis,
+    ...(telemetry ? { telemetry } : {}),
+  });
   queue.on('error', (error) => app.log.warn({ err: loggableError(error, false) }, 'queue error'));
   const ctx: ImportsContext = {
     store: new ImportStore(redis, config.FERRY_QUEUE),

@@ -1,23 +1,7 @@
-/** The autoscaler service as a process: config, signals, graceful exit. */
-import { createLogger, isFerryError, stopOnSignal } from '@ferry/shared';
-import { parseAutoscalerEnv } from './env.ts';
-import { startAutoscaler } from './start-autoscaler.ts';
+// The autoscaler process. Tracing starts first, before the autoscaler's modules (and ioredis,
+// node:http) load, so the instrumentations see them.
+import { startTelemetry } from '@ferry/shared/telemetry';
 
-/** Hard stop should the shutdown hang: local workers get the worker's own drain deadline and a little more. */
-const EXIT_DEADLINE_MS = 110_000;
-
-let logLevel: string;
-try {
-  logLevel = parseAutoscalerEnv().LOG_LEVEL;
-} catch (error) {
-  console.error(isFerryError(error) ? error.message : error);
-  process.exit(1);
-}
-
-const logger = createLogger('autoscaler', logLevel);
-const handle = await startAutoscaler(process.env, { logger }).catch((error: unknown) => {
-  logger.error({ err: error }, 'autoscaler failed to start');
-  process.exit(1);
-});
-
-stopOnSignal(handle, logger, EXIT_DEADLINE_MS);
+const telemetry = await startTelemetry('autoscaler');
+const { serve } = await import('./serve.ts');
+await serve(telemetry);

@@ -1,4 +1,5 @@
 import {
+  bullmqTelemetry,
   createLogger,
   createRedis,
   createS3Client,
@@ -183,8 +184,11 @@ export function startWorker(
 
   const workerConnection = connectRedis('ferry-worker-queue');
   workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
+  // While tracing, each job's processing continues the trace its submit started (BullMQ's telemetry).
+  const telemetry = bullmqTelemetry();
   const worker = new Worker(config.FERRY_QUEUE, processor, {
     connection: workerConnection,
+    ...(telemetry ? { telemetry } : {}),
     concurrency: config.WORKER_CONCURRENCY,
     // A Spot reclaim or OOM kill stalls a job, and each stall resumes from the checkpoint. The
     // processor gives up after MAX_LOST_WORKERS, recording why; BullMQ's own limit stays out of reach.

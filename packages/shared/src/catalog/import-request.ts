@@ -17,5 +17,10 @@ export const ImportJobData = z.strictObject({
   importId: z.string(),
   tenant: z.string(),
   request: StoredImportRequest,
+  /**
+   * The span of the last attempt that ran this job, written by the worker as an attempt starts, so
+   * the next attempt (a retry, or a resume after that worker died) links to it. Only while tracing.
+   */
+  lastAttempt: z.strictObject({ traceId: z.string(), spanId: z.string() }).optional(),
 });
 export type ImportJobData = z.infer<typeof ImportJobData>;

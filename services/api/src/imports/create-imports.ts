@@ -1,4 +1,12 @@
-import { IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, type ImportJobData, type ImportRecord } from '@ferry/shared';
+import {
+  IMPORT_JOB_NAME,
+  IMPORT_JOB_OPTIONS,
+  type ImportJobData,
+  type ImportRecord,
+  inSpan,
+  SpanAttr,
+} from '@ferry/shared';
+import type { Attributes } from '@opentelemetry/api';
 import type { JobsOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { dependencyCall } from '../dependency-call.ts';
@@ -26,7 +34,37 @@ export function importJob(
  * record claims work that will never run. A process that dies between the first two leaves records
  * not marked queued, which requeueUnqueued finds.
  */
-export async function createImports(
+export function createImports(
+  ctx: ImportsContext,
+  records: ImportRecord[],
+  log: FastifyBaseLogger,
+): Promise<void> {
+  // The submit span is the root of each import's trace below the request: the jobs' producer span
+  // (BullMQ's telemetry) is its child, and the job carries that context to the worker.
+  return inSpan(
+    'ferry.import.submit',
+    () => submitAttributes(records),
+    () => writeAndQueue(ctx, records, log),
+  );
+}
+
+/** Ids are listed up to this many; a batch's count says how many there were. */
+const MAX_IDS_ON_SPAN = 100;
+
+function submitAttributes(records: ImportRecord[]): Attributes {
+  const first = records[0];
+  const sourceTypes = [...new Set(records.map((record) => record.request.source.type))];
+  return {
+    [SpanAttr.IMPORT_COUNT]: records.length,
+    ...(first ? { [SpanAttr.TENANT]: first.tenant } : {}),
+    ...(records.length === 1 && first
+      ? { [SpanAttr.IMPORT_ID]: first.id }
+      : { [SpanAttr.IMPORT_IDS]: records.slice(0, MAX_IDS_ON_SPAN).map((record) => record.id) }),
+    [SpanAttr.SOURCE_TYPE]: sourceTypes.length === 1 ? (sourceTypes[0] as string) : sourceTypes.join(','),
+  };
+}
+
+async function writeAndQueue(
   ctx: ImportsContext,
   records: ImportRecord[],
   log: FastifyBaseLogger,

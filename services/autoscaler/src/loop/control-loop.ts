@@ -1,4 +1,5 @@
-import type { Logger } from '@ferry/shared';
+import { inSpan, type Logger, SpanAttr } from '@ferry/shared';
+import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Actuator } from '../actuators/actuator.ts';
 import type { Decision, PolicyConfig, PolicyState, Signals } from '../policy/types.ts';
 
@@ -111,7 +112,12 @@ export function startControlLoop(options: ControlLoopOptions): ControlLoop {
 
   const run = async (): Promise<void> => {
     const startedAt = now();
-    const record = await tick(startedAt);
+    // One span per decision: what was decided, from what, and whether it was carried out.
+    const record = await inSpan('ferry.autoscaler.decision', {}, async (span) => {
+      const outcome = await tick(startedAt);
+      if (span) describeTick(span, outcome);
+      return outcome;
+    });
     latest = record;
     ticks++;
     try {
@@ -150,4 +156,21 @@ export function startControlLoop(options: ControlLoopOptions): ControlLoop {
       await running;
     },
   };
+}
+
+function describeTick(span: Span, record: TickRecord): void {
+  const { decision, signals, error } = record;
+  if (decision) {
+    span.setAttributes({
+      [SpanAttr.CURRENT_WORKERS]: decision.current,
+      [SpanAttr.DESIRED_WORKERS]: decision.desired,
+      [SpanAttr.SCALE_REASON]: decision.reason,
+    });
+  }
+  if (signals) span.setAttribute('ferry.autoscaler.running', signals.currentWorkers);
+  span.setAttribute('ferry.autoscaler.applied', record.applied);
+  if (error) {
+    span.setAttribute('error.type', error.code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
+  }
 }

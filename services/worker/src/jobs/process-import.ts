@@ -15,6 +15,7 @@ import { toTransferError } from '../errors/transfer-error.ts';
 import { RateLimitedError } from '../limits/rate-limited-error.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { openSource, type SourceDeps } from '../sources/open-source.ts';
+import { inAttemptSpan } from '../telemetry/attempt-span.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
 import { reconcileCheckpoint } from '../transfer/reconcile-checkpoint.ts';
@@ -68,22 +69,13 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
 export function createImportProcessor(deps: ProcessorDeps) {
   const cleanup = { sink: deps.sink, checkpoints: deps.checkpoints };
 
-  return async (job: Job, token?: string): Promise<ImportResult | undefined> => {
-    const attempt = job.attemptsMade + 1;
-    const parsed = ImportJobData.safeParse(job.data);
-    if (job.name !== IMPORT_JOB_NAME || !parsed.success) {
-      const importId = (job.data as { importId?: unknown } | null)?.importId;
-      const id = typeof importId === 'string' ? importId : (job.id ?? '');
-      const message =
-        job.name !== IMPORT_JOB_NAME
-          ? `unknown job name "${job.name}"`
-          : `invalid job data: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-      deps.logger.error({ importId: id, jobId: job.id }, message);
-      await deps.store.markFailed(id, { code: ErrorCode.VALIDATION_FAILED, message, attempts: attempt });
-      deps.metrics.importFinished('failed', ErrorCode.VALIDATION_FAILED);
-      throw new UnrecoverableError(message);
-    }
-    const { importId, request } = parsed.data;
+  /** One attempt at a job whose data is valid: the status protocol around its transfer. */
+  const runAttempt = async (
+    job: Job,
+    token: string | undefined,
+    { importId, request }: ImportJobData,
+    attempt: number,
+  ): Promise<ImportResult | undefined> => {
     const logger = deps.logger.child({ importId, attempt });
 
     // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
@@ -225,6 +217,24 @@ export function createImportProcessor(deps: ProcessorDeps) {
     }
     logger.warn({ code: error.code, reason: error.message }, 'import attempt failed; will retry');
     throw error;
+  };
+
+  return async (job: Job, token?: string): Promise<ImportResult | undefined> => {
+    const attempt = job.attemptsMade + 1;
+    const parsed = ImportJobData.safeParse(job.data);
+    if (job.name !== IMPORT_JOB_NAME || !parsed.success) {
+      const importId = (job.data as { importId?: unknown } | null)?.importId;
+      const id = typeof importId === 'string' ? importId : (job.id ?? '');
+      const message =
+        job.name !== IMPORT_JOB_NAME
+          ? `unknown job name "${job.name}"`
+          : `invalid job data: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      deps.logger.error({ importId: id, jobId: job.id }, message);
+      await deps.store.markFailed(id, { code: ErrorCode.VALIDATION_FAILED, message, attempts: attempt });
+      deps.metrics.importFinished('failed', ErrorCode.VALIDATION_FAILED);
+      throw new UnrecoverableError(message);
+    }
+    return inAttemptSpan(job, parsed.data, attempt, () => runAttempt(job, token, parsed.data, attempt));
   };
 }
 

@@ -2,6 +2,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { addressRefusal, ErrorCode, FerryError, guardedLookup, type ResolveAll } from '@ferry/shared';
 import type { BufferLease } from '../bytes/memory-budget.ts';
 import { permanentError } from '../errors/transfer-error.ts';
+import { Http1ClientSpan } from './http1-client-span.ts';
 import { Connection } from './http1-connection.ts';
 import { type Blocks, type Method, type PooledResponse, StaleConnectionError } from './http1-exchange.ts';
 import { headerValue } from './http1-response.ts';
@@ -113,6 +114,29 @@ export class PooledHttpClient {
   }
 
   async #send(
+    method: Method,
+    url: URL,
+    headers: Record<string, string>,
+    blocks: Blocks,
+    signal: AbortSignal,
+  ): Promise<PooledResponse> {
+    const span = Http1ClientSpan.start(method, url);
+    try {
+      const response = await this.#exchange(
+        method,
+        url,
+        span ? { ...headers, ...span.headers } : headers,
+        blocks,
+        signal,
+      );
+      return span ? span.answered(response) : response;
+    } catch (error) {
+      span?.failed(error);
+      throw error;
+    }
+  }
+
+  async #exchange(
     method: Method,
     url: URL,
     headers: Record<string, string>,

@@ -1,3 +1,4 @@
+import { inSpan, SpanAttr } from '@ferry/shared';
 import { supportsRangedReads } from '../sources/source.ts';
 import { discardUpload } from './discard-upload.ts';
 import { runMultipartTransfer } from './multipart-transfer.ts';
@@ -28,8 +29,14 @@ async function importVersion(ctx: TransferContext): Promise<TransferOutcome> {
     stop: ctx.stop,
   };
   // Probes the endpoint on the worker's first import (auto), so no part waits on it.
-  await withRetries(() => ctx.sink.profile(ctx.destination.bucket, ctx.abort), retries);
-  const metadata = await withRetries(() => ctx.source.metadata(ctx.abort), retries);
+  await inSpan('ferry.probe', {}, () =>
+    withRetries(() => ctx.sink.profile(ctx.destination.bucket, ctx.abort), retries),
+  );
+  const metadata = await inSpan('ferry.metadata', {}, async (span) => {
+    const answer = await withRetries(() => ctx.source.metadata(ctx.abort), retries);
+    span?.setAttributes({ [SpanAttr.BYTES]: answer.size ?? -1, 'ferry.source.ranges': answer.ranges });
+    return answer;
+  });
   ctx.progress.total = metadata.size;
   ctx.logger.debug(
     { size: metadata.size, ranges: metadata.ranges, versioned: !!metadata.version },

@@ -1,4 +1,5 @@
-import { ErrorCode } from '@ferry/shared';
+import { ErrorCode, inSpan, SpanAttr } from '@ferry/shared';
+import { trace } from '@opentelemetry/api';
 import {
   permanentError,
   type TransferError,
@@ -59,6 +60,11 @@ export async function runMultipartTransfer(
   ctx.progress.total = metadata.size;
   ctx.progress.done = [...finished.values()].reduce((sum, part) => sum + part.size, 0);
   const pending = plan.filter((part) => !finished.has(part.partNumber));
+  trace.getActiveSpan()?.setAttributes({
+    [SpanAttr.BYTES]: metadata.size,
+    [SpanAttr.PARTS]: plan.length,
+    [SpanAttr.PARTS_RESUMED]: finished.size,
+  });
   ctx.logger.debug(
     { uploadId: upload.uploadId, parts: plan.length, resumed: finished.size, partSize: upload.partSize },
     'moving parts',
@@ -72,16 +78,21 @@ export async function runMultipartTransfer(
     throw failure ?? transientError(ErrorCode.INTERNAL, 'parts are missing after the transfer');
   }
 
-  await verifySourceUnchanged(ctx, metadata);
+  await inSpan('ferry.metadata', { 'ferry.recheck': true }, () => verifySourceUnchanged(ctx, metadata));
   const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
   const crc = wholeObjectCrc32(parts);
   checkStatedChecksum(metadata, crc);
   checkStatedDigest(metadata, upload.digest, parts);
   const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
-  await complete(ctx, upload, parts, expected);
+  await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
+    complete(ctx, upload, parts, expected),
+  );
   // The object exists, the record does not say so yet: the next attempt must recognise it.
   ctx.failpoints.hit('upload.after-complete');
-  const etag = (await ctx.sink.confirmStored(ctx.destination, expected)).etag ?? '';
+  const stored = await inSpan('ferry.verify', { [SpanAttr.BYTES]: metadata.size }, () =>
+    ctx.sink.confirmStored(ctx.destination, expected),
+  );
+  const etag = stored.etag ?? '';
   return {
     kind: 'completed',
     result: {
@@ -190,24 +201,11 @@ async function moveParts(
       const part = pending[next++];
       if (!part) return;
       try {
-        const done = await withRetries(() => movePart(ctx, upload, metadata, part, signal), {
-          tries: ctx.partTries,
-          policy: ctx.partBackoff,
-          random: ctx.random,
-          signal,
-          stop: ctx.stop,
-          retryIf: (error) => !isUploadGone(error),
-          onRetry: (error, attempt, delayMs) => {
-            ctx.meter.partRetried();
-            ctx.logger.warn(
-              { part: part.partNumber, attempt, delayMs, code: error.code, reason: error.message },
-              'part failed; retrying',
-            );
-          },
-        });
-        ctx.failpoints.hit('part.after-upload');
-        await ctx.checkpoints.recordPart(ctx.importId, done);
-        upload.finished.set(part.partNumber, done);
+        await inSpan(
+          'ferry.part',
+          () => partAttributes(part),
+          () => movePartUntilDone(part),
+        );
       } catch (error) {
         if (!signal.aborted) {
           failure ??= toTransferError(error);
@@ -218,10 +216,36 @@ async function moveParts(
       }
     }
   };
+  /** One part, tried again on failure, then checkpointed: only then does it count as done. */
+  const movePartUntilDone = async (part: PartRange): Promise<void> => {
+    const done = await withRetries(() => movePart(ctx, upload, metadata, part, signal), {
+      tries: ctx.partTries,
+      policy: ctx.partBackoff,
+      random: ctx.random,
+      signal,
+      stop: ctx.stop,
+      retryIf: (error) => !isUploadGone(error),
+      onRetry: (error, attempt, delayMs) => {
+        ctx.meter.partRetried();
+        ctx.logger.warn(
+          { part: part.partNumber, attempt, delayMs, code: error.code, reason: error.message },
+          'part failed; retrying',
+        );
+      },
+    });
+    ctx.failpoints.hit('part.after-upload');
+    await ctx.checkpoints.recordPart(ctx.importId, done);
+    trace.getActiveSpan()?.addEvent('checkpointed');
+    upload.finished.set(part.partNumber, done);
+  };
   // A chained digest (MD5) needs each part's bytes after the previous part's: one lane, in order.
   const lanes = Math.min(upload.digest?.sequential ? 1 : ctx.partConcurrency, pending.length);
   await Promise.all(Array.from({ length: lanes }, lane));
   return failure;
+}
+
+function partAttributes(part: PartRange) {
+  return { [SpanAttr.PART_NUMBER]: part.partNumber, [SpanAttr.BYTES]: partLength(part) };
 }
 
 /** A part streamed through the worker, or copied by S3 itself when the source is an S3 object. */
@@ -235,6 +259,7 @@ async function movePart(
   const copySource = ctx.source.serverSideCopy;
   if (copySource) {
     const copied = await ctx.sink.copyPart(upload, copySource, part, metadata.version, signal);
+    trace.getActiveSpan()?.addEvent('copied by S3');
     ctx.progress.done += copied.size;
     ctx.meter.bytesMoved(copied.size);
     return copied;

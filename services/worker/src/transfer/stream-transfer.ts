@@ -1,5 +1,5 @@
 import { pipeline, type Readable } from 'node:stream';
-import { ErrorCode } from '@ferry/shared';
+import { ErrorCode, inSpan, SpanAttr } from '@ferry/shared';
 import type { BufferLease } from '../bytes/memory-budget.ts';
 import { heldPartStream } from '../bytes/part-stream.ts';
 import { permanentError, TransferError, toTransferError } from '../errors/transfer-error.ts';
@@ -90,9 +90,15 @@ async function streamWithin(
     });
     if (!open.upload) return await putEmptyObject(ctx, metadata, startedAt);
     const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
-    await ctx.sink.complete(open.upload, parts, expectedObject);
+    const completing = open.upload;
+    await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
+      ctx.sink.complete(completing, parts, expectedObject),
+    );
     open.upload = null;
-    const etag = (await ctx.sink.confirmStored(ctx.destination, expectedObject)).etag ?? '';
+    const stored = await inSpan('ferry.verify', { [SpanAttr.BYTES]: meter.bytes }, () =>
+      ctx.sink.confirmStored(ctx.destination, expectedObject),
+    );
+    const etag = stored.etag ?? '';
     return {
       kind: 'completed',
       result: {
@@ -151,15 +157,21 @@ async function uploadParts(
     // The chunks are the stream's own: nothing to give back, and they can be sent again.
     const pieces = chunks.map((chunk) => ({ chunk, release: noop }));
     const target = upload;
-    const task = withRetries(
-      () => ctx.sink.uploadPart(target, number, { stream: heldPartStream(pieces), length }, signal),
-      {
-        tries: ctx.partTries,
-        policy: ctx.partBackoff,
-        random: ctx.random,
-        signal,
-        onRetry: () => ctx.meter.partRetried(),
-      },
+    const send = () =>
+      withRetries(
+        () => ctx.sink.uploadPart(target, number, { stream: heldPartStream(pieces), length }, signal),
+        {
+          tries: ctx.partTries,
+          policy: ctx.partBackoff,
+          random: ctx.random,
+          signal,
+          onRetry: () => ctx.meter.partRetried(),
+        },
+      );
+    const task = inSpan(
+      'ferry.part',
+      { [SpanAttr.PART_NUMBER]: number, [SpanAttr.BYTES]: length },
+      send,
     ).then(
       (part) => {
         stored[number - 1] = part;

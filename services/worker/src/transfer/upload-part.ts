@@ -1,4 +1,5 @@
-import { ErrorCode } from '@ferry/shared';
+import { ErrorCode, errorType, SpanAttr } from '@ferry/shared';
+import { trace } from '@opentelemetry/api';
 import { BLOCK_SIZE } from '../bytes/memory-budget.ts';
 import { type PartStream, toPartStream } from '../bytes/part-stream.ts';
 import { permanentError, TransferError, toTransferError } from '../errors/transfer-error.ts';
@@ -54,7 +55,9 @@ export async function uploadPart(
   let counted = 0;
   let stream: PartStream | null = null;
   try {
+    const span = trace.getActiveSpan();
     stream = toPartStream(await ctx.source.readRange(part.start, part.end, metadata, signal, lease));
+    span?.addEvent('source read started');
     const stored = await ctx.sink.uploadPart(
       upload,
       part.partNumber,
@@ -70,8 +73,10 @@ export async function uploadPart(
       },
       signal,
     );
+    span?.addEvent('uploaded', { [SpanAttr.BYTES]: counted });
     return { ...stored, ...(hasher ? { digest: hasher.finish() } : {}) };
   } catch (error) {
+    trace.getActiveSpan()?.addEvent('try failed', { 'error.type': errorType(error) });
     ctx.progress.done -= counted;
     // The sink owns the stream once it has it, but a failure before it started leaves it to us.
     stream?.destroy();
