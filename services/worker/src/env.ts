@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
 import { CHECKSUM_MODES } from './sink/checksum-mode.ts';
+import { HttpSourceEnvFields } from './sources/http-source-env.ts';
 import { ProviderEnvFields } from './sources/providers/provider-env.ts';
 import { StsEnvFields } from './sources/s3/sts-env.ts';
 
@@ -23,6 +24,7 @@ const WorkerFields = z.object({
   ...SecretEnvFields,
   ...LifecycleEnvFields,
   ...ProviderEnvFields,
+  ...HttpSourceEnvFields,
   ...StsEnvFields,
   ...LimitsEnvFields,
   /** Imports one worker process runs at a time. */

@@ -9,7 +9,11 @@ import { Agent, buildConnector } from 'undici';
  * guardedLookup, so a name that was public at submit and points at a private address now is
  * refused. Redirects pass through the same connector.
  */
-export function createGuardedAgent(allowPrivate: boolean, resolveAll?: ResolveAll): Agent {
+export function createGuardedAgent(
+  allowPrivate: boolean,
+  resolveAll?: ResolveAll,
+  timeouts: { headersTimeoutMs?: number; bodyTimeoutMs?: number } = {},
+): Agent {
   const connect = buildConnector({ lookup: guardedLookup(allowPrivate, resolveAll), timeout: 10_000 });
   return new Agent({
     connect: (options, callback) => {
@@ -27,8 +31,8 @@ export function createGuardedAgent(allowPrivate: boolean, resolveAll?: ResolveAl
       connect(options, callback);
     },
     // A source that stops sending is a failed part (retried), not a part that holds a slot forever.
-    headersTimeout: 30_000,
-    bodyTimeout: 60_000,
+    headersTimeout: timeouts.headersTimeoutMs ?? 30_000,
+    bodyTimeout: timeouts.bodyTimeoutMs ?? 60_000,
     keepAliveTimeout: 10_000,
   });
 }
