@@ -7,6 +7,7 @@ import { permanentError, transientError } from '../errors/transfer-error.ts';
 import { parseContentRange } from './content-range.ts';
 import { checkExactRange } from './exact-range.ts';
 import { sourceStatusError } from './http-status.ts';
+import { pacedBody } from './paced-body.ts';
 import type { Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
 import { type AnswerHeaders, contentLength, headerValue } from './response-headers.ts';
 import type { Source, SourceMetadata } from './source.ts';
@@ -152,7 +153,11 @@ export class HttpSource implements Source {
       response.body.destroy();
       throw error;
     }
-    return { body: response.body, size: contentLength(response.headers) };
+    const { minBytesPerSecond, windowMs } = this.#client.pace;
+    return {
+      body: pacedBody(response.body, minBytesPerSecond, windowMs),
+      size: contentLength(response.headers),
+    };
   }
 
   async #ask(

@@ -82,6 +82,11 @@ export class PooledHttpClient {
     this.#ca = options.ca;
   }
 
+  /** The body floor and the window it is judged over, for reads of the same sources outside this client. */
+  get pace(): { minBytesPerSecond: number; windowMs: number } {
+    return { minBytesPerSecond: this.#options.minBytesPerSecond, windowMs: this.#options.bodyTimeoutMs };
+  }
+
   /** Connections open now, idle or busy (for tests and diagnostics). */
   get openConnections(): number {
     return this.#open.size;

@@ -22,13 +22,20 @@ export interface HostileReply {
 }
 
 export interface HostileAnswer {
-  /** Which request of an import gets the hostile answer: HEAD (metadata) or the ranged GET (a part). */
+  /** Which request of an import gets the hostile answer: HEAD (metadata) or the GET (a part, or the whole). */
   on: 'head' | 'get';
+  /**
+   * The HEAD before it advertises no byte ranges, so the import takes the streaming fallback and the
+   * GET is the whole object's, read through undici rather than the pooled client.
+   */
+  streamed?: true;
   answer(reply: HostileReply): void;
 }
 
 /** A normal answer to HEAD: the size, a strong ETag and byte ranges. */
 export const METADATA_HEAD = `HTTP/1.1 200 OK\r\nContent-Length: ${HOSTILE_SIZE}\r\nAccept-Ranges: bytes\r\nETag: ${HOSTILE_ETAG}\r\n\r\n`;
+/** The same without byte ranges: the streaming fallback's HEAD. */
+export const WHOLE_METADATA_HEAD = `HTTP/1.1 200 OK\r\nContent-Length: ${HOSTILE_SIZE}\r\nETag: ${HOSTILE_ETAG}\r\n\r\n`;
 
 const contentRange = (r: HostileReply) => `Content-Range: bytes ${r.start}-${r.end}/${HOSTILE_SIZE}\r\n`;
 /** A 206 head for the asked range, with `extra` header lines; Content-Length unless `extra` frames it. */
@@ -37,6 +44,10 @@ const partial = (r: HostileReply, extra = '', length: number | null = r.body.len
 const chunk = (bytes: Buffer) =>
   Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
 const withBody = (head: string, body: Buffer) => Buffer.concat([Buffer.from(head), body]);
+/** A 200 head for the whole object, with `extra` header lines; Content-Length unless `extra` frames it. */
+const whole = (extra = '', length: number | null = HOSTILE_SIZE) =>
+  `HTTP/1.1 200 OK\r\nETag: ${HOSTILE_ETAG}\r\n${length === null ? '' : `Content-Length: ${length}\r\n`}${extra}\r\n`;
+const streamed = (answer: HostileAnswer['answer']): HostileAnswer => ({ on: 'get', streamed: true, answer });
 const redirect = (location: string): HostileAnswer => ({
   on: 'head',
   answer: (r) => r.write(`HTTP/1.1 302 Found\r\nLocation: ${location}\r\nContent-Length: 0\r\n\r\n`),
@@ -271,6 +282,34 @@ export const HOSTILE_ANSWERS = {
   'redirect-metadata-hex': redirect('http://0xA9FEA9FE/latest/meta-data/'),
   'redirect-loop': redirect('/hostile/redirect-loop'),
   'redirect-malformed': redirect('http://[::1'),
+  // The streaming fallback's whole-object GET (undici).
+  'stream-status-garbled': streamed((r) => r.write('HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n')),
+  'stream-header-flood': streamed((r) => r.flood('HTTP/1.1 200 OK\r\n', () => uniqueLines('X-Flood'))),
+  'stream-length-and-chunked': streamed((r) =>
+    r.write(
+      withBody(
+        whole('Transfer-Encoding: chunked\r\n'),
+        Buffer.concat([chunk(r.body), Buffer.from('0\r\n\r\n')]),
+      ),
+    ),
+  ),
+  'stream-compressed': streamed((r) => r.write(withBody(whole('Content-Encoding: gzip\r\n'), r.body))),
+  'stream-shorter-then-close': streamed((r) => {
+    r.write(withBody(whole(), r.body.subarray(0, r.body.length / 2)));
+    r.socket.end();
+  }),
+  'stream-reset-mid-body': streamed((r) => {
+    r.write(withBody(whole(), r.body.subarray(0, 100)));
+    r.reset();
+  }),
+  'stream-stall-mid-body': streamed((r) => r.write(withBody(whole(), r.body.subarray(0, 100)))),
+  'stream-trickle-body': streamed((r) => {
+    r.write(whole());
+    r.trickle(r.body);
+  }),
+  'stream-endless-chunked': streamed((r) =>
+    r.flood(whole('Transfer-Encoding: chunked\r\n', null), () => FILLER_CHUNK),
+  ),
 } satisfies Record<string, HostileAnswer>;
 
 export type HostileClass = keyof typeof HOSTILE_ANSWERS;

@@ -69,6 +69,16 @@ export const HOSTILE_OUTCOMES: Record<HostileClass, HostileOutcome> = {
   'redirect-metadata-hex': refusedAddress,
   'redirect-loop': refusedRedirect,
   'redirect-malformed': broken,
+  'stream-status-garbled': broken,
+  'stream-header-flood': broken,
+  // undici refuses both headers itself, as a length mismatch, which cannot be told from a body cut short.
+  'stream-length-and-chunked': lost,
+  'stream-compressed': broken,
+  'stream-shorter-then-close': lost,
+  'stream-reset-mid-body': lost,
+  'stream-stall-mid-body': lost,
+  'stream-trickle-body': lost,
+  'stream-endless-chunked': { code: ErrorCode.SOURCE_SIZE_MISMATCH, retryable: true },
 };
 
 /** Classes that send without end until the client stops reading: the memory-bound checks. */
@@ -80,4 +90,6 @@ export const FLOOD_CLASSES: HostileClass[] = [
   'trailer-flood',
   'body-endless-chunked',
   'body-endless-close-delimited',
+  'stream-header-flood',
+  'stream-endless-chunked',
 ];

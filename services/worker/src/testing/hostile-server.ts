@@ -3,9 +3,11 @@ import {
   HOSTILE_ANSWERS,
   HOSTILE_ETAG,
   HOSTILE_SIZE,
+  type HostileAnswer,
   type HostileClass,
   type HostileReply,
   METADATA_HEAD,
+  WHOLE_METADATA_HEAD,
 } from './hostile-answers.ts';
 
 /** A flood stops here even if the client never does, so a broken client fails the test, not the machine. */
@@ -85,7 +87,7 @@ export async function startHostileServer(options: HostileServerOptions): Promise
       return null;
     }
     const name = /^\/hostile\/([a-z0-9-]+)$/.exec(request.path)?.[1] as HostileClass | undefined;
-    const hostile = name ? HOSTILE_ANSWERS[name] : undefined;
+    const hostile: HostileAnswer | undefined = name ? HOSTILE_ANSWERS[name] : undefined;
     if (!name || !hostile) {
       socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return null;
@@ -93,7 +95,7 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     const method = request.method === 'HEAD' ? 'head' : 'get';
     if (method !== hostile.on) {
       // The request before the hostile one (HEAD before a part): answered right.
-      if (method === 'head') socket.write(METADATA_HEAD);
+      if (method === 'head') socket.write(hostile.streamed ? WHOLE_METADATA_HEAD : METADATA_HEAD);
       else
         socket.write(`HTTP/1.1 200 OK\r\nETag: ${HOSTILE_ETAG}\r\nContent-Length: ${HOSTILE_SIZE}\r\n\r\n`);
       if (method === 'get') socket.write(Buffer.alloc(HOSTILE_SIZE, 1));
