@@ -56,7 +56,7 @@ export function parseResponseHead(bytes: Buffer, searchFrom = 0): ResponseHead |
   const end = bytes.indexOf('\r\n\r\n', Math.max(0, searchFrom - 3));
   if (end < 0) {
     if (bytes.length > MAX_HEAD_BYTES) throw new HttpProtocolError('response head is too large');
-    checkStatusLine(bytes);
+    checkStatusLine(bytes, searchFrom);
     // A head ended by bare LFs would otherwise be waited for until a limit: RFC 9112 §2.2 lets a
     // recipient refuse bare LF, and a strict parser must, since others would read it differently.
     if (hasBareLf(bytes, searchFrom)) throw new HttpProtocolError('response head with bare LF line endings');
@@ -94,9 +94,10 @@ function hasBareLf(bytes: Buffer, from: number): boolean {
   return false;
 }
 
-/** Throws when the status line has arrived whole and is not one. */
-function checkStatusLine(bytes: Buffer): void {
+/** Throws when the status line has arrived whole and is not one; once checked, it is not again. */
+function checkStatusLine(bytes: Buffer, searchFrom: number): void {
   const lineEnd = bytes.indexOf('\r\n');
+  if (lineEnd >= 0 && lineEnd + 2 <= searchFrom) return;
   const line = bytes.toString('latin1', 0, lineEnd < 0 ? Math.min(bytes.length, 64) : lineEnd);
   if (lineEnd >= 0 ? !STATUS_LINE.test(line) : !'HTTP/1.'.startsWith(line.slice(0, 7))) {
     throw new HttpProtocolError('malformed status line');
