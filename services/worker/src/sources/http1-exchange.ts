@@ -8,10 +8,10 @@ import {
   bodyFraming,
   ConnectionLostError,
   HttpProtocolError,
-  headerValue,
   keepsAlive,
   type ResponseHead,
   type ResponseHeaders,
+  serverKeepAliveMs,
 } from './http1-response.ts';
 
 export type Method = 'GET' | 'HEAD';
@@ -252,9 +252,14 @@ export class Exchange implements PartStream {
     const found = this.#headReader.push(piece);
     if (!found) return;
     this.#startBody(found.head);
-    // What follows the head in this read is body: it lies within `piece`, the latest read.
-    if (found.rest > 0) this.#onBodyBytes(piece.subarray(piece.length - found.rest), ref);
-    else if (this.#decoder?.done) this.#complete();
+    if (found.rest > 0 && this.#method === 'HEAD') {
+      // Some servers send a body with a HEAD answer: the head is good, the connection out of step.
+      this.#reusable = false;
+      this.#complete();
+    } else if (found.rest > 0) {
+      // What follows the head in this read is body: it lies within `piece`, the latest read.
+      this.#onBodyBytes(piece.subarray(piece.length - found.rest), ref);
+    } else if (this.#decoder?.done) this.#complete();
   }
 
   #startBody(head: ResponseHead): void {
@@ -387,10 +392,4 @@ export class Exchange implements PartStream {
   readonly #onAbort = (): void => {
     this.failed(this.#signal.reason instanceof Error ? this.#signal.reason : new Error('aborted'));
   };
-}
-
-/** The server's `Keep-Alive: timeout=N`, in ms. */
-function serverKeepAliveMs(headers: ResponseHeaders): number | null {
-  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(headerValue(headers, 'keep-alive') ?? '');
-  return match?.[1] ? Number(match[1]) * 1000 : null;
 }

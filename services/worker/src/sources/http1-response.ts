@@ -154,6 +154,12 @@ export function bodyFraming(head: ResponseHead): BodyFraming {
   return { kind: 'close' };
 }
 
+/** The server's `Keep-Alive: timeout=N`, in ms. */
+export function serverKeepAliveMs(headers: ResponseHeaders): number | null {
+  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(headerValue(headers, 'keep-alive') ?? '');
+  return match?.[1] ? Number(match[1]) * 1000 : null;
+}
+
 /** Whether the connection may carry another request once this response's body is read. */
 export function keepsAlive(head: ResponseHead, framing: BodyFraming): boolean {
   if (framing.kind === 'close') return false;
