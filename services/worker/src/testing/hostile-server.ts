@@ -1,7 +1,6 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import {
   HOSTILE_ANSWERS,
-  HOSTILE_ETAG,
   HOSTILE_SIZE,
   type HostileAnswer,
   type HostileClass,
@@ -92,13 +91,10 @@ export async function startHostileServer(options: HostileServerOptions): Promise
       socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return null;
     }
-    const method = request.method === 'HEAD' ? 'head' : 'get';
-    if (method !== hostile.on) {
-      // The request before the hostile one (HEAD before a part): answered right.
-      if (method === 'head') socket.write(hostile.streamed ? WHOLE_METADATA_HEAD : METADATA_HEAD);
-      else
-        socket.write(`HTTP/1.1 200 OK\r\nETag: ${HOSTILE_ETAG}\r\nContent-Length: ${HOSTILE_SIZE}\r\n\r\n`);
-      if (method === 'get') socket.write(Buffer.alloc(HOSTILE_SIZE, 1));
+    if (request.method === 'HEAD' && hostile.on === 'get') {
+      // The request before the hostile one (HEAD before a part): answered right. Every other
+      // request on the path gets the hostile answer.
+      socket.write(hostile.streamed ? WHOLE_METADATA_HEAD : METADATA_HEAD);
       return null;
     }
     const start = request.range?.start ?? 0;
