@@ -166,7 +166,7 @@ describe('PartBody', () => {
 
   it('says the source ended only once it did: every byte of the part, then a failure, is a failure', async () => {
     const whole = send([randomBytes(1000)], 1000, 64 * 1024, 'identity');
-    await expect(whole.body.sourceEnded).resolves.toBeUndefined();
+    await expect(whole.body.sourceEnded()).resolves.toBeUndefined();
 
     // Every byte of the part, then the answer breaks off (a chunked body without its last chunk).
     const source = new Readable({ read() {} });
@@ -174,6 +174,6 @@ describe('PartBody', () => {
     body.pipe(new Collector());
     source.push(Buffer.alloc(100));
     source.destroy(new Error('connection closed before the body ended'));
-    await expect(body.sourceEnded).rejects.toThrow('connection closed before the body ended');
+    await expect(body.sourceEnded()).rejects.toThrow('connection closed before the body ended');
   });
 });

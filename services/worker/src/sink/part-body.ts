@@ -78,13 +78,7 @@ export class PartBody extends Readable {
   crc = 0;
   /** Why the body failed (the source's error, or a wrong length); null while it has not. */
   failure: Error | null = null;
-  /**
-   * Settles when the source's answer has ended whole (resolves) or failed (rejects). S3 may answer
-   * once it has the Content-Length's bytes, before the source's response is over; but an answer cut
-   * off after its last payload byte (a chunked body without its last chunk, a reset) is incomplete
-   * (RFC 9112 §8), and the part counts only once the source has said it is whole.
-   */
-  readonly sourceEnded: Promise<void>;
+  readonly #sourceEnded: Promise<void>;
   #settleSource!: (error: Error | null) => void;
   readonly #source: PartStream;
   readonly #chunkSize: number;
@@ -121,17 +115,33 @@ export class PartBody extends Readable {
     this.#md5 = options.md5 ? createHash('md5') : null;
     this.#onBytes = options.onBytes ?? (() => {});
     this.#onChunk = options.onChunk ?? null;
-    this.sourceEnded = new Promise<void>((resolve, reject) => {
+    this.#sourceEnded = new Promise<void>((resolve, reject) => {
       this.#settleSource = (error) => (error ? reject(error) : resolve());
     });
     // Awaited only once S3 has answered; a body that fails before that is reported through `failure`.
-    this.sourceEnded.catch(() => {});
+    this.#sourceEnded.catch(() => {});
   }
 
   /** The MD5 of the bytes sent, in hex; only with `md5`, once the body has ended. */
   md5Hex(): string {
     if (!this.#md5) throw new Error('this part body computes no MD5');
     return this.#md5.digest('hex');
+  }
+
+  /**
+   * Settles when the source's answer has ended whole (resolves) or failed (rejects). S3 may answer
+   * once it has the Content-Length's bytes, before the source's response is over; but an answer cut
+   * off after its last payload byte (a chunked body without its last chunk, a reset) is incomplete
+   * (RFC 9112 §8), and the part counts only once the source has said it is whole. The source is let
+   * go on reading even if the request was backed up at its last bytes: S3 has them all, and the
+   * source's own timeouts bound the wait.
+   */
+  sourceEnded(): Promise<void> {
+    if (this.#waitingForDrain && !this.#finished) {
+      this.#waitingForDrain = false;
+      this.#source.resume();
+    }
+    return this.#sourceEnded;
   }
 
   /** Signed framing: how chunks are signed, known once the request itself is signed (before pipe). */

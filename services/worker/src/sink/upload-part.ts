@@ -88,7 +88,7 @@ export async function uploadPart(
   try {
     response = await sendUploadPart(s3, input, wire, signal);
     // S3 may have answered before the source finished its answer: the part is not done until it has.
-    await body.sourceEnded;
+    await body.sourceEnded();
   } catch (error) {
     if (signal.aborted) throw error;
     // The source side failed (and cut the request off), or S3 did.
