@@ -12,6 +12,8 @@ import { type HostileServer, startHostileServer } from './testing/hostile-server
 import { MAX_SOURCE_RESTARTS } from './transfer/source-change.ts';
 
 const MIB = 1024 * 1024;
+/** Sent with every hostile import: no failure may repeat it. */
+const SECRET = 'Bearer hostile-test-secret-7f3a';
 /** The worker's source timeouts here: short, so that stalls end soon; every bound below is many of these. */
 const TIMEOUT_MS = 1000;
 /** Every hostile import must have failed by then: two attempts of five tries of a part, at a few timeouts each. */
@@ -64,7 +66,8 @@ describe('a worker importing from a hostile HTTP server', () => {
         const started = performance.now();
         // Two job attempts, the second at once: a transient failure is tried again (a part by its
         // own retries as well), a permanent one never.
-        const id = await harness.submit({ type: 'http', url: server.urlOf(name) }, `${name}.bin`, {
+        const source = { type: 'http' as const, url: server.urlOf(name), headers: { authorization: SECRET } };
+        const id = await harness.submit(source, `${name}.bin`, {
           attempts: 2,
           backoff: { type: 'fixed', delay: 0 },
         });
@@ -104,6 +107,10 @@ describe('a worker importing from a hostile HTTP server', () => {
       const tries = expected.code === ErrorCode.SOURCE_CHANGED ? MAX_SOURCE_RESTARTS + 1 : 1;
       expect(hostileRequests, 'a permanent failure is not tried again').toBe(perTry * tries);
     }
+  });
+
+  it('repeats the source secret in no failure', () => {
+    for (const [name, { record }] of failed) expect(JSON.stringify(record), name).not.toContain('7f3a');
   });
 
   it('leaves no object and no open multipart upload for any failed import', async () => {
