@@ -27,6 +27,12 @@ export const ErrorCode = {
   SOURCE_CLIENT_ERROR: 'SOURCE_CLIENT_ERROR',
   SOURCE_SERVER_ERROR: 'SOURCE_SERVER_ERROR',
   SOURCE_NETWORK_ERROR: 'SOURCE_NETWORK_ERROR',
+  /**
+   * The source's answer breaks HTTP/1.1 (a garbled status line or header, conflicting framing, a
+   * head or trailer section past the limits, a content coding that was not asked for): permanent,
+   * since a server that speaks so answers the same way again.
+   */
+  SOURCE_PROTOCOL_ERROR: 'SOURCE_PROTOCOL_ERROR',
   SOURCE_SIZE_MISMATCH: 'SOURCE_SIZE_MISMATCH',
   SOURCE_CHANGED: 'SOURCE_CHANGED',
   DESTINATION_ERROR: 'DESTINATION_ERROR',

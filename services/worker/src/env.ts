@@ -14,6 +14,7 @@ import { EventsEnvFields } from './events/events-env.ts';
 import { LifecycleEnvFields } from './lifecycle/lifecycle-env.ts';
 import { LimitsEnvFields } from './limits/limits-env.ts';
 import { CHECKSUM_MODES } from './sink/checksum-mode.ts';
+import { HttpSourceEnvFields } from './sources/http-source-env.ts';
 import { ProviderEnvFields } from './sources/providers/provider-env.ts';
 import { StsEnvFields } from './sources/s3/sts-env.ts';
 
@@ -26,6 +27,7 @@ const WorkerFields = z.object({
   ...SecretEnvFields,
   ...LifecycleEnvFields,
   ...ProviderEnvFields,
+  ...HttpSourceEnvFields,
   ...StsEnvFields,
   ...LimitsEnvFields,
   ...EmfEnvFields,

@@ -7,6 +7,7 @@ import {
   type Logger,
   type ResolveAll,
   SecretBox,
+  SOURCE_URL,
   startEmfPublisher,
   WebhookSecrets,
 } from '@ferry/shared';
@@ -30,6 +31,7 @@ import { startMetricsServer } from './metrics/metrics-server.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 import { S3Sink } from './sink/s3-sink.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
+import { httpSourceTimeouts } from './sources/http-source-env.ts';
 import { PooledHttpClient } from './sources/pooled-http-client.ts';
 import { providerUrls } from './sources/providers/provider-env.ts';
 import { RegionalS3Clients } from './sources/s3/regional-s3-clients.ts';
@@ -84,15 +86,17 @@ export function startWorker(
   const checkpoints = new CheckpointStore(redis, store.keys, metrics.checkpointWritten);
   const s3 = createS3Client(config, logger);
   const s3Clients = new RegionalS3Clients(s3, config, logger);
-  const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll);
+  const sourceTimeouts = httpSourceTimeouts(config);
+  const agent = createGuardedAgent(config.SOURCE_ALLOW_PRIVATE, deps.resolveAll, SOURCE_URL, sourceTimeouts);
   const ranges = new PooledHttpClient({
     allowPrivate: config.SOURCE_ALLOW_PRIVATE,
+    ...sourceTimeouts,
     ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
   });
   // Provider API URLs are operator configuration, not client input: no SSRF policy on these two
   // (cloud metadata addresses stay refused), so emulators and egress proxies on private addresses work.
   const providerApi = new Agent({ keepAliveTimeout: 4_000 });
-  const providerDownloads = new PooledHttpClient({ allowPrivate: true });
+  const providerDownloads = new PooledHttpClient({ allowPrivate: true, ...sourceTimeouts });
   const limiter = new FleetLimiter({
     redis: () => connectRedis('ferry-worker-limits'),
     prefix: limitsPrefix(config.FERRY_QUEUE),

@@ -163,4 +163,17 @@ describe('PartBody', () => {
     await new Promise((resolve) => dest.on('close', resolve));
     expect(body.failure?.message).toBe('connection reset');
   });
+
+  it('says the source ended only once it did: every byte of the part, then a failure, is a failure', async () => {
+    const whole = send([randomBytes(1000)], 1000, 64 * 1024, 'identity');
+    await expect(whole.body.sourceEnded()).resolves.toBeUndefined();
+
+    // Every byte of the part, then the answer breaks off (a chunked body without its last chunk).
+    const source = new Readable({ read() {} });
+    const body = new PartBody(readablePartStream(source), 100, { framing: 'identity' });
+    body.pipe(new Collector());
+    source.push(Buffer.alloc(100));
+    source.destroy(new Error('connection closed before the body ended'));
+    await expect(body.sourceEnded()).rejects.toThrow('connection closed before the body ended');
+  });
 });

@@ -78,6 +78,8 @@ export class PartBody extends Readable {
   crc = 0;
   /** Why the body failed (the source's error, or a wrong length); null while it has not. */
   failure: Error | null = null;
+  readonly #sourceEnded: Promise<void>;
+  #settleSource!: (error: Error | null) => void;
   readonly #source: PartStream;
   readonly #chunkSize: number;
   readonly #fullHeader: Buffer;
@@ -113,12 +115,33 @@ export class PartBody extends Readable {
     this.#md5 = options.md5 ? createHash('md5') : null;
     this.#onBytes = options.onBytes ?? (() => {});
     this.#onChunk = options.onChunk ?? null;
+    this.#sourceEnded = new Promise<void>((resolve, reject) => {
+      this.#settleSource = (error) => (error ? reject(error) : resolve());
+    });
+    // Awaited only once S3 has answered; a body that fails before that is reported through `failure`.
+    this.#sourceEnded.catch(() => {});
   }
 
   /** The MD5 of the bytes sent, in hex; only with `md5`, once the body has ended. */
   md5Hex(): string {
     if (!this.#md5) throw new Error('this part body computes no MD5');
     return this.#md5.digest('hex');
+  }
+
+  /**
+   * Settles when the source's answer has ended whole (resolves) or failed (rejects). S3 may answer
+   * once it has the Content-Length's bytes, before the source's response is over; but an answer cut
+   * off after its last payload byte (a chunked body without its last chunk, a reset) is incomplete
+   * (RFC 9112 §8), and the part counts only once the source has said it is whole. The source is let
+   * go on reading even if the request was backed up at its last bytes: S3 has them all, and the
+   * source's own timeouts bound the wait.
+   */
+  sourceEnded(): Promise<void> {
+    if (this.#waitingForDrain && !this.#finished) {
+      this.#waitingForDrain = false;
+      this.#source.resume();
+    }
+    return this.#sourceEnded;
   }
 
   /** Signed framing: how chunks are signed, known once the request itself is signed (before pipe). */
@@ -151,6 +174,7 @@ export class PartBody extends Readable {
     this.#source.destroy();
     this.#dest?.off('drain', this.#onDrain);
     this.#releaseHeld();
+    this.#settleSource(error ?? new Error('part body destroyed before the source ended'));
     callback(error);
   }
 
@@ -262,6 +286,7 @@ export class PartBody extends Readable {
       return;
     }
     this.#finished = true;
+    this.#settleSource(null);
     dest.off('drain', this.#onDrain);
     if (this.framing === 'aws-chunked') {
       dest.end(`0\r\n${TRAILER_NAME}:${crc32Base64(this.crc)}\r\n\r\n`);
@@ -277,6 +302,7 @@ export class PartBody extends Readable {
     if (this.#finished) return;
     this.#finished = true;
     this.failure = error;
+    this.#settleSource(error);
     this.#source.destroy();
     this.#dest?.off('drain', this.#onDrain);
     // The SDK's request fails with this error; the caller reports `failure` rather than that.

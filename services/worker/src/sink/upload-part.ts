@@ -87,6 +87,8 @@ export async function uploadPart(
   let response: UploadPartCommandOutput;
   try {
     response = await sendUploadPart(s3, input, wire, signal);
+    // S3 may have answered before the source finished its answer: the part is not done until it has.
+    await body.sourceEnded();
   } catch (error) {
     if (signal.aborted) throw error;
     // The source side failed (and cut the request off), or S3 did.

@@ -21,6 +21,7 @@ export function createGuardedAgent(
   allowPrivate: boolean,
   resolveAll?: ResolveAll,
   which: OutboundUrl = SOURCE_URL,
+  timeouts: { headersTimeoutMs?: number; bodyTimeoutMs?: number } = {},
 ): Agent {
   const connect = buildConnector({
     lookup: guardedLookup(allowPrivate, resolveAll, which),
@@ -40,8 +41,8 @@ export function createGuardedAgent(
       connect(options, callback);
     },
     // A source that stops sending is a failed part (retried), not a part that holds a slot forever.
-    headersTimeout: 30_000,
-    bodyTimeout: 60_000,
+    headersTimeout: timeouts.headersTimeoutMs ?? 30_000,
+    bodyTimeout: timeouts.bodyTimeoutMs ?? 60_000,
     keepAliveTimeout: 10_000,
   });
 }

@@ -7,6 +7,7 @@ import { permanentError, transientError } from '../errors/transfer-error.ts';
 import { parseContentRange } from './content-range.ts';
 import { checkExactRange } from './exact-range.ts';
 import { sourceStatusError } from './http-status.ts';
+import { pacedBody } from './paced-body.ts';
 import type { Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
 import { type AnswerHeaders, contentLength, headerValue } from './response-headers.ts';
 import type { Source, SourceMetadata } from './source.ts';
@@ -45,6 +46,7 @@ export class HttpSource implements Source {
     const head = await this.#ask('HEAD', {}, signal);
     head.body.destroy();
     if (isSuccess(head.statusCode)) {
+      checkIdentityCoding(head.headers);
       const size = contentLength(head.headers);
       if (size !== null) {
         return {
@@ -66,6 +68,7 @@ export class HttpSource implements Source {
     const response = await this.#ask('GET', { range: 'bytes=0-0' }, signal);
     // The byte itself (or, ranges ignored, the whole object) is not wanted.
     response.body.destroy();
+    if (isSuccess(response.statusCode)) checkIdentityCoding(response.headers);
     const version = versionOf(response.headers);
     if (response.statusCode === 206) {
       const range = parseContentRange(headerValue(response.headers, 'content-range'));
@@ -141,13 +144,20 @@ export class HttpSource implements Source {
       if (signal.aborted) throw error;
       throw toSourceError(error);
     }
-    if (response.statusCode !== 200) {
+    try {
+      if (response.statusCode !== 200) throw sourceStatusError(response.statusCode, 'GET');
+      checkIdentityCoding(response.headers);
+    } catch (error) {
       // undici reports dropping an unread body as an error: expected here.
       response.body.on('error', () => {});
       response.body.destroy();
-      throw sourceStatusError(response.statusCode, 'GET');
+      throw error;
     }
-    return { body: response.body, size: contentLength(response.headers) };
+    const { minBytesPerSecond, windowMs } = this.#client.pace;
+    return {
+      body: pacedBody(response.body, minBytesPerSecond, windowMs),
+      size: contentLength(response.headers),
+    };
   }
 
   async #ask(
@@ -184,6 +194,15 @@ function checkRangeAnswer(
   expected: SourceMetadata,
 ): void {
   if (statusCode !== 206) {
+    const etag = headerValue(headers, 'etag');
+    if (statusCode === 200 && expected.version?.startsWith('"') && etag === expected.version) {
+      // The very version asked for, whole: the origin said it serves ranges and does not. Retrying
+      // or starting over gets the same answer.
+      throw permanentError(
+        ErrorCode.SOURCE_PROTOCOL_ERROR,
+        `source advertised byte ranges but answered 200 to GET bytes ${start}-${end}`,
+      );
+    }
     if (statusCode === 200 || statusCode === 412 || statusCode === 416) {
       throw permanentError(
         ErrorCode.SOURCE_CHANGED,
@@ -196,7 +215,27 @@ function checkRangeAnswer(
   if (expected.version?.startsWith('"') && etag && etag !== expected.version) {
     throw permanentError(ErrorCode.SOURCE_CHANGED, 'source object changed during the import (new ETag)');
   }
+  checkIdentityCoding(headers);
   checkExactRange(headers, start, end, expected.size ?? 0);
+}
+
+/**
+ * Every request asks for identity: sizes, ranges and checksums count the stored bytes. A body in
+ * another coding (gzip, br...) would be imported as those bytes, a different file than the one the
+ * URL names; decoding it instead would break every length the plan rests on. Refused, permanently.
+ */
+function checkIdentityCoding(headers: AnswerHeaders): void {
+  const stated = headers['content-encoding'];
+  const codings = (Array.isArray(stated) ? stated.join(',') : (stated ?? ''))
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length > 0) {
+    throw permanentError(
+      ErrorCode.SOURCE_PROTOCOL_ERROR,
+      `source sent a ${codings.join(', ')} body though identity was asked for`,
+    );
+  }
 }
 
 /**

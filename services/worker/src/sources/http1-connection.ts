@@ -4,11 +4,12 @@ import {
   type Blocks,
   Exchange,
   type ExchangeHost,
+  type ExchangeTimeouts,
   type Method,
   type PooledResponse,
   StaleConnectionError,
 } from './http1-exchange.ts';
-import { HttpProtocolError } from './http1-response.ts';
+import { ConnectionLostError } from './http1-response.ts';
 
 /** Per connection: where bytes land when no budget block is at hand; copied out before use. */
 const SPARE_BYTES = 16 * 1024;
@@ -70,7 +71,7 @@ export class Connection implements ExchangeHost {
     this.#socket.on('close', () => {
       this.#closed = true;
       this.#clearIdle();
-      this.#fail(new HttpProtocolError('connection closed'));
+      this.#fail(new ConnectionLostError('connection closed'));
       options.onClose(this);
     });
   }
@@ -108,7 +109,7 @@ export class Connection implements ExchangeHost {
     method: Method,
     blocks: Blocks,
     signal: AbortSignal,
-    timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number },
+    timeouts: ExchangeTimeouts,
   ): Promise<PooledResponse> {
     if (this.#closed) return Promise.reject(new StaleConnectionError(null));
     const exchange = new Exchange(this, method, blocks, signal, timeouts, this.#served > 0);

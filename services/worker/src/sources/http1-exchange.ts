@@ -1,15 +1,17 @@
 import type { BufferLease } from '../bytes/memory-budget.ts';
 import type { PartStream, PartStreamHandlers } from '../bytes/part-stream.ts';
+import { BodyPace } from './body-pace.ts';
+import { HeadReader } from './http1-head-reader.ts';
 import {
   BodyDecoder,
   type BodyFraming,
   bodyFraming,
+  ConnectionLostError,
   HttpProtocolError,
-  headerValue,
   keepsAlive,
-  parseResponseHead,
   type ResponseHead,
   type ResponseHeaders,
+  serverKeepAliveMs,
 } from './http1-response.ts';
 
 export type Method = 'GET' | 'HEAD';
@@ -32,6 +34,15 @@ export interface ExchangeHost {
   abandoned(exchange: Exchange): void;
   pauseReading(): void;
   resumeReading(timeoutMs: number): void;
+}
+
+export interface ExchangeTimeouts {
+  /** From the request to the end of the response head. */
+  headersTimeoutMs: number;
+  /** Longest silence while the body is being read; also the window the pace floor is judged over. */
+  bodyTimeoutMs: number;
+  /** Least average payload rate while the body is being read (0: no floor). */
+  minBytesPerSecond: number;
 }
 
 /** Reads smaller than this go to a fresh block rather than the tail of the current one. */
@@ -70,13 +81,14 @@ export class Exchange implements PartStream {
   readonly #method: Method;
   readonly #lease: Blocks;
   readonly #signal: AbortSignal;
-  readonly #timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number };
+  readonly #timeouts: ExchangeTimeouts;
   readonly #reused: boolean;
   #state: 'head' | 'body' | 'done' | 'failed' = 'head';
   #resolve!: (response: PooledResponse) => void;
   #reject!: (error: unknown) => void;
-  #head: Buffer | null = null;
+  readonly #headReader = new HeadReader();
   #responseHead: ResponseHead | null = null;
+  #pace: BodyPace | null = null;
   #decoder: BodyDecoder | null = null;
   #reusable = false;
   #headersTimer: NodeJS.Timeout | null = null;
@@ -96,7 +108,7 @@ export class Exchange implements PartStream {
     method: Method,
     lease: Blocks,
     signal: AbortSignal,
-    timeouts: { headersTimeoutMs: number; bodyTimeoutMs: number },
+    timeouts: ExchangeTimeouts,
     reused: boolean,
   ) {
     this.#connection = connection;
@@ -175,7 +187,7 @@ export class Exchange implements PartStream {
       this.#complete();
       return;
     }
-    this.failed(new HttpProtocolError('connection closed by the source'));
+    this.failed(new ConnectionLostError('connection closed by the source'));
   }
 
   timedOut(): void {
@@ -237,31 +249,17 @@ export class Exchange implements PartStream {
   // Inside.
 
   #onHeadBytes(piece: Buffer, ref: BlockRef | null): void {
-    // Head bytes are parsed from a copy once they span reads: the block they sit in may be reused.
-    let bytes = this.#head ? Buffer.concat([this.#head, piece]) : piece;
-    for (;;) {
-      const head = parseResponseHead(bytes);
-      if (!head) {
-        this.#head = bytes === piece ? Buffer.from(piece) : bytes;
-        return;
-      }
-      const rest = bytes.length - head.length;
-      // 1xx answers (103 Early Hints...) come before the real one.
-      if (head.statusCode < 200) {
-        bytes = bytes.subarray(head.length);
-        if (rest === 0) {
-          this.#head = null;
-          return;
-        }
-        continue;
-      }
-      this.#head = null;
-      this.#startBody(head);
+    const found = this.#headReader.push(piece);
+    if (!found) return;
+    this.#startBody(found.head);
+    if (found.rest > 0 && this.#method === 'HEAD') {
+      // Some servers send a body with a HEAD answer: the head is good, the connection out of step.
+      this.#reusable = false;
+      this.#complete();
+    } else if (found.rest > 0) {
       // What follows the head in this read is body: it lies within `piece`, the latest read.
-      if (rest > 0) this.#onBodyBytes(piece.subarray(piece.length - rest), ref);
-      else if (this.#decoder?.done) this.#complete();
-      return;
-    }
+      this.#onBodyBytes(piece.subarray(piece.length - found.rest), ref);
+    } else if (this.#decoder?.done) this.#complete();
   }
 
   #startBody(head: ResponseHead): void {
@@ -272,6 +270,7 @@ export class Exchange implements PartStream {
     this.#responseHead = head;
     this.#decoder = new BodyDecoder(framing);
     this.#reusable = keepsAlive(head, framing);
+    this.#pace = new BodyPace(this.#timeouts.minBytesPerSecond, this.#timeouts.bodyTimeoutMs);
     this.#state = 'body';
     // Held until the consumer starts: nothing is read into blocks nobody is taking yet.
     this.#consumerPaused = true;
@@ -280,7 +279,10 @@ export class Exchange implements PartStream {
 
   #onBodyBytes(raw: Buffer, ref: BlockRef | null): void {
     const decoder = this.#decoder as BodyDecoder;
+    const before = decoder.received;
     const used = decoder.feed(raw, (payload) => this.#deliver(payload, ref));
+    // Payload, not raw bytes: chunk framing and trailers padded out do not keep a body alive.
+    this.#pace?.count(decoder.received - before);
     if (used < raw.length) {
       throw new HttpProtocolError('source sent more bytes than its response announced');
     }
@@ -307,9 +309,12 @@ export class Exchange implements PartStream {
     }
     if (!this.#handlers || this.#consumerPaused || this.#queue.length > 0) return;
     if (this.#state === 'done') this.#deliverEnd();
-    else if (this.#state === 'body' && !this.#noRoom) {
-      this.#connection.resumeReading(this.#timeouts.bodyTimeoutMs);
-    }
+    else if (this.#state === 'body' && !this.#noRoom) this.#resumeBody();
+  }
+
+  #resumeBody(): void {
+    this.#pace?.restart();
+    this.#connection.resumeReading(this.#timeouts.bodyTimeoutMs);
   }
 
   #complete(): void {
@@ -381,18 +386,10 @@ export class Exchange implements PartStream {
   readonly #onRoom = (): void => {
     if (!this.#noRoom) return;
     this.#noRoom = false;
-    if (this.#state === 'body' && !this.#consumerPaused && this.#queue.length === 0) {
-      this.#connection.resumeReading(this.#timeouts.bodyTimeoutMs);
-    }
+    if (this.#state === 'body' && !this.#consumerPaused && this.#queue.length === 0) this.#resumeBody();
   };
 
   readonly #onAbort = (): void => {
     this.failed(this.#signal.reason instanceof Error ? this.#signal.reason : new Error('aborted'));
   };
-}
-
-/** The server's `Keep-Alive: timeout=N`, in ms. */
-function serverKeepAliveMs(headers: ResponseHeaders): number | null {
-  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(headerValue(headers, 'keep-alive') ?? '');
-  return match?.[1] ? Number(match[1]) * 1000 : null;
 }

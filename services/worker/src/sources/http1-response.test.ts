@@ -3,9 +3,11 @@ import {
   BodyDecoder,
   type BodyFraming,
   bodyFraming,
+  ConnectionLostError,
   HttpProtocolError,
   keepsAlive,
   MAX_HEAD_BYTES,
+  MAX_TRAILER_BYTES,
   parseResponseHead,
 } from './http1-response.ts';
 
@@ -38,6 +40,18 @@ describe('parseResponseHead', () => {
   it('waits for the blank line, and refuses heads that never end', () => {
     expect(parseResponseHead(head('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n'))).toBeNull();
     expect(() => parseResponseHead(Buffer.alloc(MAX_HEAD_BYTES + 1, 'a'))).toThrow(HttpProtocolError);
+  });
+
+  it('refuses a status line that is not HTTP/1.x as soon as it is whole, before the head ends', () => {
+    for (const early of ['SSH-2.0-OpenSSH_9.6\r\n', 'ICY', 'HTTP/1.1 2x0 OK\r\nA: 1\r\n']) {
+      expect(() => parseResponseHead(head(early)), early).toThrow(/malformed status line/);
+    }
+    expect(parseResponseHead(head('HTTP/1.'))).toBeNull();
+  });
+
+  it('refuses bare LF line endings and statuses past 599', () => {
+    expect(() => parseResponseHead(head('HTTP/1.1 200 OK\nContent-Length: 1\n'))).toThrow(/bare LF/);
+    expect(() => parseResponseHead(head('HTTP/1.1 999 X\r\n\r\n'))).toThrow(/does not exist/);
   });
 
   it('refuses malformed status lines, folded or nameless headers and control characters', () => {
@@ -125,6 +139,12 @@ describe('BodyDecoder', () => {
     }
   });
 
+  it('refuses a trailer section larger than a head may be', () => {
+    const line = `X-T: ${'t'.repeat(1000)}\r\n`;
+    const flood = head(`0\r\n${line.repeat(Math.ceil(MAX_TRAILER_BYTES / line.length) + 1)}`);
+    expect(() => decode({ kind: 'chunked' }, flood, 4096)).toThrow(/trailer section is too large/);
+  });
+
   it('ends a close-delimited body at the connection end, and fails a short one', () => {
     const close = new BodyDecoder({ kind: 'close' });
     close.feed(head('abc'), () => {});
@@ -132,6 +152,7 @@ describe('BodyDecoder', () => {
     expect(close.done).toBe(true);
     const short = new BodyDecoder({ kind: 'length', length: 10 });
     short.feed(head('abc'), () => {});
-    expect(() => short.end()).toThrow(HttpProtocolError);
+    // Cut off, not malformed: the network's doing, worth another try.
+    expect(() => short.end()).toThrow(ConnectionLostError);
   });
 });

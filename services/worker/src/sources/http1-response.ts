@@ -6,6 +6,8 @@
 
 /** A header section larger than this is refused (undici and Node allow 16–64 KiB). */
 export const MAX_HEAD_BYTES = 64 * 1024;
+/** A chunked body's trailer section, bounded as a head is: a trailer flood must not read on forever. */
+export const MAX_TRAILER_BYTES = MAX_HEAD_BYTES;
 const MAX_CHUNK_LINE = 4096;
 
 export type ResponseHeaders = Record<string, string | string[]>;
@@ -19,10 +21,22 @@ export interface ResponseHead {
   length: number;
 }
 
+/** The source's bytes break HTTP/1.1: the same server answers the same way again (permanent). */
 export class HttpProtocolError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'HttpProtocolError';
+  }
+}
+
+/**
+ * The connection ended before the response did (closed or reset mid-head or mid-body): what a
+ * network does now and then, so worth another try, unlike a malformed answer.
+ */
+export class ConnectionLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectionLostError';
   }
 }
 
@@ -33,18 +47,27 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * Parses a response head from the start of `bytes`; null while the blank line that ends it has not
- * arrived. Throws HttpProtocolError for anything malformed or too large.
+ * arrived. Throws HttpProtocolError for anything malformed or too large, as soon as the bytes show it:
+ * a status line that is not HTTP/1.x fails once it is complete, not when the head limit or the
+ * headers timeout is reached (a server of another protocol sends a banner and waits). `searchFrom`
+ * says where the blank line may start, for a caller adding bytes as they arrive.
  */
-export function parseResponseHead(bytes: Buffer): ResponseHead | null {
-  const end = bytes.indexOf('\r\n\r\n');
+export function parseResponseHead(bytes: Buffer, searchFrom = 0): ResponseHead | null {
+  const end = bytes.indexOf('\r\n\r\n', Math.max(0, searchFrom - 3));
   if (end < 0) {
     if (bytes.length > MAX_HEAD_BYTES) throw new HttpProtocolError('response head is too large');
+    checkStatusLine(bytes, searchFrom);
+    // A head ended by bare LFs would otherwise be waited for until a limit: RFC 9112 §2.2 lets a
+    // recipient refuse bare LF, and a strict parser must, since others would read it differently.
+    if (hasBareLf(bytes, searchFrom)) throw new HttpProtocolError('response head with bare LF line endings');
     return null;
   }
   if (end + 4 > MAX_HEAD_BYTES) throw new HttpProtocolError('response head is too large');
   const lines = bytes.toString('latin1', 0, end).split('\r\n');
   const status = STATUS_LINE.exec(lines[0] ?? '');
   if (!status) throw new HttpProtocolError('malformed status line');
+  // 6xx and above are no status at all: calling them 5xx would retry a server that is not HTTP.
+  if (Number(status[2]) >= 600) throw new HttpProtocolError(`status ${status[2]} does not exist`);
   const headers: ResponseHeaders = {};
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -62,6 +85,23 @@ export function parseResponseHead(bytes: Buffer): ResponseHead | null {
     else headers[key] = [existing, value];
   }
   return { statusCode: Number(status[2]), minorVersion: Number(status[1]), headers, length: end + 4 };
+}
+
+function hasBareLf(bytes: Buffer, from: number): boolean {
+  for (let at = bytes.indexOf(10, from); at >= 0; at = bytes.indexOf(10, at + 1)) {
+    if (at === 0 || bytes[at - 1] !== 13) return true;
+  }
+  return false;
+}
+
+/** Throws when the status line has arrived whole and is not one; once checked, it is not again. */
+function checkStatusLine(bytes: Buffer, searchFrom: number): void {
+  const lineEnd = bytes.indexOf('\r\n');
+  if (lineEnd >= 0 && lineEnd + 2 <= searchFrom) return;
+  const line = bytes.toString('latin1', 0, lineEnd < 0 ? Math.min(bytes.length, 64) : lineEnd);
+  if (lineEnd >= 0 ? !STATUS_LINE.test(line) : !'HTTP/1.'.startsWith(line.slice(0, 7))) {
+    throw new HttpProtocolError('malformed status line');
+  }
 }
 
 export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
@@ -114,6 +154,12 @@ export function bodyFraming(head: ResponseHead): BodyFraming {
   return { kind: 'close' };
 }
 
+/** The server's `Keep-Alive: timeout=N`, in ms. */
+export function serverKeepAliveMs(headers: ResponseHeaders): number | null {
+  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(headerValue(headers, 'keep-alive') ?? '');
+  return match?.[1] ? Number(match[1]) * 1000 : null;
+}
+
 /** Whether the connection may carry another request once this response's body is read. */
 export function keepsAlive(head: ResponseHead, framing: BodyFraming): boolean {
   if (framing.kind === 'close') return false;
@@ -134,6 +180,8 @@ export class BodyDecoder {
   #left: number;
   #state: 'data' | 'size' | 'data-end' | 'trailers' | 'done';
   #line = '';
+  /** Bytes of the trailer section so far. */
+  #trailerBytes = 0;
   /** Payload bytes yielded so far. */
   received = 0;
 
@@ -179,8 +227,12 @@ export class BodyDecoder {
           const newline = bytes.indexOf(10, at);
           const stop = newline < 0 ? bytes.length : newline + 1;
           this.#line += bytes.toString('latin1', at, stop);
+          if (this.#state === 'trailers') this.#trailerBytes += stop - at;
           at = stop;
           if (this.#line.length > MAX_CHUNK_LINE) throw new HttpProtocolError('chunk line is too long');
+          // Trailers carry nothing the worker uses, but each line is short: only their sum is bounded.
+          if (this.#trailerBytes > MAX_TRAILER_BYTES)
+            throw new HttpProtocolError('trailer section is too large');
           if (newline >= 0) this.#endOfLine();
           break;
         }
@@ -192,7 +244,7 @@ export class BodyDecoder {
   /** The connection ended: fine only for a close-delimited body. */
   end(): void {
     if (this.#framing.kind === 'close') this.#state = 'done';
-    if (this.#state !== 'done') throw new HttpProtocolError('connection closed before the body ended');
+    if (this.#state !== 'done') throw new ConnectionLostError('connection closed before the body ended');
   }
 
   #endOfLine(): void {

@@ -290,6 +290,23 @@ describe('PooledHttpClient (real servers)', () => {
     expect(server.connections).toBe(1);
   });
 
+  it('takes the head of a HEAD answer that comes with a body, and does not reuse that connection', async () => {
+    const server = await raw((request, socket) =>
+      socket.write(
+        request.head.startsWith('HEAD')
+          ? 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+          : partialContent(Buffer.from('x')),
+      ),
+    );
+    const http = client();
+    const head = await http.request('HEAD', `${server.url}/f`, { headers: {}, signal: signal() });
+    expect(head.headers).toMatchObject({ 'content-length': '5' });
+    expect((await readPartStream(head.body)).length).toBe(0);
+    const get = await http.request('GET', `${server.url}/f`, { headers: {}, signal: signal() });
+    expect((await readPartStream(get.body)).toString()).toBe('x');
+    expect(server.connections).toBe(2);
+  });
+
   it('gives up on a source that does not answer, or goes silent mid-body', async () => {
     const server = await raw((request, socket) => {
       if (request.head.includes('/stall')) socket.write('HTTP/1.1 206 OK\r\nContent-Length: 100\r\n\r\nabc');

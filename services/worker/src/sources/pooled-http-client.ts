@@ -19,6 +19,11 @@ export interface PooledHttpOptions {
   headersTimeoutMs?: number;
   /** Longest silence while a body is being read (not while the reader holds it back). */
   bodyTimeoutMs?: number;
+  /**
+   * Least average payload rate over each bodyTimeoutMs of reading (0: none): a source trickling
+   * bytes just often enough to dodge the idle timeout fails the read instead of holding it for hours.
+   */
+  minBytesPerSecond?: number;
   /** How long an idle connection is kept for the next request, unless the server says less. */
   keepAliveMs?: number;
   /** Certificate authorities to trust instead of Node's bundled ones (a private CA; tests). */
@@ -39,6 +44,8 @@ export interface RequestOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** 8 MiB parts at this rate take 34 minutes: slower than any source worth waiting for. */
+export const DEFAULT_MIN_BYTES_PER_SECOND = 4096;
 /** Block size for reads outside the budget (metadata requests: empty or dropped bodies). */
 const UNBUDGETED_BLOCK = 16 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -69,10 +76,16 @@ export class PooledHttpClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000,
+      minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
       keepAliveMs: options.keepAliveMs ?? 4_000,
     };
     this.#lookup = guardedLookup(options.allowPrivate, options.resolveAll);
     this.#ca = options.ca;
+  }
+
+  /** The body floor and the window it is judged over, for reads of the same sources outside this client. */
+  get pace(): { minBytesPerSecond: number; windowMs: number } {
+    return { minBytesPerSecond: this.#options.minBytesPerSecond, windowMs: this.#options.bodyTimeoutMs };
   }
 
   /** Connections open now, idle or busy (for tests and diagnostics). */
@@ -91,7 +104,10 @@ export class PooledHttpClient {
       const location = headerValue(response.headers, 'location');
       if (!REDIRECTS.has(response.statusCode) || !location || redirects >= maxRedirections) return response;
       response.body.destroy();
-      const next = new URL(location, target);
+      // An unparsable Location is the server's mistake, made again on every try.
+      const next = URL.parse(location, target.href);
+      if (!next)
+        throw permanentError(ErrorCode.SOURCE_PROTOCOL_ERROR, 'source redirected to a malformed URL');
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw permanentError(ErrorCode.SOURCE_CLIENT_ERROR, `source redirected to a ${next.protocol} URL`);
       }
