@@ -1,6 +1,7 @@
 export * from './debian-packages.ts';
 export type { EcsService, EcsServiceEvent, EcsTaskView } from './ecs/ecs-service.ts';
 export type { TaskStatus, TaskStopCode } from './ecs/ecs-task.ts';
+export { type ProcessUsage, readProcessUsage } from './ecs/process-usage.ts';
 export * from './ecs/start-ecs-stand-in.ts';
 export type { EcsTaskDefinition } from './ecs/task-definition.ts';
 export * from './ensure-redis.ts';

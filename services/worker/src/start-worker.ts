@@ -13,6 +13,7 @@ import { Agent } from 'undici';
 import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
+import { LockWatch } from './jobs/lock-watch.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
@@ -142,9 +143,19 @@ export function startWorker(
     random: deps.random ?? Math.random,
   });
 
+  // Stops an import whose lock Redis has not confirmed for most of a lock period (Redis away):
+  // by the time BullMQ could say the lock is lost, another worker may have the job.
+  const lockWatch = new LockWatch({
+    lockDurationMs: config.JOB_LOCK_MS,
+    now,
+    onExpired: (id) => {
+      if (running.lockLost(id)) logger.warn({ importId: id, lockMs: config.JOB_LOCK_MS }, 'job lock expired');
+    },
+  });
+
   const workerConnection = connectRedis('ferry-worker-queue');
   workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
-  const worker = new Worker(config.FERRY_QUEUE, processor, {
+  const worker = new Worker(config.FERRY_QUEUE, lockWatch.guard(processor), {
     connection: workerConnection,
     concurrency: config.WORKER_CONCURRENCY,
     // A Spot reclaim or OOM kill stalls a job, and each stall resumes from the checkpoint. The
@@ -152,8 +163,10 @@ export function startWorker(
     maxStalledCount: Number.MAX_SAFE_INTEGER,
     // How soon a dead worker's jobs go back to the queue (see JOB_LOCK_MS).
     lockDuration: config.JOB_LOCK_MS,
+    lockRenewTime: LockWatch.lockRenewTimeMs(config.JOB_LOCK_MS),
     stalledInterval: config.JOB_LOCK_MS,
   });
+  worker.on('locksRenewed', ({ jobIds }) => lockWatch.renewed(jobIds));
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   // An event loop blocked past the lock (or a Redis outage) lets another worker take the job.
   worker.on('lockRenewalFailed', (jobIds) => {
@@ -228,6 +241,8 @@ export function startWorker(
       running.forceStopAll();
       await settlesWithin(worker.close(true), 500);
     }
+    // Only now: a job handed back late is still watched while the drain waits for it.
+    lockWatch.close();
     await cancels.close();
     await spotClosed;
     await protection?.close();

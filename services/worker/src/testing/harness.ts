@@ -19,6 +19,7 @@ import {
   openMultipartUploads,
   type S3TestBackend,
   serviceEnv,
+  testRedisUrl,
   uniqueName,
 } from '@ferry/test-support';
 import { type JobsOptions, Queue } from 'bullmq';
@@ -33,10 +34,12 @@ import { CheckpointStore } from '../transfer/checkpoint.ts';
  */
 export class Harness {
   readonly queueName = uniqueName('worker-test');
-  readonly redis: Redis = newRedis();
-  readonly store = new ImportStore(this.redis, this.queueName);
-  readonly checkpoints = new CheckpointStore(this.redis, this.store.keys);
-  readonly queue = new Queue(this.queueName, { connection: newRedis() });
+  /** The test Redis unless the test brought its own (one it stops and restarts). */
+  readonly redisUrl: string;
+  readonly redis: Redis;
+  readonly store: ImportStore;
+  readonly checkpoints: CheckpointStore;
+  readonly queue: Queue;
   readonly backend: S3TestBackend;
   readonly s3: S3Client;
   /** Seals with the key serviceEnv gives the workers, as the API would. */
@@ -44,19 +47,30 @@ export class Harness {
   bucket = '';
   readonly #workers: WorkerHandle[] = [];
 
-  private constructor(backend: S3TestBackend) {
+  private constructor(backend: S3TestBackend, redisUrl: string) {
     this.backend = backend;
     this.s3 = newS3Client(backend);
+    this.redisUrl = redisUrl;
+    this.redis = newRedis(redisUrl);
+    this.store = new ImportStore(this.redis, this.queueName);
+    this.checkpoints = new CheckpointStore(this.redis, this.store.keys);
+    this.queue = new Queue(this.queueName, { connection: newRedis(redisUrl) });
+    // A test that stops its Redis waits the outage out; ioredis would print each failed reconnect.
+    this.redis.on('error', () => {});
+    this.queue.on('error', () => {});
   }
 
-  static async create(backend: S3TestBackend = defaultBackend()): Promise<Harness> {
-    const harness = new Harness(backend);
+  static async create(
+    backend: S3TestBackend = defaultBackend(),
+    options: { redisUrl?: string } = {},
+  ): Promise<Harness> {
+    const harness = new Harness(backend, options.redisUrl ?? testRedisUrl());
     harness.bucket = await createTestBucket(harness.s3, 'worker-test');
     return harness;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
-    return serviceEnv(this.queueName, extra, this.backend);
+    return serviceEnv(this.queueName, { REDIS_URL: this.redisUrl, ...extra }, this.backend);
   }
 
   /** Multipart uploads open in the harness's bucket, as its S3 server says (see openMultipartUploads). */
