@@ -157,7 +157,20 @@ describe('Redis down for longer than the job lock (real API and worker processes
     });
     const got = await api.call(KEY, 'GET', `/v1/imports/${id}`);
     expect(got).toMatchObject({ status: 200, body: { status: 'completed', progress: { bytesDone: SIZE } } });
-    for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+    for (const worker of workers) {
+      expect(worker.child.exitCode).toBeNull();
+      // One line per connection and outage, however many reconnects failed meanwhile.
+      const lost = worker.logged('redis unreachable; retrying').map((line) => line.connection);
+      expect(lost.length, worker.output()).toBeGreaterThan(0);
+      expect(new Set(lost).size).toBe(lost.length);
+      expect(worker.output()).not.toMatch(
+        /"msg":"worker error".*ECONNREFUSED|ECONNREFUSED.*"msg":"worker error"/,
+      );
+      await until('every connection is back', () => {
+        const back = new Set(worker.logged('redis reachable again').map((line) => line.connection));
+        return lost.every((connection) => back.has(connection));
+      });
+    }
 
     // Nothing double-moved: after Redis came back one worker alone sent the import's requests.
     const movers = proxies.filter((proxy, i) =>

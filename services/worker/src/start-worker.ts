@@ -8,7 +8,7 @@ import {
   SecretBox,
   startEmfPublisher,
 } from '@ferry/shared';
-import { Worker } from 'bullmq';
+import { isNotConnectionError, Worker } from 'bullmq';
 import { Agent } from 'undici';
 import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
@@ -16,6 +16,7 @@ import { listenForCancels } from './jobs/cancel-listener.ts';
 import { LockWatch } from './jobs/lock-watch.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
+import { logRedisOutages } from './lifecycle/redis-outage-log.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { startTaskProtection } from './lifecycle/task-protection.ts';
 import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
@@ -70,10 +71,12 @@ export function startWorker(
   const secrets = SecretBox.fromConfig(config, logger);
   const metrics = deps.metrics ?? createWorkerMetrics();
 
-  const connectRedis = (name: string) =>
-    createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
+  const connectRedis = (name: string) => {
+    const client = createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
+    logRedisOutages(client, logger);
+    return client;
+  };
   const redis = connectRedis('ferry-worker');
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
   const checkpoints = new CheckpointStore(redis, store.keys, metrics.checkpointWritten);
   const s3 = createS3Client(config, logger);
@@ -111,7 +114,6 @@ export function startWorker(
     (importId) => {
       if (running.cancel(importId)) logger.info({ importId }, 'cancel received');
     },
-    logger,
   );
 
   const processor = createImportProcessor({
@@ -154,7 +156,6 @@ export function startWorker(
   });
 
   const workerConnection = connectRedis('ferry-worker-queue');
-  workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
   const worker = new Worker(config.FERRY_QUEUE, lockWatch.guard(processor), {
     connection: workerConnection,
     concurrency: config.WORKER_CONCURRENCY,
@@ -167,7 +168,11 @@ export function startWorker(
     stalledInterval: config.JOB_LOCK_MS,
   });
   worker.on('locksRenewed', ({ jobIds }) => lockWatch.renewed(jobIds));
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('error', (error) => {
+    // A lost connection is logged once per outage by its client (and BullMQ retries on its own);
+    // BullMQ would report every failed reconnect of its blocking connection here as well.
+    if (isNotConnectionError(error)) logger.error({ err: error }, 'worker error');
+  });
   // An event loop blocked past the lock (or a Redis outage) lets another worker take the job.
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) if (running.lockLost(id)) logger.warn({ importId: id }, 'job lock lost');
