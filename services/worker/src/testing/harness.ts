@@ -46,6 +46,8 @@ export class Harness {
   readonly secrets = SecretBox.fromEnv(serviceEnv(this.queueName));
   bucket = '';
   readonly #workers: WorkerHandle[] = [];
+  /** The queue's own client: BullMQ leaves a connection it was given open on close. */
+  readonly #queueConnection: Redis;
 
   private constructor(backend: S3TestBackend, redisUrl: string) {
     this.backend = backend;
@@ -54,9 +56,10 @@ export class Harness {
     this.redis = newRedis(redisUrl);
     this.store = new ImportStore(this.redis, this.queueName);
     this.checkpoints = new CheckpointStore(this.redis, this.store.keys);
-    this.queue = new Queue(this.queueName, { connection: newRedis(redisUrl) });
+    this.#queueConnection = newRedis(redisUrl);
+    this.queue = new Queue(this.queueName, { connection: this.#queueConnection });
     // A test that stops its Redis waits the outage out; ioredis would print each failed reconnect.
-    this.redis.on('error', () => {});
+    for (const client of [this.redis, this.#queueConnection]) client.on('error', () => {});
     this.queue.on('error', () => {});
   }
 
@@ -167,6 +170,7 @@ export class Harness {
     await Promise.allSettled(this.#workers.map((worker) => worker.close()));
     await this.queue.obliterate({ force: true }).catch(() => {});
     await this.queue.close();
+    this.#queueConnection.disconnect();
     const keys = await this.redis.keys(`${this.store.keys.prefix}*`);
     if (keys.length > 0) await this.redis.del(...keys);
     this.redis.disconnect();
