@@ -203,5 +203,18 @@ describe('Redis down for longer than the job lock (real API and worker processes
     expect(storedTwice.length).toBeLessThanOrEqual(LANES);
     expect(storedTwice.filter((n) => checkpointed.has(n ?? 0))).toEqual([]);
     expect(await harness.openUploads()).toEqual([]);
+    // Nothing the stopped worker still had queued for Redis brought the checkpoint back.
+    expect(await harness.redis.exists(harness.checkpoints.key(id))).toBe(0);
+    // The API is back to normal too: the import refused during the outage can be submitted now.
+    const resubmitted = await api.call(KEY, 'POST', '/v1/imports', {
+      source: { type: 'http', url: served.url },
+      destination: { bucket: harness.bucket, key: 'after-outage.bin' },
+    });
+    expect(resubmitted.status).toBe(202);
+    const again = await harness.waitForStatus((resubmitted.body as { id: string }).id, [
+      'completed',
+      'failed',
+    ]);
+    expect(again.status).toBe('completed');
   });
 });

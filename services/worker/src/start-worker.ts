@@ -147,9 +147,9 @@ export function startWorker(
 
   // Stops an import whose lock Redis has not confirmed for most of a lock period (Redis away):
   // by the time BullMQ could say the lock is lost, another worker may have the job.
+  // On real time (not deps.now): BullMQ's locks and Redis's expiry run on it whatever clock imports get.
   const lockWatch = new LockWatch({
     lockDurationMs: config.JOB_LOCK_MS,
-    now,
     onExpired: (id) => {
       if (running.lockLost(id)) logger.warn({ importId: id, lockMs: config.JOB_LOCK_MS }, 'job lock expired');
     },
