@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { ensureDebianPackages } from './debian-packages.ts';
 import { redisAnswers } from './ensure-redis.ts';
-import { freePort } from './free-port.ts';
-import { findRedisServer } from './redis-server-binary.ts';
+import { freePortBelowEphemeralRange } from './free-port.ts';
 
 export interface RestartableRedis {
   /** Stays the same across restarts: clients reconnect to the same address. */
@@ -28,16 +28,16 @@ export interface RestartableRedis {
 const START_TIMEOUT_MS = 10_000;
 
 /**
- * A redis-server of a test's own, for outages: on a free loopback port with its own directory and
+ * A redis-server of a test's own, for outages: on a free loopback port (below the ephemeral range,
+ * see freePortBelowEphemeralRange) with its own directory and
  * `appendonly yes` + `appendfsync always`, so a restart (even after SIGKILL) has every write the
  * server acknowledged, as a production Redis with AOF would. A test stops it, keeps it down as
- * long as it likes, and starts it again at the same address. Needs redis-server installed (the
- * test setup's ensureRedis installs it when it has to start one; Debian's `redis-server` package).
+ * long as it likes, and starts it again at the same address.
  */
 export async function startRestartableRedis(): Promise<RestartableRedis> {
-  const binary = findRedisServer();
-  if (!binary) throw new Error('redis-server is not installed: apt-get install -y redis-server');
-  const port = await freePort();
+  // Installed from Debian's package when missing and running as root, as the Ceph tests do.
+  const binary = ensureDebianPackages(['redis-server']).get('redis-server') as string;
+  const port = await freePortBelowEphemeralRange();
   const dir = mkdtempSync(join(tmpdir(), 'ferry-restartable-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
