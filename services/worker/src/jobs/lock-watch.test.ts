@@ -51,6 +51,20 @@ describe('LockWatch', () => {
     await job.done;
   });
 
+  it('watches a job taken again while an earlier run of it still winds down', async () => {
+    const earlier = run('e');
+    await vi.advanceTimersByTimeAsync(LOCK_MS);
+    expect(expired).toEqual(['e']);
+    // Stalled and taken again here; the earlier run returns after the new one started.
+    const later = run('e');
+    earlier.finish();
+    await earlier.done;
+    await vi.advanceTimersByTimeAsync(LOCK_MS);
+    expect(expired).toEqual(['e', 'e']);
+    later.finish();
+    await later.done;
+  });
+
   it('stops watching a job when its processor returns, even by throwing', async () => {
     const failing = watch.guard(async () => {
       throw new Error('attempt failed');

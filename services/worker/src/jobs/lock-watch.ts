@@ -28,8 +28,11 @@ export class LockWatch {
   readonly #lockDurationMs: number;
   readonly #onExpired: (jobId: string) => void;
   readonly #now: () => number;
-  /** Job id → when Redis last confirmed its lock (taking the job counts). */
-  readonly #confirmedAt = new Map<string, number>();
+  /**
+   * Job id → when Redis last confirmed its lock (taking the job counts), per run of the processor:
+   * a job taken again here while an earlier run still winds down is watched by the new run's entry.
+   */
+  readonly #watched = new Map<string, { confirmedAt: number; reported: boolean }>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(options: LockWatchOptions) {
@@ -53,11 +56,12 @@ export class LockWatch {
     return async (job, token) => {
       const id = job.id ?? '';
       // The lock was taken when BullMQ fetched the job, a moment before: counted from now.
-      this.#confirmedAt.set(id, this.#now());
+      const entry = { confirmedAt: this.#now(), reported: false };
+      this.#watched.set(id, entry);
       try {
         return await processor(job, token);
       } finally {
-        this.#confirmedAt.delete(id);
+        if (this.#watched.get(id) === entry) this.#watched.delete(id);
       }
     };
   }
@@ -66,20 +70,18 @@ export class LockWatch {
   renewed(jobIds: readonly string[]): void {
     const now = this.#now();
     for (const id of jobIds) {
-      const confirmedAt = this.#confirmedAt.get(id);
+      const entry = this.#watched.get(id);
       // A job already reported stays reported: it has been stopped.
-      if (confirmedAt !== undefined && confirmedAt !== Number.POSITIVE_INFINITY)
-        this.#confirmedAt.set(id, now);
+      if (entry && !entry.reported) entry.confirmedAt = now;
     }
   }
 
   /** Reports each job whose lock has gone unconfirmed too long; each one once. */
   check(): void {
     const limit = this.#now() - this.#lockDurationMs * EXPIRED_AFTER;
-    for (const [id, confirmedAt] of this.#confirmedAt) {
-      if (confirmedAt >= limit) continue;
-      // Still watched until the processor returns, but never reported twice.
-      this.#confirmedAt.set(id, Number.POSITIVE_INFINITY);
+    for (const [id, entry] of this.#watched) {
+      if (entry.reported || entry.confirmedAt >= limit) continue;
+      entry.reported = true;
       this.#onExpired(id);
     }
   }
