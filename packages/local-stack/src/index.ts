@@ -1,6 +1,7 @@
 export * from './debian-packages.ts';
 export type { EcsService, EcsServiceEvent, EcsTaskView } from './ecs/ecs-service.ts';
 export type { TaskStatus, TaskStopCode } from './ecs/ecs-task.ts';
+export { type ProcessUsage, readProcessUsage } from './ecs/process-usage.ts';
 export * from './ecs/start-ecs-stand-in.ts';
 export type { EcsTaskDefinition } from './ecs/task-definition.ts';
 export * from './ensure-redis.ts';
@@ -8,4 +9,5 @@ export * from './file-source-server.ts';
 export * from './free-port.ts';
 export * from './local-s3-client.ts';
 export * from './radosgw/start-radosgw.ts';
+export * from './restartable-redis.ts';
 export * from './s3-server.ts';

@@ -20,8 +20,9 @@ export function testS3Endpoint(): string {
   return defaultBackend().endpoint;
 }
 
-export function newRedis(): Redis {
-  return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+/** A client that waits out an outage (commands queue until it reconnects): the test Redis unless given. */
+export function newRedis(url: string = testRedisUrl()): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
 }
 
 /** The key every test service seals provider secrets with (fixed, so a test's API and workers agree). */

@@ -11,7 +11,7 @@ import {
   startEmfPublisher,
   WebhookSecrets,
 } from '@ferry/shared';
-import { Worker } from 'bullmq';
+import { isNotConnectionError, Worker } from 'bullmq';
 import { Agent } from 'undici';
 import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
@@ -21,8 +21,10 @@ import { Outbox } from './events/outbox.ts';
 import { SqsPublisher, sqsRegionOf } from './events/sqs-publisher.ts';
 import { WebhookSender } from './events/webhook-sender.ts';
 import { listenForCancels } from './jobs/cancel-listener.ts';
+import { LockWatch } from './jobs/lock-watch.ts';
 import { createImportProcessor } from './jobs/process-import.ts';
 import { RunningImports } from './jobs/running-imports.ts';
+import { logRedisOutages } from './lifecycle/redis-outage-log.ts';
 import { startSpotInterruptionWatcher } from './lifecycle/spot-interruption-watcher.ts';
 import { startTaskProtection } from './lifecycle/task-protection.ts';
 import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
@@ -78,10 +80,12 @@ export function startWorker(
   const secrets = SecretBox.fromConfig(config, logger);
   const metrics = deps.metrics ?? createWorkerMetrics();
 
-  const connectRedis = (name: string) =>
-    createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
+  const connectRedis = (name: string) => {
+    const client = createRedis(config.REDIS_URL, { blocking: true, name, password: config.REDIS_PASSWORD });
+    logRedisOutages(client, logger);
+    return client;
+  };
   const redis = connectRedis('ferry-worker');
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const store = new ImportStore(redis, config.FERRY_QUEUE, () => new Date(now()));
   const checkpoints = new CheckpointStore(redis, store.keys, metrics.checkpointWritten);
   const s3 = createS3Client(config, logger);
@@ -121,7 +125,6 @@ export function startWorker(
     (importId) => {
       if (running.cancel(importId)) logger.info({ importId }, 'cancel received');
     },
-    logger,
   );
 
   const processor = createImportProcessor({
@@ -186,11 +189,20 @@ export function startWorker(
     random: deps.random ?? Math.random,
   });
 
+  // Stops an import whose lock Redis has not confirmed for most of a lock period (Redis away):
+  // by the time BullMQ could say the lock is lost, another worker may have the job.
+  // On real time (not deps.now): BullMQ's locks and Redis's expiry run on it whatever clock imports get.
+  const lockWatch = new LockWatch({
+    lockDurationMs: config.JOB_LOCK_MS,
+    onExpired: (id) => {
+      if (running.lockLost(id)) logger.warn({ importId: id, lockMs: config.JOB_LOCK_MS }, 'job lock expired');
+    },
+  });
+
   const workerConnection = connectRedis('ferry-worker-queue');
-  workerConnection.on('error', () => {}); // reported through the worker's own 'error' event
   // While tracing, each job's processing continues the trace its submit started (BullMQ's telemetry).
   const telemetry = bullmqTelemetry();
-  const worker = new Worker(config.FERRY_QUEUE, processor, {
+  const worker = new Worker(config.FERRY_QUEUE, lockWatch.guard(processor), {
     connection: workerConnection,
     ...(telemetry ? { telemetry } : {}),
     concurrency: config.WORKER_CONCURRENCY,
@@ -199,9 +211,15 @@ export function startWorker(
     maxStalledCount: Number.MAX_SAFE_INTEGER,
     // How soon a dead worker's jobs go back to the queue (see JOB_LOCK_MS).
     lockDuration: config.JOB_LOCK_MS,
+    lockRenewTime: LockWatch.lockRenewTimeMs(config.JOB_LOCK_MS),
     stalledInterval: config.JOB_LOCK_MS,
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('locksRenewed', ({ jobIds }) => lockWatch.renewed(jobIds));
+  worker.on('error', (error) => {
+    // A lost connection is logged once per outage by its client (and BullMQ retries on its own);
+    // BullMQ would report every failed reconnect of its blocking connection here as well.
+    if (isNotConnectionError(error)) logger.error({ err: error }, 'worker error');
+  });
   // An event loop blocked past the lock (or a Redis outage) lets another worker take the job.
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) if (running.lockLost(id)) logger.warn({ importId: id }, 'job lock lost');
@@ -277,6 +295,8 @@ export function startWorker(
       running.forceStopAll();
       await settlesWithin(worker.close(true), 500);
     }
+    // Only now: a job handed back late is still watched while the drain waits for it.
+    lockWatch.close();
     await cancels.close();
     // After the jobs: an import finishing during the drain still has its event sent here (or by
     // another worker, from the outbox).

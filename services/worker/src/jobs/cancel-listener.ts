@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@ferry/shared';
+import type { Redis } from '@ferry/shared';
 
 export interface CancelListener {
   /** Resolves once the subscription is in place. */
@@ -10,16 +10,14 @@ export interface CancelListener {
  * Subscribes (on its own connection: a subscribed client can do nothing else) to the queue's
  * cancel channel, where the API publishes the id of each import it marks canceled. ioredis
  * re-subscribes after a reconnect; a message lost meanwhile is caught by the progress tick's
- * status check.
+ * status check. `connect` gives a client that logs its own outages.
  */
 export function listenForCancels(
   connect: () => Redis,
   channel: string,
   onCancel: (importId: string) => void,
-  logger: Logger,
 ): CancelListener {
   const subscriber = connect();
-  subscriber.on('error', (error) => logger.warn({ err: error }, 'cancel subscription error'));
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) onCancel(message.trim());
   });

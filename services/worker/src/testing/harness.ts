@@ -20,6 +20,7 @@ import {
   openMultipartUploads,
   type S3TestBackend,
   serviceEnv,
+  testRedisUrl,
   uniqueName,
 } from '@ferry/test-support';
 import { type JobsOptions, Queue } from 'bullmq';
@@ -34,30 +35,46 @@ import { CheckpointStore } from '../transfer/checkpoint.ts';
  */
 export class Harness {
   readonly queueName = uniqueName('worker-test');
-  readonly redis: Redis = newRedis();
-  readonly store = new ImportStore(this.redis, this.queueName);
-  readonly checkpoints = new CheckpointStore(this.redis, this.store.keys);
-  readonly queue = new Queue(this.queueName, { connection: newRedis() });
+  /** The test Redis unless the test brought its own (one it stops and restarts). */
+  readonly redisUrl: string;
+  readonly redis: Redis;
+  readonly store: ImportStore;
+  readonly checkpoints: CheckpointStore;
+  readonly queue: Queue;
   readonly backend: S3TestBackend;
   readonly s3: S3Client;
   /** Seals with the key serviceEnv gives the workers, as the API would. */
   readonly secrets = SecretBox.fromEnv(serviceEnv(this.queueName));
   bucket = '';
   readonly #workers: WorkerHandle[] = [];
+  /** The queue's own client: BullMQ leaves a connection it was given open on close. */
+  readonly #queueConnection: Redis;
 
-  private constructor(backend: S3TestBackend) {
+  private constructor(backend: S3TestBackend, redisUrl: string) {
     this.backend = backend;
     this.s3 = newS3Client(backend);
+    this.redisUrl = redisUrl;
+    this.redis = newRedis(redisUrl);
+    this.store = new ImportStore(this.redis, this.queueName);
+    this.checkpoints = new CheckpointStore(this.redis, this.store.keys);
+    this.#queueConnection = newRedis(redisUrl);
+    this.queue = new Queue(this.queueName, { connection: this.#queueConnection });
+    // A test that stops its Redis waits the outage out; ioredis would print each failed reconnect.
+    for (const client of [this.redis, this.#queueConnection]) client.on('error', () => {});
+    this.queue.on('error', () => {});
   }
 
-  static async create(backend: S3TestBackend = defaultBackend()): Promise<Harness> {
-    const harness = new Harness(backend);
+  static async create(
+    backend: S3TestBackend = defaultBackend(),
+    options: { redisUrl?: string } = {},
+  ): Promise<Harness> {
+    const harness = new Harness(backend, options.redisUrl ?? testRedisUrl());
     harness.bucket = await createTestBucket(harness.s3, 'worker-test');
     return harness;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
-    return serviceEnv(this.queueName, extra, this.backend);
+    return serviceEnv(this.queueName, { REDIS_URL: this.redisUrl, ...extra }, this.backend);
   }
 
   /** Multipart uploads open in the harness's bucket, as its S3 server says (see openMultipartUploads). */
@@ -158,6 +175,7 @@ export class Harness {
     await Promise.allSettled(this.#workers.map((worker) => worker.close()));
     await this.queue.obliterate({ force: true }).catch(() => {});
     await this.queue.close();
+    this.#queueConnection.disconnect();
     const keys = await this.redis.keys(`${this.store.keys.prefix}*`);
     if (keys.length > 0) await this.redis.del(...keys);
     this.redis.disconnect();
