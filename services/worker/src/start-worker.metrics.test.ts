@@ -39,8 +39,8 @@ describe('worker /metrics after a real import (HTTP source, real Redis and S3)',
     const samples = await scrapeMetrics(url);
     expect(samples.get('ferry_worker_bytes_moved_total{source_type="http"}')).toBe(SIZE);
     expect(samples.get('ferry_worker_imports_finished_total{outcome="completed",code="none"}')).toBe(1);
-    // A new upload begun, then each of the four parts recorded.
-    expect(samples.get('ferry_worker_checkpoint_writes_total')).toBe(5);
+    // A new upload announced, then begun, then each of the four parts recorded.
+    expect(samples.get('ferry_worker_checkpoint_writes_total')).toBe(6);
     expect(samples.get('ferry_worker_part_retries_total{source_type="http"}')).toBeUndefined();
     // The gauge drops as the processor returns, a moment after the record says completed.
     await expect.poll(async () => (await scrapeMetrics(url)).get('ferry_worker_active_imports')).toBe(0);

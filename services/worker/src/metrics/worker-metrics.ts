@@ -79,7 +79,7 @@ export function createWorkerMetrics(): WorkerMetrics {
   });
   const checkpoints = new Counter({
     name: 'ferry_worker_checkpoint_writes_total',
-    help: 'Writes of import checkpoints to Redis: a new upload begun, a part recorded, a reconciliation applied',
+    help: 'Writes of import checkpoints to Redis: a new upload announced and begun, a part recorded, a reconciliation applied',
     registers,
   });
   const memoryWaits = new Counter({
