@@ -113,11 +113,24 @@ async function readText(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const unquoted = (etag: string) => etag.replaceAll('"', '');
+
+/** XML character data with its entities resolved (clients write a quote as &quot; or &#34;). */
+function xmlText(text: string): string {
+  const named: Record<string, string> = { quot: '"', amp: '&', apos: "'", lt: '<', gt: '>' };
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (entity, name: string) => {
+    if (name[0] !== '#') return named[name] ?? entity;
+    return String.fromCodePoint(
+      name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1)),
+    );
+  });
+}
+
 /** The parts a CompleteMultipartUpload body lists, in its order. */
 function listedParts(body: string): Array<{ partNumber: number; etag: string }> {
   return [...body.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = '']) => ({
     partNumber: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(part)?.[1]),
-    etag: (/<ETag>([^<]*)<\/ETag>/.exec(part)?.[1] ?? '').replaceAll('&quot;', '"'),
+    etag: xmlText(/<ETag>([^<]*)<\/ETag>/.exec(part)?.[1] ?? ''),
   }));
 }
 
@@ -193,7 +206,8 @@ const server = createServer(async (req, res) => {
       // As S3: the object is the listed parts, in order, each as uploaded under that ETag.
       const parts = listed.map(({ partNumber, etag }) => {
         const part = upload.parts.get(partNumber);
-        return part && part.etag === etag ? part : null;
+        // Clients differ in quoting the ETags they list (rclone sends them bare).
+        return part && unquoted(part.etag) === unquoted(etag) ? part : null;
       });
       if (parts.length === 0 || parts.some((part) => part === null)) {
         return xml(res, 400, '<Error><Code>InvalidPart</Code></Error>');

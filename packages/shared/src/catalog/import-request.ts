@@ -12,8 +12,12 @@ export const ImportRequest = z.strictObject({
 });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 
-/** What a queued BullMQ job carries, secrets sealed; the worker parses it again on pickup. */
-export const ImportJobData = z.strictObject({
+/**
+ * What a queued BullMQ job carries, secrets sealed; the worker parses it again on pickup. Not
+ * strict at the top: a job a newer worker wrote fields into (as `lastAttempt` was added) must
+ * still run on an older one during a rolling deploy; unknown fields are dropped, not refused.
+ */
+export const ImportJobData = z.object({
   importId: z.string(),
   tenant: z.string(),
   request: StoredImportRequest,
