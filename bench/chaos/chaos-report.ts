@@ -39,6 +39,12 @@ export function chaosTables(results: ChaosResults): Table[] {
         'provider requests (Dropbox, Drive)',
         `${results.provider.dropbox.requests}, ${results.provider.gdrive.requests}`,
       ],
+      ...(['dropbox', 'gdrive'] as const)
+        .filter((provider) => (results.provider[provider].throttledAtS ?? []).length > 0)
+        .map((provider) => [
+          `${provider === 'dropbox' ? 'Dropbox' : 'Drive'} 429s at (s after the submit)`,
+          `${results.provider[provider].throttledAtS?.join(', ')}${results.redisRestartAtS === undefined ? '' : ` (Redis restarted at ${results.redisRestartAtS.toFixed(1)})`}`,
+        ]),
       [
         'workers: peak desired by the autoscaler, tasks started in all',
         `${results.peakDesiredWorkers}, ${results.tasksStarted}`,

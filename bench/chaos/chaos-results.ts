@@ -28,7 +28,12 @@ export interface ChaosResults {
   redisDownMs: number;
   sourceBytesSent: number;
   refetchedBytes: number;
-  provider: Record<'dropbox' | 'gdrive', { requests: number; rateLimited: number; duringPauses: number }>;
+  provider: Record<
+    'dropbox' | 'gdrive',
+    { requests: number; rateLimited: number; duringPauses: number; throttledAtS?: number[] }
+  >;
+  /** Seconds after the submit that Redis went down. */
+  redisRestartAtS?: number;
   scaleInStops: number;
   /** Tasks the ECS scheduler stopped (scale-in) that said they held imports when they began to drain. */
   scaleInBusyStops: number;

@@ -95,6 +95,8 @@ function providerReport(emulator: typeof dropbox | typeof gdrive) {
     requests: stats.requests,
     rateLimited: stats.rateLimited,
     duringPauses: emulator.requestsDuringPauses({ graceMs: PAUSE_GRACE_MS }).length,
+    /** When each 429 was sent (ms since the epoch): set beside the chaos driver's strikes. */
+    throttledAt: emulator.pauses().map((pause) => pause.from),
     bytesSent: stats.bytesSent,
   };
 }

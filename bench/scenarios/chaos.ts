@@ -48,8 +48,20 @@ interface FleetReport {
 
 interface SourcesReport {
   http: { bytesSent: number };
-  dropbox: { requests: number; rateLimited: number; duringPauses: number; bytesSent: number };
-  gdrive: { requests: number; rateLimited: number; duringPauses: number; bytesSent: number };
+  dropbox: {
+    requests: number;
+    rateLimited: number;
+    duringPauses: number;
+    bytesSent: number;
+    throttledAt: number[];
+  };
+  gdrive: {
+    requests: number;
+    rateLimited: number;
+    duringPauses: number;
+    bytesSent: number;
+    throttledAt: number[];
+  };
 }
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
@@ -219,6 +231,7 @@ async function run(ctx: BenchContext, options: ChaosOptions, results: ChaosResul
     final = records.filter((record) => record && FINAL.has(record.status)).length;
     if (results.redisRestarts === 0 && final >= ids.length / 4) {
       const downAt = Date.now();
+      results.redisRestartAtS = (downAt - startedAt) / 1000;
       await redis.kill();
       await redis.start();
       const downMs = Date.now() - downAt;
@@ -249,8 +262,9 @@ async function run(ctx: BenchContext, options: ChaosOptions, results: ChaosResul
   results.sourceBytesSent = report.http.bytesSent + report.dropbox.bytesSent + report.gdrive.bytesSent;
   results.refetchedBytes = Math.max(0, results.sourceBytesSent - options.imports * options.fileBytes);
   for (const provider of ['dropbox', 'gdrive'] as const) {
-    const { requests, rateLimited, duringPauses } = report[provider];
-    results.provider[provider] = { requests, rateLimited, duringPauses };
+    const { requests, rateLimited, duringPauses, throttledAt } = report[provider];
+    const throttledAtS = throttledAt.map((at) => Math.round((at - startedAt) / 100) / 10);
+    results.provider[provider] = { requests, rateLimited, duringPauses, throttledAtS };
   }
   results.openUploads = (await sink.stats())?.openUploads ?? -1;
 

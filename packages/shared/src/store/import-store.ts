@@ -18,6 +18,16 @@ export type TransitionOutcome =
   | { ok: false; current: ImportStatus }
   | { ok: false; current: null };
 
+/** See ImportStore.lostAttempts. */
+export interface LostAttempts {
+  /** BullMQ's stall count of the job when the last attempt started. */
+  seenStalls: number;
+  /** Parts the checkpoint held when the last attempt started; null: not known. */
+  partsAtStart: number | null;
+  /** Lost attempts in a row that moved no part. */
+  idleLosses: number;
+}
+
 export interface ListPage {
   items: ImportRecord[];
   nextCursor: string | null;
@@ -227,6 +237,29 @@ export class ImportStore {
 
   markCanceled(id: string): Promise<TransitionOutcome> {
     return this.transition(id, 'canceled', ['queued', 'running']);
+  }
+
+  /** The worker's tally of the attempts of this import that lost their worker (jobs/lost-workers.ts). */
+  async lostAttempts(id: string): Promise<LostAttempts> {
+    const [seen, parts, idle] = await this.#redis.hmget(
+      this.keys.record(id),
+      'lostSeenStalls',
+      'lostPartsAtStart',
+      'lostIdle',
+    );
+    return {
+      seenStalls: Number(seen ?? 0),
+      partsAtStart: parts === null || parts === '' ? null : Number(parts),
+      idleLosses: Number(idle ?? 0),
+    };
+  }
+
+  async setLostAttempts(id: string, tally: LostAttempts): Promise<void> {
+    await this.#redis.hset(this.keys.record(id), {
+      lostSeenStalls: String(tally.seenStalls),
+      lostPartsAtStart: tally.partsAtStart === null ? '' : String(tally.partsAtStart),
+      lostIdle: String(tally.idleLosses),
+    });
   }
 
   async setProgress(id: string, bytesDone: number, bytesTotal: number | null): Promise<void> {

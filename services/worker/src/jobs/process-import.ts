@@ -24,6 +24,7 @@ import {
   type TransferOutcome,
   TransferProgress,
 } from '../transfer/transfer-context.ts';
+import { countIdleLostAttempts } from './lost-workers.ts';
 import { startProgressReporter } from './progress-reporter.ts';
 import type { RunningImports } from './running-imports.ts';
 
@@ -43,8 +44,9 @@ type SharedTransferSettings = Pick<
 >;
 
 /**
- * How many times an import may lose its worker without a drain (SIGKILL, out of memory, a host gone)
- * and still be resumed; after that it is likely what kills them. Each loss costs the parts in flight.
+ * How many times in a row an import may lose its worker without a drain (SIGKILL, out of memory, a
+ * host gone) and without checkpointing a part, and still be resumed; after that it is likely what
+ * kills them (see jobs/lost-workers.ts). Each loss costs the parts in flight.
  */
 export const MAX_LOST_WORKERS = 3;
 
@@ -79,10 +81,12 @@ export function createImportProcessor(deps: ProcessorDeps) {
     const logger = deps.logger.child({ importId, attempt });
 
     // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
-    // running this processor, leaving the record running and the upload open; this one does not.
-    if (job.stalledCounter > MAX_LOST_WORKERS) {
-      const message = `the worker running this import was lost ${job.stalledCounter} times (killed, out of memory or its host gone); not trying again`;
-      logger.warn({ lost: job.stalledCounter }, 'import failed: too many lost workers');
+    // running this processor, leaving the record running and the upload open; this one does not,
+    // and counts only the lost attempts that moved nothing.
+    const lost = await countIdleLostAttempts(importId, job.stalledCounter, deps);
+    if (lost.idle > MAX_LOST_WORKERS) {
+      const message = `the worker running this import was lost ${lost.idle} times in a row without moving a part (killed, out of memory or its host gone); not trying again`;
+      logger.warn({ lost: lost.idle, stalls: job.stalledCounter }, 'import failed: too many lost workers');
       await discardUpload(importId, { ...cleanup, logger });
       await deps.store.markFailed(importId, { code: ErrorCode.WORKER_LOST, message, attempts: attempt });
       deps.metrics.importFinished('failed', ErrorCode.WORKER_LOST);
@@ -105,6 +109,7 @@ export function createImportProcessor(deps: ProcessorDeps) {
       return undefined;
     }
 
+    await lost.save();
     logger.info({ destination: request.destination }, 'import started');
     const progress = new TransferProgress();
     const reporter = startProgressReporter({

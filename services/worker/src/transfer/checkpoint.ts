@@ -167,6 +167,12 @@ export class CheckpointStore {
     return applied;
   }
 
+  /** How many parts the checkpoint records (0 without one). */
+  async partCount(importId: string): Promise<number> {
+    const fields = await this.#redis.hkeys(this.key(importId));
+    return fields.filter((field) => field.startsWith(PART_FIELD)).length;
+  }
+
   async delete(importId: string): Promise<void> {
     await this.#redis.del(this.key(importId));
   }
