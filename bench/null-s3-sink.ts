@@ -254,7 +254,13 @@ const server = createServer(async (req, res) => {
     if (req.method === 'GET' && url.pathname === '/_stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(
-        JSON.stringify({ openUploads: uploads.size, objects: objects.size, checksumFailures }),
+        JSON.stringify({
+          openUploads: uploads.size,
+          // Which, for a run that must end with none: the first few keys.
+          openUploadKeys: [...uploads.values()].slice(0, 20).map((upload) => upload.key),
+          objects: objects.size,
+          checksumFailures,
+        }),
       );
     }
     xml(res, 501, '<Error><Code>NotImplemented</Code></Error>');

@@ -51,6 +51,7 @@ export class SourceServer {
 
 export interface NullSinkStats {
   openUploads: number;
+  openUploadKeys?: string[];
   objects: number;
   checksumFailures: number;
 }

@@ -14,7 +14,12 @@ export function chaosTables(results: ChaosResults): Table[] {
     rows: results.error
       ? [['the run', 'did not finish', '—', `FAIL: ${results.error.slice(0, 240)}`]]
       : chaosChecks(results).map((c) => [c.check, c.measured, c.mustBe, c.pass ? 'PASS' : 'FAIL']),
-    notes: [],
+    notes: [
+      ...(results.failures.length > 0 ? [`Not identical: ${results.failures.join('; ')}`] : []),
+      ...((results.openUploadKeys ?? []).length > 0
+        ? [`Open uploads: ${results.openUploadKeys?.join(', ')}`]
+        : []),
+    ],
   };
   const cpuPerGiB = workerCpuPerGiB(results);
   const kills = results.kills.sigkill + results.kills.spot;

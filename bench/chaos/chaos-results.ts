@@ -40,6 +40,8 @@ export interface ChaosResults {
   tasksStarted: number;
   peakDesiredWorkers: number;
   openUploads: number;
+  /** The first few of them, by key. */
+  openUploadKeys?: string[];
   workerCpuS: number;
   /** Scenario 1's running-worker CPU-s/GiB: this run's if it ran, else the latest saved run's. */
   scenario1CpuPerGiB: number | null;

@@ -266,7 +266,9 @@ async function run(ctx: BenchContext, options: ChaosOptions, results: ChaosResul
     const throttledAtS = throttledAt.map((at) => Math.round((at - startedAt) / 100) / 10);
     results.provider[provider] = { requests, rateLimited, duringPauses, throttledAtS };
   }
-  results.openUploads = (await sink.stats())?.openUploads ?? -1;
+  const sinkStats = await sink.stats();
+  results.openUploads = sinkStats?.openUploads ?? -1;
+  results.openUploadKeys = sinkStats?.openUploadKeys ?? [];
 
   for (const [i, file] of files.entries()) {
     const problem = await checkImport(queue, sink, ids[i] as string, `chaos/${ctx.runId}/${file.name}`, file);

@@ -31,6 +31,7 @@ import { FleetLimiter, limitsPrefix } from './limits/fleet-limiter.ts';
 import { WORKER_CLOUDWATCH_METRICS } from './metrics/cloudwatch-metrics.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
+import { RedisProbeCache } from './sink/probe-cache.ts';
 import { S3Sink } from './sink/s3-sink.ts';
 import { createGuardedAgent } from './sources/guarded-agent.ts';
 import { httpSourceTimeouts } from './sources/http-source-env.ts';
@@ -130,7 +131,12 @@ export function startWorker(
   const processor = createImportProcessor({
     store,
     checkpoints,
-    sink: new S3Sink(s3, { mode: config.S3_CHECKSUM_MODE, endpoint: config.S3_ENDPOINT, logger }),
+    sink: new S3Sink(s3, {
+      mode: config.S3_CHECKSUM_MODE,
+      endpoint: config.S3_ENDPOINT,
+      logger,
+      probeCache: new RedisProbeCache(redis, store.keys.prefix),
+    }),
     s3ForRegion: (region, role) => s3Clients.forRegion(region, role),
     agent,
     ranges,

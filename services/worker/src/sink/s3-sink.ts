@@ -14,6 +14,7 @@ import {
   type ChecksumModeSetting,
   chooseProfile,
   configuredProfile,
+  type EndpointCapabilities,
   type SinkProfile,
 } from './checksum-mode.ts';
 import { type CompletedUpload, findCompletedUpload, headObject, multipartEtag } from './completed-object.ts';
@@ -21,6 +22,7 @@ import { type CopyRange, copyPart } from './copy-part.ts';
 import { crc32Base64 } from './crc32-base64.ts';
 import { s3ErrorName, toDestinationError } from './destination-error.ts';
 import { classifyListPartsFailure, type ListPartsFailure, listParts } from './list-parts.ts';
+import type { ProbeCache } from './probe-cache.ts';
 import { probeEndpoint } from './probe-endpoint.ts';
 import type { ObjectHead, ObjectTarget, StoredPart, UploadRef } from './sink-types.ts';
 import { type PartPayload, uploadPart } from './upload-part.ts';
@@ -31,6 +33,8 @@ export interface S3SinkOptions {
   /** S3_ENDPOINT; unset means AWS itself. */
   endpoint: string | undefined;
   logger: Logger;
+  /** The fleet's earlier probe of the endpoint (auto mode), so a new worker need not probe again. */
+  probeCache?: ProbeCache;
 }
 
 export type ListPartsAnswer =
@@ -79,7 +83,7 @@ export class S3Sink {
     const { mode, endpoint, logger } = this.#options;
     const resolving =
       mode === 'auto'
-        ? probeEndpoint(this.#s3, bucket, logger).then(chooseProfile)
+        ? this.#capabilities(bucket).then(chooseProfile)
         : Promise.resolve(configuredProfile(mode, endpoint === undefined));
     return resolving.then(
       (profile) => {
@@ -94,6 +98,15 @@ export class S3Sink {
         throw error;
       },
     );
+  }
+
+  async #capabilities(bucket: string): Promise<EndpointCapabilities> {
+    const { probeCache, endpoint = 'aws', logger } = this.#options;
+    const known = await probeCache?.get(endpoint, bucket);
+    if (known) return known;
+    const probed = await probeEndpoint(this.#s3, bucket, logger);
+    await probeCache?.set(endpoint, bucket, probed);
+    return probed;
   }
 
   /** For calls that must not be cut off halfway (creating, completing): the profile, unabortable. */
