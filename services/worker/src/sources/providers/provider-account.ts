@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import { ErrorCode } from '@ferry/shared';
 import type { BufferLease } from '../../bytes/memory-budget.ts';
 import type { PartStream } from '../../bytes/part-stream.ts';
-import { permanentError } from '../../errors/transfer-error.ts';
+import { permanentError, toTransferError } from '../../errors/transfer-error.ts';
 import { type LimitedProvider, limitKey, tokenAccount } from '../../limits/limit-key.ts';
+import { RateLimitedError } from '../../limits/rate-limited-error.ts';
 import { checkExactRange } from '../exact-range.ts';
 import type { AnswerHeaders } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';
@@ -217,8 +218,12 @@ export class ProviderAccount {
 
   /**
    * The account's limiter key: the app's when known, else its owner's, looked up once per token for
-   * the whole fleet. Should the lookup fail (a token without the scope, say), the token's own key
-   * serves: the import's own requests will tell what is wrong with the token, if anything.
+   * the whole fleet. Should the lookup be refused (a token without the scope, say), the token's own
+   * key serves: the import's own requests will tell what is wrong with the token, if anything. A
+   * lookup that failed for now (throttled, a 5xx, a timeout) fails this request and is tried again
+   * with the next: going on under the token's key while the rest of the fleet uses the owner's would
+   * split one account's limit in two, and let the fleet send up to twice its rate (the chaos run saw
+   * the provider's 429s that way).
    */
   async #key(signal: AbortSignal): Promise<string> {
     if (this.#ownerKey) return this.#ownerKey;
@@ -233,12 +238,13 @@ export class ProviderAccount {
           signal,
         );
         const owner = ownerLookup.owner(answer);
-        if (!owner) throw new Error('the provider named no owner');
+        if (!owner) throw permanentError(ErrorCode.SOURCE_CLIENT_ERROR, 'the provider named no owner');
         return owner;
       });
       this.#ownerKey = limitKey(provider, `user:${owner}`);
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted || error instanceof RateLimitedError || toTransferError(error).retryable)
+        throw error;
       this.#ownerKey = this.#provisionalKey;
     }
     return this.#ownerKey;
