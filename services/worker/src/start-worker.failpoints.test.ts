@@ -7,7 +7,6 @@ import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process
 
 const MIB = 1024 * 1024;
 const SIZE = 12 * MIB;
-const PART = 5 * MIB;
 
 /** Bytes of the file the source sent in ranged GETs (metadata requests carry none). */
 const bytesServed = (served: ServedFile): number =>
@@ -48,8 +47,9 @@ describe.for(s3Backends())('a worker that dies at a named point of the upload, $
       harness.env({
         PART_SIZE_MIB: '5',
         PART_CONCURRENCY: '1',
-        // The dead worker's job comes free within seconds.
-        JOB_LOCK_MS: '2000',
+        // The dead worker's job comes free within seconds; long enough that the living one's renewals
+        // keep its lock on a machine loaded far past its cores.
+        JOB_LOCK_MS: '5000',
         ...(failpoint ? { FERRY_FAILPOINTS: `${failpoint}=exit` } : {}),
       }),
     );
@@ -98,8 +98,10 @@ describe.for(s3Backends())('a worker that dies at a named point of the upload, $
   it('part.after-upload (S3 holds the part, the checkpoint does not): resumed, no upload left open', async () => {
     const { second, refetched } = await dieThenResume('part.after-upload', 'after-part.bin');
     expect(await openUploadsOf('after-part.bin')).toEqual([]);
-    // With ListParts (RGW) the part S3 holds is adopted; without (fauxqs) it is read again.
-    expect(refetched).toBe(backend.name === 'radosgw' ? SIZE - PART : SIZE);
+    // Read again: adopting a part the checkpoint lacks takes its CRC-32 from ListParts, which neither
+    // server here reports (fauxqs has no ListParts, RGW 16's carries no checksums; AWS S3's does,
+    // see reconcile-checkpoint.test.ts). Uploading the part number again replaces what S3 held.
+    expect(refetched).toBe(SIZE);
     expect(second.logged('resuming from checkpoint')).toHaveLength(1);
   });
 
