@@ -41,7 +41,7 @@ describe('a crash between complete and notify', () => {
         EVENTS_POLL_MS: '50',
         // Short leases and job locks: the dead worker's claim and job come free within seconds.
         EVENTS_TIMEOUT_MS: '500',
-        JOB_LOCK_MS: '2000',
+        JOB_LOCK_MS: '5000',
         ...(failpoints ? { FERRY_FAILPOINTS: failpoints } : {}),
       }),
     );

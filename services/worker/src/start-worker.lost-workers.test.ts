@@ -83,7 +83,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     const processes: WorkerProcess[] = [];
     const spawn = async () => {
       // A dead worker's job is back in the queue within seconds (production: 30 s).
-      const worker = spawnWorkerProcess(fleet.env({ PART_SIZE_MIB: '5', JOB_LOCK_MS: '2000' }));
+      const worker = spawnWorkerProcess(fleet.env({ PART_SIZE_MIB: '5', JOB_LOCK_MS: '5000' }));
       processes.push(worker);
       await worker.ready;
       return worker;

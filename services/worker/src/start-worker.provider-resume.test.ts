@@ -150,7 +150,9 @@ describe.for(s3Backends())(
       const ranges = partRanges(bytes.length, DRIVE_PART);
       // A part takes ~1.25 s, one at a time (MD5 is one chain over the file).
       drive.slowStream({ bytesPerSecond: 4 * MIB });
-      const env = { GDRIVE_API_URL: drive.apiUrl, GDRIVE_TOKEN_URL: drive.tokenUrl };
+      // No stalled job to wait for here (SIGTERM hands the job back at once): the production lock, so
+      // a machine loaded far past its cores cannot starve the renewals of a short one into a lost lock.
+      const env = { GDRIVE_API_URL: drive.apiUrl, GDRIVE_TOKEN_URL: drive.tokenUrl, JOB_LOCK_MS: '30000' };
       const first = await spawnWorker(env);
       const id = await harness.submit(
         { type: 'gdrive', fileId: file.id, credentials: { accessToken: drive.issueAccessToken() } },
