@@ -123,6 +123,8 @@ export function createImportProcessor(deps: ProcessorDeps) {
         importId,
         destination: request.destination,
         source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
+        expected: request.source.expected,
+        overwrite: request.overwrite ?? 'always',
         sink: deps.sink,
         checkpoints: deps.checkpoints,
         memory: deps.memory,
