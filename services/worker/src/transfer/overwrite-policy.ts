@@ -144,8 +144,7 @@ function skippedResult(
   return {
     size: head?.size ?? 0,
     etag,
-    checksum:
-      head && head.fullObjectCrc32 !== null ? formatCrc32(head.fullObjectCrc32) : `s3-etag:${etag}`,
+    checksum: head && head.fullObjectCrc32 !== null ? formatCrc32(head.fullObjectCrc32) : `s3-etag:${etag}`,
     partCount: 0,
     durationMs: ctx.now() - startedAt,
     skipped: true,
