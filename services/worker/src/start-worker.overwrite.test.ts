@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type FileSourceHandle, startFileSource } from '@ferry/local-stack';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type FileSourceHandle,
+  LOCAL_S3_CREDENTIALS,
+  localS3Client,
+  startFileSource,
+} from '@ferry/local-stack';
 import type { OverwritePolicy, Source } from '@ferry/shared';
 import {
   objectSha256,
@@ -13,6 +18,7 @@ import {
 } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
+import { type NullSinkProcess, startNullSink } from './testing/null-sink-process.ts';
 
 const MIB = 1024 * 1024;
 const SIZE = 10 * MIB + 4321; // two 5 MiB parts and a short third
@@ -217,5 +223,71 @@ describe.for(s3Backends())('overwrite policies against $label (real worker)', (b
     );
     expect(written.result?.skipped).toBeUndefined();
     expect(await objectBytes(key)).toEqual(other);
+  });
+});
+
+describe('overwrite never against a server that refuses a conditional Complete, as AWS S3 does (the bench null sink)', () => {
+  let sink: NullSinkProcess;
+  let source: FileSourceHandle;
+  let harness: Harness;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    sink = await startNullSink();
+    source = await startFileSource({ root: file.dir });
+    harness = await Harness.create();
+    s3 = localS3Client(sink.endpoint, LOCAL_S3_CREDENTIALS);
+    // Closed by harness.close().
+    await harness.startWorker({ S3_ENDPOINT: sink.endpoint, PART_SIZE_MIB: '5' });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await source?.close();
+    s3?.destroy();
+    sink?.close();
+  });
+
+  it('writes a free key with a conditional Complete, and skips one taken while the parts move', async () => {
+    // The null sink keeps no bytes and accepts any bucket: the imports go to one that exists there.
+    const free = await harness.submitRequest({
+      source: { type: 'http', url: `${source.url}/${file.name}` },
+      destination: { bucket: harness.bucket, key: 'never-free.bin' },
+      overwrite: 'never',
+    });
+    expect((await harness.waitForStatus(free, ['completed', 'failed'], 60_000)).result).toMatchObject({
+      size: SIZE,
+      partCount: 3,
+      existenceCheck: 'conditional-write',
+    });
+
+    const held = await startHeldSource(source.url, SIZE - 100);
+    try {
+      const id = await harness.submitRequest({
+        source: { type: 'http', url: `${held.url}/${file.name}` },
+        destination: { bucket: harness.bucket, key: 'never-raced.bin' },
+        overwrite: 'never',
+      });
+      await held.held;
+      await s3.send(new PutObjectCommand({ Bucket: harness.bucket, Key: 'never-raced.bin', Body: OLD }));
+      held.release();
+      const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+      expect(record).toMatchObject({
+        status: 'completed',
+        attempts: 1,
+        result: {
+          skipped: true,
+          skipReason: 'exists',
+          existenceCheck: 'conditional-write',
+          size: OLD.length,
+        },
+      });
+    } finally {
+      await held.close();
+    }
+    const head = await s3.send(new HeadObjectCommand({ Bucket: harness.bucket, Key: 'never-raced.bin' }));
+    expect(head.ContentLength).toBe(OLD.length);
+    // The refused upload was aborted.
+    expect(await sink.stats()).toMatchObject({ openUploads: 0 });
   });
 });

@@ -48,7 +48,7 @@ async function importVersion(ctx: TransferContext): Promise<TransferOutcome> {
   if (ctx.stop.aborted) return { kind: 'interrupted' };
   const sizeMismatch = expectedSizeMismatch(ctx.expected, metadata.size);
   if (sizeMismatch) throw sizeMismatch;
-  const skipped = await inSpan('ferry.destination', {}, () => checkDestination(ctx, metadata, startedAt));
+  const skipped = await checkDestination(ctx, metadata, startedAt);
   if (skipped) {
     // An earlier attempt's upload, begun before the key was taken, is of no use any more.
     await discardUpload(ctx.importId, ctx);

@@ -330,9 +330,9 @@ async function complete(
   try {
     const completed = await ctx.sink.complete(upload, parts, expected, guard.ifNoneMatch);
     if (completed !== KEY_EXISTS) return null;
-    const skipped = await keyTaken(ctx, startedAt);
-    if (skipped) await discardUpload(ctx.importId, ctx);
-    return skipped;
+    // Refused, so this upload made nothing: the object there is another's, or an earlier attempt's.
+    await ctx.sink.abortQuietly(upload, ctx.logger);
+    return await keyTaken(ctx, startedAt);
   } catch (error) {
     const failure = toTransferError(error);
     if (!isUploadGone(failure)) throw failure;

@@ -4,6 +4,7 @@ import {
   type ExpectedChecksums,
   expectedDigestHex,
   type ImportResult,
+  inSpan,
   type SkipReason,
 } from '@ferry/shared';
 import type { ObjectHead } from '../sink/sink-types.ts';
@@ -33,7 +34,7 @@ export async function checkDestination(
   startedAt: number,
 ): Promise<ImportResult | null> {
   if (ctx.overwrite === 'always') return null;
-  const head = await headDestination(ctx);
+  const head = await inSpan('ferry.destination', {}, () => headDestination(ctx));
   if (!head || writtenBy(head, ctx.importId)) return null;
   if (ctx.overwrite === 'never') return skippedResult(ctx, head, 'exists', 'head', startedAt);
   return sameContent(head, metadata, ctx.expected)

@@ -1,14 +1,14 @@
 import { KEY_EXISTS } from '../sink/s3-sink.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { formatCrc32 } from './crc32-combine.ts';
-import { DigestChecks } from './digest-checks.ts';
+import { DigestChecks, expectedSizeMismatch } from './digest-checks.ts';
 import { sourceMetadataHeaders } from './object-metadata.ts';
 import { guardWrite, keyTaken } from './overwrite-policy.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
 
 /**
  * An empty file: a plain PutObject (a multipart upload cannot have zero parts), then checked. The
- * digests stated for it must be those of no bytes; under overwrite `never` the put is conditional
+ * size and digests stated for it must be those of no bytes; under overwrite `never` the put is conditional
  * where the endpoint allows.
  */
 export async function putEmptyObject(
@@ -16,6 +16,8 @@ export async function putEmptyObject(
   metadata: SourceMetadata,
   startedAt: number,
 ): Promise<TransferOutcome> {
+  const sizeMismatch = expectedSizeMismatch(ctx.expected, 0);
+  if (sizeMismatch) throw sizeMismatch;
   new DigestChecks(metadata.digest, ctx.expected).verify([]);
   const guard = await guardWrite(ctx, 'put', startedAt);
   if ('skipped' in guard) return { kind: 'completed', result: guard.skipped };

@@ -114,16 +114,13 @@ async function streamWithin(
     const completed = await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
       ctx.sink.complete(completing, parts, expectedObject, guard.ifNoneMatch),
     );
-    if (completed === KEY_EXISTS) {
-      // Nothing to resume on this path, so an object that is not this attempt's is another's.
-      const skipped = await keyTaken(ctx, startedAt);
-      if (skipped) {
-        await ctx.sink.abortQuietly(completing, ctx.logger);
-        open.upload = null;
-        return { kind: 'completed', result: skipped };
-      }
-    }
     open.upload = null;
+    if (completed === KEY_EXISTS) {
+      // Refused, so this upload made nothing; the object there is another's, or an earlier attempt's.
+      await ctx.sink.abortQuietly(completing, ctx.logger);
+      const skipped = await keyTaken(ctx, startedAt);
+      if (skipped) return { kind: 'completed', result: skipped };
+    }
     const stored = await inSpan('ferry.verify', { [SpanAttr.BYTES]: meter.bytes }, () =>
       ctx.sink.confirmStored(ctx.destination, expectedObject),
     );
