@@ -175,7 +175,7 @@ describe.for(s3Backends())('overwrite policies against $label (real worker)', (b
     }
   });
 
-  it('if-different skips an object with the same size and checksum, and writes one whose differ', async () => {
+  it('if-different skips an object with the same size and checksum, and writes one that differs', async () => {
     const key = 'if-different.bin';
     const withMd5 = (name: string, digest: Buffer): Source => ({
       ...rangedFile(name),
