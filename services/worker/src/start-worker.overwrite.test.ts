@@ -8,7 +8,7 @@ import {
   localS3Client,
   startFileSource,
 } from '@ferry/local-stack';
-import type { OverwritePolicy, Source } from '@ferry/shared';
+import { FAILPOINT_EXIT_CODE, type OverwritePolicy, type Source } from '@ferry/shared';
 import {
   objectSha256,
   randomFile,
@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type NullSinkProcess, startNullSink } from './testing/null-sink-process.ts';
+import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
 const SIZE = 10 * MIB + 4321; // two 5 MiB parts and a short third
@@ -172,6 +173,38 @@ describe.for(s3Backends())('overwrite policies against $label (real worker)', (b
       expect(await harness.openUploads()).toEqual([]);
     } finally {
       await held.close();
+    }
+  });
+
+  it('never: an object this import completed before its worker died is its own, not a reason to skip', async () => {
+    // A queue of its own: the suite's worker must not take this import.
+    const own = await Harness.create(backend);
+    const workers: WorkerProcess[] = [];
+    const spawn = (failpoints: Record<string, string> = {}) => {
+      // The dead worker's job comes free within seconds.
+      const worker = spawnWorkerProcess(own.env({ PART_SIZE_MIB: '5', JOB_LOCK_MS: '2000', ...failpoints }));
+      workers.push(worker);
+      return worker;
+    };
+    try {
+      const first = spawn({ FERRY_FAILPOINTS: 'upload.after-complete=exit' });
+      await first.ready;
+      const key = 'never-own.bin';
+      const id = await own.submitRequest({
+        source: rangedFile(),
+        destination: { bucket: own.bucket, key },
+        overwrite: 'never',
+      });
+      expect(await first.exited).toEqual({ code: FAILPOINT_EXIT_CODE, signal: null });
+      const second = spawn();
+      const record = await own.waitForStatus(id, ['completed', 'failed'], 60_000);
+      expect(record.error, second.output()).toBeUndefined();
+      expect(record.result).toMatchObject({ size: SIZE, partCount: 3 });
+      expect(record.result?.skipped).toBeUndefined();
+      expect(await objectSha256(own.s3, own.bucket, key)).toEqual({ sha256: file.sha256, size: SIZE });
+    } finally {
+      for (const worker of workers) await worker.stop();
+      await own.close();
     }
   });
 
