@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type NullSinkProcess, startNullSink } from './testing/null-sink-process.ts';
+import { scrapeMetrics } from './testing/scrape-metrics.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
 
 const MIB = 1024 * 1024;
@@ -49,13 +50,14 @@ describe.for(s3Backends())('overwrite policies against $label (real worker)', (b
   let harness: Harness;
   let ranged: FileSourceHandle;
   let unranged: FileSourceHandle;
+  let metricsUrl: string;
 
   beforeAll(async () => {
     harness = await Harness.create(backend);
     ranged = await startFileSource({ root: file.dir });
     unranged = await startFileSource({ root: file.dir, ranges: false });
     // Closed by harness.close().
-    await harness.startWorker({ PART_SIZE_MIB: '5' });
+    metricsUrl = (await harness.startWorker({ PART_SIZE_MIB: '5' })).metricsUrl as string;
   });
 
   afterAll(async () => {
@@ -124,6 +126,9 @@ describe.for(s3Backends())('overwrite policies against $label (real worker)', (b
       );
     }
     expect(await harness.openUploads()).toEqual([]);
+    // Counted apart from the imports that wrote (the counter moves just after the record turns final).
+    const skipped = 'ferry_worker_imports_finished_total{outcome="skipped",code="none"}';
+    await expect.poll(async () => (await scrapeMetrics(metricsUrl)).get(skipped)).toBe(3);
   });
 
   it(`never writes a free key, conditionally where the server can (${JSON.stringify(conditional)})`, async () => {
