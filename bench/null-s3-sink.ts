@@ -6,7 +6,7 @@ import { crc32CombineAll } from '@ferry/worker/crc32-combine';
 
 /**
  * A minimal S3-compatible sink for benchmarks: it accepts CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads, PutObject (conditional too), HeadObject,
+ * CompleteMultipartUpload and PutObject (both conditional too), AbortMultipartUpload, ListMultipartUploads, HeadObject,
  * DeleteObject and CreateBucket, checksums
  * every body with CRC32 (checking a sent x-amz-checksum-crc32), and keeps nothing but sizes and
  * CRC-32s: an object's, combined from the parts its CompleteMultipartUpload lists in that order, is
@@ -203,6 +203,10 @@ const server = createServer(async (req, res) => {
       const listed = listedParts(await readText(req));
       const upload = uploads.get(uploadId);
       if (!upload) return xml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
+      // A conditional Complete (If-None-Match: *), as AWS refuses it for a taken key: the upload stays.
+      if (req.headers['if-none-match'] === '*' && objects.has(upload.key)) {
+        return xml(res, 412, '<Error><Code>PreconditionFailed</Code></Error>');
+      }
       // As S3: the object is the listed parts, in order, each as uploaded under that ETag.
       const parts = listed.map(({ partNumber, etag }) => {
         const part = upload.parts.get(partNumber);

@@ -72,8 +72,10 @@ describe.for(s3Backends())(
           checksum: formatCrc32(expected.crc),
         });
         const head = await harness.s3.send(new HeadObjectCommand({ Bucket: harness.bucket, Key: name }));
-        // Which version of which source the object was made from; the URL without its query string.
+        // Which version of which source the object was made from (the URL without its query
+        // string), and by which import.
         expect(head.Metadata, name).toEqual({
+          'ferry-import-id': ids.get(name),
           'ferry-source-version': expect.stringMatching(/^"[0-9a-f]+-[0-9a-f]+"$/),
           'ferry-source-url': `${source.url}/${name}`,
         });

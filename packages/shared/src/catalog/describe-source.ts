@@ -12,6 +12,7 @@ export function describeSource(source: StoredSource): Record<string, unknown> {
         type: 'http',
         url: redactUrlCredentials(source.url),
         headerNames: source.headers?.fields ?? [],
+        ...(source.expected ? { expected: source.expected } : {}),
       };
     case 's3': {
       // The role's ARN is no secret (the source's owner shares it to be assumed); its externalId is.
@@ -19,7 +20,12 @@ export function describeSource(source: StoredSource): Record<string, unknown> {
       return externalId === undefined ? rest : { ...rest, externalIdGiven: true };
     }
     case 'dropbox':
-      return { type: 'dropbox', path: source.path, credentials: source.credentials.fields };
+      return {
+        type: 'dropbox',
+        path: source.path,
+        credentials: source.credentials.fields,
+        ...(source.expected ? { expected: source.expected } : {}),
+      };
     case 'gdrive': {
       const { credentials, ...rest } = source;
       return { ...rest, credentials: credentials.fields };

@@ -16,7 +16,23 @@ export interface ImportResult {
   sourceChecksum?: string;
   partCount: number;
   durationMs: number;
+  /**
+   * The overwrite policy left the object the destination held (nothing was written): size, etag
+   * and checksum are then that object's.
+   */
+  skipped?: true;
+  /** `exists` (overwrite `never`), or `identical` (`if-different`: same size and checksum). */
+  skipReason?: SkipReason;
+  /**
+   * Under overwrite `never`, how the key's absence was made sure of: `conditional-write`
+   * (If-None-Match: * on the write itself, atomic) or `head` (HeadObject before starting and before
+   * completing: an object written in between is overwritten).
+   */
+  existenceCheck?: ExistenceCheck;
 }
+
+export type SkipReason = 'exists' | 'identical';
+export type ExistenceCheck = 'conditional-write' | 'head';
 
 export interface ImportError {
   code: ErrorCode;
@@ -52,6 +68,7 @@ export function publicImportView(record: ImportRecord) {
     updatedAt: record.updatedAt,
     progress: { bytesDone: record.bytesDone, bytesTotal: record.bytesTotal },
     attempts: record.attempts,
+    ...(record.request.overwrite ? { overwrite: record.request.overwrite } : {}),
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
     ...(record.request.notify

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Destination } from './destination.ts';
 import { NotifyTarget } from './notify-target.ts';
+import { OverwritePolicy } from './overwrite-policy.ts';
 import { Source } from './sources.ts';
 import { StoredImportRequest } from './stored-import-request.ts';
 
@@ -9,6 +10,8 @@ export const ImportRequest = z.strictObject({
   destination: Destination,
   /** Omitted: the tenant's default (FERRY_NOTIFY_URLS), if it has one. */
   notify: NotifyTarget.optional(),
+  /** Omitted: `always`, as before overwrite policies existed. */
+  overwrite: OverwritePolicy.optional(),
 });
 export type ImportRequest = z.infer<typeof ImportRequest>;
 

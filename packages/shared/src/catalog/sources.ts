@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BucketName, ObjectKey } from './destination.ts';
+import { ExpectedChecksums } from './expected-checksums.ts';
 
 /** Header names a client may not set on a source request: the transfer engine owns them. */
 const ENGINE_OWNED_HEADERS = new Set([
@@ -46,6 +47,8 @@ export const HttpSource = z.strictObject({
     ),
   /** Sent with every request to the source, e.g. Authorization for a private URL. Secret: never echoed. */
   headers: SourceHeaders.optional(),
+  /** The file's size and digests as the client knows them (a GCS STS URL list states MD5s). */
+  expected: ExpectedChecksums.optional(),
 });
 export type HttpSource = z.infer<typeof HttpSource>;
 
@@ -86,6 +89,8 @@ export const S3Source = z
         'externalId must be 2 to 1224 characters of letters, digits and _+=,.@:/-',
       )
       .optional(),
+    /** Checked on the bytes read, which then stream through the worker rather than being copied by S3. */
+    expected: ExpectedChecksums.optional(),
   })
   .superRefine((source, ctx) => {
     if (source.externalId !== undefined && source.roleArn === undefined) {
@@ -158,6 +163,7 @@ export const DropboxSource = z.strictObject({
     .max(4096)
     .regex(/^(\/.+|id:.+|rev:.+|ns:.+)$/, 'path must start with /, id:, rev: or ns:'),
   credentials: DropboxCredentials,
+  expected: ExpectedChecksums.optional(),
 });
 export type DropboxSource = z.infer<typeof DropboxSource>;
 
@@ -182,6 +188,7 @@ export const GdriveSource = z.strictObject({
     .string()
     .regex(/^[\w.+-]+\/[\w.+-]+$/, 'exportMimeType must be a MIME type like application/pdf')
     .optional(),
+  expected: ExpectedChecksums.optional(),
 });
 export type GdriveSource = z.infer<typeof GdriveSource>;
 

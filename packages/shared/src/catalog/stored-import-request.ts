@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Destination } from './destination.ts';
+import { OverwritePolicy } from './overwrite-policy.ts';
 import { DropboxSource, GdriveSource, HttpSource, S3Source } from './sources.ts';
 
 /**
@@ -47,5 +48,6 @@ export const StoredImportRequest = z.strictObject({
   destination: Destination,
   /** The effective target: the request's, or the tenant's default when it gave none. */
   notify: StoredNotifyTarget.optional(),
+  overwrite: OverwritePolicy.optional(),
 });
 export type StoredImportRequest = z.infer<typeof StoredImportRequest>;

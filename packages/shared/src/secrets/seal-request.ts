@@ -23,6 +23,7 @@ export function sealRequest(request: ImportRequest, box: SecretBox): StoredImpor
     source: sealSource(request.source, box),
     destination: request.destination,
     ...(request.notify ? { notify: sealNotifyTarget(request.notify, box) } : {}),
+    ...(request.overwrite ? { overwrite: request.overwrite } : {}),
   };
 }
 
@@ -32,6 +33,7 @@ export function openRequest(stored: StoredImportRequest, box: SecretBox): Import
     source: unsealSource(stored.source, box),
     destination: stored.destination,
     ...(stored.notify ? { notify: { url: openNotifyUrl(stored.notify, box) } } : {}),
+    ...(stored.overwrite ? { overwrite: stored.overwrite } : {}),
   };
 }
 

@@ -1,4 +1,10 @@
-import { IMPORT_ID_PATTERN, IMPORT_STATUSES, ImportRequest, NOTIFY_STATUSES } from '@ferry/shared';
+import {
+  IMPORT_ID_PATTERN,
+  IMPORT_STATUSES,
+  ImportRequest,
+  NOTIFY_STATUSES,
+  OVERWRITE_POLICIES,
+} from '@ferry/shared';
 import { z } from 'zod';
 
 /** The route schemas: they validate requests, shape responses and are the OpenAPI document. */
@@ -67,6 +73,7 @@ export const ImportView = z.object({
   status: ImportStatus,
   source: z.record(z.string(), z.unknown()).describe('The source without its secrets'),
   destination: z.object({ bucket: z.string(), key: z.string() }),
+  overwrite: z.enum(OVERWRITE_POLICIES).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   progress: z.object({ bytesDone: z.number(), bytesTotal: z.number().nullable() }),
@@ -78,6 +85,15 @@ export const ImportView = z.object({
       checksum: z.string(),
       partCount: z.number(),
       durationMs: z.number(),
+      skipped: z
+        .literal(true)
+        .optional()
+        .describe('The overwrite policy left the object the destination held; nothing was written'),
+      skipReason: z.enum(['exists', 'identical']).optional(),
+      existenceCheck: z
+        .enum(['conditional-write', 'head'])
+        .optional()
+        .describe('Overwrite never: atomic conditional write, or a HEAD (not atomic)'),
     })
     .optional(),
   error: z.object({ code: z.string(), message: z.string(), attempts: z.number() }).optional(),

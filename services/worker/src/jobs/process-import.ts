@@ -128,6 +128,8 @@ export function createImportProcessor(deps: ProcessorDeps) {
         importId,
         destination: request.destination,
         source: openSource(openRequest(request, deps.secrets).source, { ...deps, importId }),
+        expected: request.source.expected,
+        overwrite: request.overwrite ?? 'always',
         sink: deps.sink,
         checkpoints: deps.checkpoints,
         memory: deps.memory,
@@ -182,8 +184,12 @@ export function createImportProcessor(deps: ProcessorDeps) {
         await deps.checkpoints.delete(importId);
         logger.warn({ status: marked.current }, 'import finished but its record had moved on');
       }
-      deps.metrics.importFinished('completed', 'none');
-      logger.info({ size: outcome.result.size, durationMs: outcome.result.durationMs }, 'import completed');
+      const { skipped, skipReason, size, durationMs } = outcome.result;
+      deps.metrics.importFinished(skipped ? 'skipped' : 'completed', 'none');
+      logger.info(
+        { size, durationMs, ...(skipped ? { skipReason } : {}) },
+        skipped ? 'import completed without writing: the destination was left as it is' : 'import completed',
+      );
       return outcome.result;
     }
 

@@ -1,7 +1,8 @@
 import type { ErrorCode, EventSink } from '@ferry/shared';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type ImportOutcome = 'completed' | 'failed' | 'canceled';
+/** `skipped`: completed without writing, the overwrite policy having left the object there. */
+export type ImportOutcome = 'completed' | 'skipped' | 'failed' | 'canceled';
 
 /** How one attempt to deliver a completion event ended. */
 export type EventOutcome = 'delivered' | 'retried' | 'given_up';

@@ -11,6 +11,7 @@ const nothing: EndpointCapabilities = {
   verifiesCrc32Header: false,
   listParts: false,
   conditionalWrites: false,
+  conditionalCompletes: false,
 };
 
 describe('chooseProfile', () => {

@@ -26,6 +26,8 @@ export interface EndpointCapabilities {
   listParts: boolean;
   /** PutObject with If-None-Match: * is refused when the key exists. */
   conditionalWrites: boolean;
+  /** CompleteMultipartUpload with If-None-Match: * is refused when the key exists. */
+  conditionalCompletes: boolean;
 }
 
 /**

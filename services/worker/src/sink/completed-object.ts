@@ -46,6 +46,7 @@ export async function headObject(
       size: head.ContentLength ?? null,
       etag: head.ETag ?? null,
       fullObjectCrc32: full === null ? null : crc32FromBase64(full),
+      metadata: head.Metadata ?? {},
     };
   } catch (error) {
     if (s3Status(error) === 404) return null;

@@ -19,6 +19,8 @@ const RETRYABLE_S3_CODES = new Set([
   'NoSuchUpload',
   // The bytes did not match the checksum sent with them: changed on the way, worth sending again.
   'BadDigest',
+  // AWS: a conditional write raced another write to the key; the next try sees which one won.
+  'ConditionalRequestConflict',
 ]);
 
 interface S3ErrorShape {

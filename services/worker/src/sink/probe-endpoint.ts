@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   ListPartsCommand,
@@ -33,7 +34,7 @@ const NEVER = new AbortController().signal;
  * object, deleted after: whether it decodes and verifies aws-chunked CRC-32 trailers and signed
  * chunks, verifies
  * Content-MD5 and x-amz-checksum-crc32 headers, answers MD5 ETags, answers ListParts, and refuses a
- * conditional write to a key that exists. A refusal (4xx, 501) is an answer; anything else (5xx,
+ * conditional write (PutObject, CompleteMultipartUpload) to a key that exists. A refusal (4xx, 501) is an answer; anything else (5xx,
  * no answer) fails the probe as a transient destination error, so it is tried again later.
  */
 export async function probeEndpoint(
@@ -112,7 +113,7 @@ export async function probeEndpoint(
       verifiesContentMd5,
       verifiesCrc32Header,
       listParts: await answersListParts(s3, plain),
-      conditionalWrites: await refusesConditionalWrite(s3, { bucket, key: `${scratch}-object` }, logger),
+      ...(await refusesConditionalWrites(s3, { bucket, key: `${scratch}-object` }, logger)),
     };
   } finally {
     for (const upload of opened) {
@@ -165,7 +166,11 @@ async function answersListParts(s3: S3Client, upload: UploadRef): Promise<boolea
   );
 }
 
-async function refusesConditionalWrite(s3: S3Client, target: ObjectTarget, logger: Logger): Promise<boolean> {
+async function refusesConditionalWrites(
+  s3: S3Client,
+  target: ObjectTarget,
+  logger: Logger,
+): Promise<Pick<EndpointCapabilities, 'conditionalWrites' | 'conditionalCompletes'>> {
   const put = (ifNoneMatch?: string) =>
     s3.send(
       new PutObjectCommand({
@@ -180,13 +185,60 @@ async function refusesConditionalWrite(s3: S3Client, target: ObjectTarget, logge
   });
   try {
     const again = await refusal(() => put('*'));
-    return again.refused && s3Status(again.error) === 412;
+    return {
+      conditionalWrites: again.refused && s3Status(again.error) === 412,
+      conditionalCompletes: await refusesConditionalComplete(s3, target, logger),
+    };
   } finally {
     await s3
       .send(new DeleteObjectCommand({ Bucket: target.bucket, Key: target.key }))
       .catch((error: unknown) =>
         logger.warn({ err: error, key: target.key }, 'could not delete the probe object'),
       );
+  }
+}
+
+/**
+ * Whether completing an upload to `target`, which exists, with If-None-Match: * is refused. A server
+ * that ignores the header completes it (over the probe's own object, deleted after).
+ */
+async function refusesConditionalComplete(
+  s3: S3Client,
+  target: ObjectTarget,
+  logger: Logger,
+): Promise<boolean> {
+  const created = await refusal(() =>
+    s3.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key })),
+  );
+  const uploadId = created.refused ? undefined : created.value.UploadId;
+  if (!uploadId) return false;
+  let completed = false;
+  try {
+    const payload = randomBytes(PROBE_PART_BYTES);
+    const input = { Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: 1 };
+    const sent = await refusal(() => sendUploadPart(s3, input, plainWire(payload, payload.length), NEVER));
+    if (sent.refused) return false;
+    const done = await refusal(() =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          UploadId: uploadId,
+          IfNoneMatch: '*',
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: sent.value.ETag }] },
+        }),
+      ),
+    );
+    completed = !done.refused;
+    return done.refused && s3Status(done.error) === 412;
+  } finally {
+    if (!completed) {
+      await s3
+        .send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }))
+        .catch((error: unknown) =>
+          logger.warn({ err: error, key: target.key }, 'could not abort the probe upload'),
+        );
+    }
   }
 }
 

@@ -20,7 +20,7 @@ import {
 import { type CompletedUpload, findCompletedUpload, headObject, multipartEtag } from './completed-object.ts';
 import { type CopyRange, copyPart } from './copy-part.ts';
 import { crc32Base64 } from './crc32-base64.ts';
-import { s3ErrorName, toDestinationError } from './destination-error.ts';
+import { s3ErrorName, s3Status, toDestinationError } from './destination-error.ts';
 import { classifyListPartsFailure, type ListPartsFailure, listParts } from './list-parts.ts';
 import type { ProbeCache } from './probe-cache.ts';
 import { probeEndpoint } from './probe-endpoint.ts';
@@ -49,6 +49,15 @@ export interface ExpectedObject {
   /** Every part's ETag in order, for the multipart ETag S3 derives from them (multipart objects). */
   partEtags: readonly string[] | null;
 }
+
+/** Which writes refuse, with If-None-Match: *, to replace an object that exists. */
+export interface ConditionalWrites {
+  put: boolean;
+  complete: boolean;
+}
+
+/** A conditional write (If-None-Match: *) found the key taken: nothing was written. */
+export const KEY_EXISTS = 'key-exists';
 
 /** How far S3's clock and this host's may disagree on when an upload began. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -115,6 +124,19 @@ export class S3Sink {
     return this.#profile;
   }
 
+  /**
+   * Which writes this endpoint makes conditional on the key being free, as the probe found (auto);
+   * for a mode the operator set, AWS's own (both) or, elsewhere, none: unprobed, nothing is assumed.
+   */
+  async conditionalWrites(bucket: string, signal: AbortSignal): Promise<ConditionalWrites> {
+    const { capabilities } = await this.profile(bucket, signal);
+    if (!capabilities) {
+      const aws = this.#options.endpoint === undefined;
+      return { put: aws, complete: aws };
+    }
+    return { put: capabilities.conditionalWrites, complete: capabilities.conditionalCompletes };
+  }
+
   /** Not abortable: once S3 has made the upload, the caller must record it so cleanup can find it. */
   async createUpload(target: ObjectTarget, metadata: Record<string, string>): Promise<string> {
     const profile = await this.#profileOf(target.bucket);
@@ -174,9 +196,15 @@ export class S3Sink {
    * Completes the upload from `parts`, in order, with the object's CRC-32 where the endpoint keeps
    * checksums (S3 then refuses a completion whose bytes are not that). The object's ETag is what
    * confirmStored reads afterwards: answers to Complete differ (Ceph RGW 16 sends an empty ETag, and
-   * an unquoted one to a repeated Complete).
+   * an unquoted one to a repeated Complete). With `ifNoneMatch` S3 completes only while the key is
+   * free, and answers KEY_EXISTS otherwise (the upload stays open: the caller aborts it).
    */
-  async complete(upload: UploadRef, parts: readonly StoredPart[], expected: ExpectedObject): Promise<void> {
+  async complete(
+    upload: UploadRef,
+    parts: readonly StoredPart[],
+    expected: ExpectedObject,
+    ifNoneMatch = false,
+  ): Promise<'completed' | typeof KEY_EXISTS> {
     const profile = await this.#profileOf(upload.bucket);
     const checksums = profile.crc32Checksums;
     try {
@@ -185,6 +213,7 @@ export class S3Sink {
           Bucket: upload.bucket,
           Key: upload.key,
           UploadId: upload.uploadId,
+          ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
           ...(checksums && expected.crc32 !== null
             ? { ChecksumCRC32: crc32Base64(expected.crc32), ChecksumType: 'FULL_OBJECT' as const }
             : {}),
@@ -199,7 +228,9 @@ export class S3Sink {
           },
         }),
       );
+      return 'completed';
     } catch (error) {
+      if (ifNoneMatch && s3Status(error) === 412) return KEY_EXISTS;
       throw toDestinationError(error, 'CompleteMultipartUpload');
     }
   }
@@ -256,8 +287,15 @@ export class S3Sink {
     return headObject(this.#s3, target, signal);
   }
 
-  /** An empty object (no multipart upload can have zero parts). Answers its ETag. */
-  async putEmpty(target: ObjectTarget, metadata: Record<string, string>): Promise<string> {
+  /**
+   * An empty object (no multipart upload can have zero parts). Answers its ETag; with
+   * `ifNoneMatch`, KEY_EXISTS when the key was taken and nothing was written.
+   */
+  async putEmpty(
+    target: ObjectTarget,
+    metadata: Record<string, string>,
+    ifNoneMatch = false,
+  ): Promise<{ etag: string } | typeof KEY_EXISTS> {
     try {
       const put = await this.#s3.send(
         new PutObjectCommand({
@@ -266,10 +304,12 @@ export class S3Sink {
           Body: Buffer.alloc(0),
           ContentLength: 0,
           Metadata: metadata,
+          ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
         }),
       );
-      return put.ETag ?? '';
+      return { etag: put.ETag ?? '' };
     } catch (error) {
+      if (ifNoneMatch && s3Status(error) === 412) return KEY_EXISTS;
       throw toDestinationError(error, 'PutObject');
     }
   }

@@ -24,4 +24,6 @@ export interface ObjectHead {
   etag: string | null;
   /** The object's CRC-32 when S3 keeps a full-object one (a composite of parts' CRCs is not that). */
   fullObjectCrc32: number | null;
+  /** The object's user metadata (x-amz-meta-*), names without the prefix. */
+  metadata: Record<string, string>;
 }

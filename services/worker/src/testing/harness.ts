@@ -3,6 +3,7 @@ import {
   IMPORT_JOB_NAME,
   IMPORT_JOB_OPTIONS,
   type ImportRecord,
+  type ImportRequest,
   type ImportStatus,
   ImportStore,
   type NotifyTarget,
@@ -97,10 +98,20 @@ export class Harness {
     id = newImportId(),
     notify?: NotifyTarget,
   ): Promise<string> {
-    const request = sealRequest(
+    return this.submitRequest(
       { source, destination: { bucket: this.bucket, key }, ...(notify ? { notify } : {}) },
-      this.secrets,
+      jobOptions,
+      id,
     );
+  }
+
+  /** submit() with the whole request given: overwrite policies, a bucket of the test's own. */
+  async submitRequest(
+    plain: ImportRequest,
+    jobOptions: JobsOptions = {},
+    id = newImportId(),
+  ): Promise<string> {
+    const request = sealRequest(plain, this.secrets);
     await this.store.createMany([this.store.newRecord(id, 'tenant-test', request)]);
     await this.queue.add(
       IMPORT_JOB_NAME,

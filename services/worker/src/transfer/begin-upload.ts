@@ -11,7 +11,10 @@ import type { TransferContext } from './transfer-context.ts';
 export async function beginUpload(ctx: TransferContext, metadata: SourceMetadata): Promise<UploadRef> {
   await abortAnnouncedUpload(ctx);
   await ctx.checkpoints.announceUpload(ctx.importId, { ...ctx.destination, sinceMs: ctx.now() });
-  const uploadId = await ctx.sink.createUpload(ctx.destination, sourceMetadataHeaders(metadata));
+  const uploadId = await ctx.sink.createUpload(
+    ctx.destination,
+    sourceMetadataHeaders(metadata, ctx.importId, ctx.expected),
+  );
   ctx.failpoints.hit('upload.after-create');
   return { ...ctx.destination, uploadId };
 }

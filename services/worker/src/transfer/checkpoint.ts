@@ -1,5 +1,6 @@
 import type { Redis, StoreKeys } from '@ferry/shared';
 import type { StoredPart } from '../sink/sink-types.ts';
+import type { PartDigests } from './digest-checks.ts';
 
 /** What a multipart upload in progress is for: a resumed attempt must match all of it. */
 export interface CheckpointHeader {
@@ -12,11 +13,11 @@ export interface CheckpointHeader {
   partSize: number;
 }
 
-/** A part S3 holds and the checkpoint records. */
-export interface FinishedPart extends StoredPart {
-  /** The whole-file digest's state after this part, when the source states a digest. */
-  digest?: string;
-}
+/**
+ * A part S3 holds and the checkpoint records, with the whole-file digests' states after it when
+ * digests are checked (see DigestChecks).
+ */
+export interface FinishedPart extends StoredPart, PartDigests {}
 
 export interface Checkpoint extends CheckpointHeader {
   parts: Map<number, FinishedPart>;

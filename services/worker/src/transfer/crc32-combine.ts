@@ -1,3 +1,7 @@
+/** The reflected polynomials of CRC-32 (zlib/IEEE) and CRC-32C (Castagnoli, iSCSI). */
+export const CRC32_POLYNOMIAL = 0xedb88320;
+export const CRC32C_POLYNOMIAL = 0x82f63b78;
+
 /**
  * CRC-32 (the zlib/IEEE polynomial) of A followed by B, from crc(A), crc(B) and B's length: zlib's
  * crc32_combine, which appends len2 zero bytes to crc1 by repeated squaring of the GF(2) operator
@@ -5,12 +9,17 @@
  * computed while streaming, without reading the object again.
  */
 export function crc32Combine(crc1: number, crc2: number, len2: number): number {
+  return crcCombine(CRC32_POLYNOMIAL, crc1, crc2, len2);
+}
+
+/** crc32Combine for any reflected 32-bit CRC with init and final XOR of all ones (CRC-32C too). */
+export function crcCombine(polynomial: number, crc1: number, crc2: number, len2: number): number {
   if (!Number.isSafeInteger(len2) || len2 < 0) throw new RangeError(`invalid length ${len2}`);
   if (len2 === 0) return crc1 >>> 0;
   const even = new Uint32Array(32);
   const odd = new Uint32Array(32);
   // The operator for one zero bit: the polynomial in row 0, then a shift.
-  odd[0] = 0xedb88320;
+  odd[0] = polynomial;
   for (let n = 1, row = 1; n < 32; n++, row *= 2) odd[n] = row;
   gf2MatrixSquare(even, odd); // two zero bits
   gf2MatrixSquare(odd, even); // four zero bits

@@ -1,4 +1,4 @@
-import { ErrorCode, inSpan, SpanAttr } from '@ferry/shared';
+import { ErrorCode, type ImportResult, inSpan, SpanAttr } from '@ferry/shared';
 import { trace } from '@opentelemetry/api';
 import {
   permanentError,
@@ -7,12 +7,15 @@ import {
   transientError,
 } from '../errors/transfer-error.ts';
 import { isUploadGone } from '../sink/destination-error.ts';
-import type { ExpectedObject } from '../sink/s3-sink.ts';
+import { type ExpectedObject, KEY_EXISTS } from '../sink/s3-sink.ts';
 import type { UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { beginUpload } from './begin-upload.ts';
 import type { Checkpoint, FinishedPart } from './checkpoint.ts';
 import { crc32CombineAll, formatCrc32 } from './crc32-combine.ts';
+import { DigestChecks } from './digest-checks.ts';
+import { discardUpload } from './discard-upload.ts';
+import { guardWrite, keyTaken, type WriteGuard } from './overwrite-policy.ts';
 import {
   choosePartSize,
   MAX_OBJECT_SIZE,
@@ -25,7 +28,7 @@ import {
 } from './plan-parts.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
 import { uploadPart } from './upload-part.ts';
-import { type DigestScheme, digestScheme, formatDigest } from './whole-file-digest.ts';
+import { formatDigest } from './whole-file-digest.ts';
 import { withRetries } from './with-retries.ts';
 
 type RangedMetadata = SourceMetadata & { size: number; version: string };
@@ -34,8 +37,8 @@ interface OpenUpload extends UploadRef {
   partSize: number;
   /** Parts already in S3 and in the checkpoint, by part number. */
   finished: Map<number, FinishedPart>;
-  /** How the source's whole-file digest is computed part by part, when it states one. */
-  digest: DigestScheme | null;
+  /** The whole-file digests the bytes must match (the source's, the request's expected ones). */
+  checks: DigestChecks;
 }
 
 /**
@@ -82,11 +85,17 @@ export async function runMultipartTransfer(
   const parts = plan.map((part) => finished.get(part.partNumber) as FinishedPart);
   const crc = wholeObjectCrc32(parts);
   checkStatedChecksum(metadata, crc);
-  checkStatedDigest(metadata, upload.digest, parts);
+  upload.checks.verify(parts);
+  const guard = await guardWrite(ctx, 'complete', startedAt);
+  if ('skipped' in guard) {
+    await discardUpload(ctx.importId, ctx);
+    return { kind: 'completed', result: guard.skipped };
+  }
   const expected = { size: metadata.size, crc32: crc, partEtags: parts.map((part) => part.etag) };
-  await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
-    complete(ctx, upload, parts, expected),
+  const skipped = await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
+    complete(ctx, upload, parts, expected, guard, startedAt),
   );
+  if (skipped) return { kind: 'completed', result: skipped };
   // The object exists, the record does not say so yet: the next attempt must recognise it.
   ctx.failpoints.hit('upload.after-complete');
   const stored = await inSpan('ferry.verify', { [SpanAttr.BYTES]: metadata.size }, () =>
@@ -103,21 +112,22 @@ export async function runMultipartTransfer(
       ...(metadata.digest ? { sourceChecksum: formatDigest(metadata.digest) } : {}),
       partCount: parts.length,
       durationMs: ctx.now() - startedAt,
+      ...(guard.existenceCheck ? { existenceCheck: guard.existenceCheck } : {}),
     },
   };
 }
 
 /** Continues the checkpointed upload when it is for this version of this object, else starts anew. */
 async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promise<OpenUpload> {
-  const digest = metadata.digest ? digestScheme(metadata.digest.algorithm) : null;
+  const checks = new DigestChecks(metadata.digest, ctx.expected);
   const existing = await ctx.checkpoints.load(ctx.importId);
-  if (existing && resumable(existing, metadata, ctx.destination, digest)) {
-    const finished = reusableParts(existing, digest);
+  if (existing && resumable(existing, metadata, ctx.destination, checks)) {
+    const finished = reusableParts(existing, checks);
     ctx.logger.info(
       { uploadId: existing.uploadId, finishedParts: finished.size },
       'resuming from checkpoint',
     );
-    return { ...ctx.destination, uploadId: existing.uploadId, partSize: existing.partSize, finished, digest };
+    return { ...ctx.destination, uploadId: existing.uploadId, partSize: existing.partSize, finished, checks };
   }
   if (existing) {
     if (ctx.onSourceChange === 'fail' && existing.version !== metadata.version) {
@@ -132,7 +142,7 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
     await ctx.sink.abortQuietly(existing, ctx.logger);
     await ctx.checkpoints.delete(ctx.importId);
   }
-  const partSize = choosePartSize(metadata.size, ctx.partSize, digest?.alignment);
+  const partSize = choosePartSize(metadata.size, ctx.partSize, checks.alignment);
   // Once S3 has made the upload, the checkpoint must name it so cleanup can find it.
   const { uploadId } = await beginUpload(ctx, metadata);
   await ctx.checkpoints.begin(ctx.importId, {
@@ -143,22 +153,22 @@ async function openUpload(ctx: TransferContext, metadata: RangedMetadata): Promi
     size: metadata.size,
     partSize,
   });
-  return { ...ctx.destination, uploadId, partSize, finished: new Map(), digest };
+  return { ...ctx.destination, uploadId, partSize, finished: new Map(), checks };
 }
 
 /**
- * The checkpoint's parts that count as done: those of the planned sizes, and, when the source
- * states a digest, only those whose digest state is known. An MD5 chain is only as good as its
- * unbroken start: parts after a gap are read again (uploading a part number again replaces it).
+ * The checkpoint's parts that count as done: those of the planned sizes, and, when digests are
+ * checked, only those whose digest states are all known. An MD5 or SHA-256 chain is only as good as
+ * its unbroken start: parts after a gap are read again (uploading a part number again replaces it).
  */
-function reusableParts(checkpoint: Checkpoint, digest: DigestScheme | null): Map<number, FinishedPart> {
+function reusableParts(checkpoint: Checkpoint, checks: DigestChecks): Map<number, FinishedPart> {
   const plan = planParts(checkpoint.size, checkpoint.partSize);
   const finished = new Map<number, FinishedPart>();
   for (const planned of plan) {
     const part = checkpoint.parts.get(planned.partNumber);
-    const usable = part && partLength(planned) === part.size && (!digest || part.digest !== undefined);
+    const usable = part && partLength(planned) === part.size && checks.covers(part);
     if (usable) finished.set(part.partNumber, part);
-    else if (digest?.sequential) break;
+    else if (checks.sequential) break;
   }
   return finished;
 }
@@ -167,10 +177,10 @@ function resumable(
   checkpoint: Checkpoint,
   metadata: RangedMetadata,
   destination: { bucket: string; key: string },
-  digest: DigestScheme | null,
+  checks: DigestChecks,
 ): boolean {
   return (
-    checkpoint.partSize % (digest?.alignment ?? 1) === 0 &&
+    checkpoint.partSize % checks.alignment === 0 &&
     checkpoint.version === metadata.version &&
     checkpoint.size === metadata.size &&
     checkpoint.bucket === destination.bucket &&
@@ -238,8 +248,8 @@ async function moveParts(
     trace.getActiveSpan()?.addEvent('checkpointed');
     upload.finished.set(part.partNumber, done);
   };
-  // A chained digest (MD5) needs each part's bytes after the previous part's: one lane, in order.
-  const lanes = Math.min(upload.digest?.sequential ? 1 : ctx.partConcurrency, pending.length);
+  // A chained digest (MD5, SHA-256) needs each part's bytes after the previous part's: one lane, in order.
+  const lanes = Math.min(upload.checks.sequential ? 1 : ctx.partConcurrency, pending.length);
   await Promise.all(Array.from({ length: lanes }, lane));
   return failure;
 }
@@ -264,27 +274,10 @@ async function movePart(
     ctx.meter.bytesMoved(copied.size);
     return copied;
   }
-  const previous = upload.finished.get(part.partNumber - 1)?.digest ?? null;
-  const hasher = upload.digest?.partHasher(previous) ?? null;
+  const hasher = upload.checks.any
+    ? upload.checks.partHasher(upload.finished.get(part.partNumber - 1))
+    : null;
   return uploadPart(ctx, upload, metadata, part, signal, hasher);
-}
-
-/**
- * The provider's own digest of the file (Dropbox content_hash, Drive md5Checksum) must match the one
- * combined from the parts' states: checked before completing, so a mismatch leaves no object behind.
- */
-function checkStatedDigest(
-  metadata: RangedMetadata,
-  digest: DigestScheme | null,
-  parts: FinishedPart[],
-): void {
-  if (!metadata.digest || !digest) return;
-  const computed = digest.combine(parts.map((part) => part.digest ?? ''));
-  if (computed === metadata.digest.value.toLowerCase()) return;
-  throw permanentError(
-    ErrorCode.CHECKSUM_MISMATCH,
-    `the bytes read have ${metadata.digest.algorithm} ${computed} where the source states ${metadata.digest.value}`,
-  );
 }
 
 /**
@@ -321,14 +314,25 @@ async function verifySourceUnchanged(ctx: TransferContext, metadata: RangedMetad
   }
 }
 
+/**
+ * Completes the upload; answers the skipped result when a conditional Complete (overwrite `never`)
+ * found the key taken by another object, after aborting the upload, or null when it was completed
+ * (now, or by an earlier attempt).
+ */
 async function complete(
   ctx: TransferContext,
   upload: UploadRef,
   parts: FinishedPart[],
   expected: ExpectedObject & { partEtags: string[] },
-): Promise<void> {
+  guard: WriteGuard,
+  startedAt: number,
+): Promise<ImportResult | null> {
   try {
-    await ctx.sink.complete(upload, parts, expected);
+    const completed = await ctx.sink.complete(upload, parts, expected, guard.ifNoneMatch);
+    if (completed !== KEY_EXISTS) return null;
+    // Refused, so this upload made nothing: the object there is another's, or an earlier attempt's.
+    await ctx.sink.abortQuietly(upload, ctx.logger);
+    return await keyTaken(ctx, startedAt);
   } catch (error) {
     const failure = toTransferError(error);
     if (!isUploadGone(failure)) throw failure;
@@ -338,6 +342,7 @@ async function complete(
       { uploadId: upload.uploadId },
       'the upload had been completed already by an earlier attempt',
     );
+    return null;
   }
 }
 

@@ -3,6 +3,7 @@ import { ErrorCode, inSpan, SpanAttr } from '@ferry/shared';
 import type { BufferLease } from '../bytes/memory-budget.ts';
 import { heldPartStream } from '../bytes/part-stream.ts';
 import { permanentError, TransferError, toTransferError } from '../errors/transfer-error.ts';
+import { KEY_EXISTS } from '../sink/s3-sink.ts';
 import type { StoredPart, UploadRef } from '../sink/sink-types.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
@@ -10,9 +11,12 @@ import { beginUpload } from './begin-upload.ts';
 import { ByteMeter } from './byte-meter.ts';
 import { formatCrc32 } from './crc32-combine.ts';
 import { cutParts } from './cut-parts.ts';
+import { DigestChecks, expectedSizeMismatch, type PartDigestHasher } from './digest-checks.ts';
+import { guardWrite, keyTaken } from './overwrite-policy.ts';
 import { choosePartSize, MAX_OBJECT_SIZE } from './plan-parts.ts';
 import { putEmptyObject } from './put-empty-object.ts';
 import type { TransferContext, TransferOutcome } from './transfer-context.ts';
+import { formatDigest } from './whole-file-digest.ts';
 import { withRetries } from './with-retries.ts';
 
 /**
@@ -61,10 +65,14 @@ async function streamWithin(
     signal: ctx.abort,
   });
   const expected = announced ?? metadata.size;
-  if (expected !== null && expected > MAX_OBJECT_SIZE) {
+  const refused =
+    expected !== null && expected > MAX_OBJECT_SIZE
+      ? permanentError(ErrorCode.DESTINATION_ERROR, `source is ${expected} bytes; S3 objects end at 5 TiB`)
+      : expectedSizeMismatch(ctx.expected, expected);
+  if (refused) {
     body.on('error', () => {}); // undici reports dropping an unread body as an error
     body.destroy();
-    throw permanentError(ErrorCode.DESTINATION_ERROR, `source is ${expected} bytes; S3 objects end at 5 TiB`);
+    throw refused;
   }
   ctx.progress.total = expected;
   ctx.progress.done = 0;
@@ -84,17 +92,35 @@ async function streamWithin(
   const queueSize = Math.max(1, Math.min(ctx.partConcurrency, Math.floor(memoryBytes / partSize) - 1));
   // The upload is made by the first full part; until it is completed, a failure must abort it.
   const open: { upload: UploadRef | null } = { upload: null };
+  // One pass over the bytes in order: every digest, sequential or not, hashes as one part.
+  const checks = new DigestChecks(metadata.digest, ctx.expected);
+  const hasher = checks.partHasher(undefined);
   try {
-    const parts = await uploadParts(ctx, metadata, meter, partSize, queueSize, (created) => {
+    const parts = await uploadParts(ctx, metadata, meter, partSize, queueSize, hasher, (created) => {
       open.upload = created;
     });
     if (!open.upload) return await putEmptyObject(ctx, metadata, startedAt);
+    const sizeMismatch = expectedSizeMismatch(ctx.expected, meter.bytes);
+    if (sizeMismatch) throw sizeMismatch;
+    checks.verify([hasher.finish()]);
+    const guard = await guardWrite(ctx, 'complete', startedAt);
+    if ('skipped' in guard) {
+      await ctx.sink.abortQuietly(open.upload, ctx.logger);
+      open.upload = null;
+      return { kind: 'completed', result: guard.skipped };
+    }
     const expectedObject = { size: meter.bytes, crc32: meter.crc, partEtags: parts.map((part) => part.etag) };
     const completing = open.upload;
-    await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
-      ctx.sink.complete(completing, parts, expectedObject),
+    const completed = await inSpan('ferry.complete', { [SpanAttr.PARTS]: parts.length }, () =>
+      ctx.sink.complete(completing, parts, expectedObject, guard.ifNoneMatch),
     );
     open.upload = null;
+    if (completed === KEY_EXISTS) {
+      // Refused, so this upload made nothing; the object there is another's, or an earlier attempt's.
+      await ctx.sink.abortQuietly(completing, ctx.logger);
+      const skipped = await keyTaken(ctx, startedAt);
+      if (skipped) return { kind: 'completed', result: skipped };
+    }
     const stored = await inSpan('ferry.verify', { [SpanAttr.BYTES]: meter.bytes }, () =>
       ctx.sink.confirmStored(ctx.destination, expectedObject),
     );
@@ -105,8 +131,10 @@ async function streamWithin(
         size: meter.bytes,
         etag,
         checksum: formatCrc32(meter.crc),
+        ...(metadata.digest ? { sourceChecksum: formatDigest(metadata.digest) } : {}),
         partCount: parts.length,
         durationMs: ctx.now() - startedAt,
+        ...(guard.existenceCheck ? { existenceCheck: guard.existenceCheck } : {}),
       },
     };
   } catch (error) {
@@ -137,6 +165,7 @@ async function uploadParts(
   stream: Readable,
   partSize: number,
   queueSize: number,
+  hasher: PartDigestHasher,
   onCreated: (upload: UploadRef) => void,
 ): Promise<StoredPart[]> {
   const stored: StoredPart[] = [];
@@ -153,6 +182,7 @@ async function uploadParts(
       onCreated(upload);
     }
     const number = ++partNumber;
+    for (const chunk of chunks) hasher.update(chunk);
     const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     // The chunks are the stream's own: nothing to give back, and they can be sent again.
     const pieces = chunks.map((chunk) => ({ chunk, release: noop }));

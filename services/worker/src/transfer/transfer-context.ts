@@ -1,4 +1,4 @@
-import type { Failpoints, ImportResult, Logger } from '@ferry/shared';
+import type { ExpectedChecksums, Failpoints, ImportResult, Logger, OverwritePolicy } from '@ferry/shared';
 import type { MemoryBudget } from '../bytes/memory-budget.ts';
 import type { TransferMeter } from '../metrics/worker-metrics.ts';
 import type { S3Sink } from '../sink/s3-sink.ts';
@@ -16,6 +16,10 @@ export interface TransferContext {
   importId: string;
   destination: { bucket: string; key: string };
   source: Source;
+  /** What the request says the source's bytes are: checked before completing. */
+  expected: ExpectedChecksums | undefined;
+  /** What happens when the destination key already holds an object. */
+  overwrite: OverwritePolicy;
   /** The destination: every S3 call goes through it. */
   sink: S3Sink;
   checkpoints: CheckpointStore;

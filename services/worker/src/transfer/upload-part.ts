@@ -7,9 +7,9 @@ import type { StoredPart, UploadRef } from '../sink/sink-types.ts';
 import { SourceReadFailed } from '../sink/upload-part.ts';
 import type { SourceMetadata } from '../sources/source.ts';
 import { toSourceError } from '../sources/source-error.ts';
+import type { PartDigestHasher, PartDigests } from './digest-checks.ts';
 import { type PartRange, partLength } from './plan-parts.ts';
 import type { TransferContext } from './transfer-context.ts';
-import type { PartHasher } from './whole-file-digest.ts';
 
 /**
  * Memory one streamed part holds between the source socket and the S3 socket. Enough to keep both
@@ -39,8 +39,8 @@ export async function uploadPart(
   metadata: SourceMetadata,
   part: PartRange,
   signal: AbortSignal,
-  hasher: PartHasher | null = null,
-): Promise<StoredPart & { digest?: string }> {
+  hasher: PartDigestHasher | null = null,
+): Promise<StoredPart & PartDigests> {
   const length = partLength(part);
   const profile = await ctx.sink.profile(upload.bucket, signal);
   const memory = profile.mode === 'header' ? wholePartLease(length) : PART_WINDOW_BYTES;
@@ -74,7 +74,7 @@ export async function uploadPart(
       signal,
     );
     span?.addEvent('uploaded', { [SpanAttr.BYTES]: counted });
-    return { ...stored, ...(hasher ? { digest: hasher.finish() } : {}) };
+    return { ...stored, ...hasher?.finish() };
   } catch (error) {
     trace.getActiveSpan()?.addEvent('try failed', { 'error.type': errorType(error) });
     ctx.progress.done -= counted;

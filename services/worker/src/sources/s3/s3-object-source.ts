@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ErrorCode, type S3Source as S3SourceSpec } from '@ferry/shared';
+import {
+  ErrorCode,
+  EXPECTED_DIGESTS,
+  type ExpectedChecksums,
+  type S3Source as S3SourceSpec,
+} from '@ferry/shared';
 import { permanentError, type TransferError } from '../../errors/transfer-error.ts';
 import { sourceStatusError } from '../http-status.ts';
 import type { ServerSideCopySource, Source, SourceMetadata } from '../source.ts';
@@ -27,7 +32,8 @@ export class S3ObjectSource implements Source {
   constructor(spec: S3SourceSpec, client: S3Client) {
     this.#spec = spec;
     this.#client = client;
-    if (!spec.roleArn) {
+    // Expected digests are checked on the bytes read, and a copy made by S3 passes none through here.
+    if (!spec.roleArn && !hasExpectedDigests(spec.expected)) {
       this.serverSideCopy = {
         bucket: spec.bucket,
         key: spec.key,
@@ -100,4 +106,8 @@ export function s3SourceError(error: unknown, action: string): TransferError {
     );
   }
   return sourceStatusError(status, `S3 ${action}${shape.name ? ` (${shape.name})` : ''}`);
+}
+
+function hasExpectedDigests(expected: ExpectedChecksums | undefined): boolean {
+  return EXPECTED_DIGESTS.some((name) => expected?.[name] !== undefined);
 }
