@@ -152,7 +152,11 @@ async function main(options: BenchOptions): Promise<void> {
     });
     printTables(submitTables(submit));
     if (options.write) {
-      await writeFile(join(REPO_ROOT, 'bench/results/submit.json'), `${JSON.stringify(submit, null, 2)}\n`);
+      await writeJson(
+        join(REPO_ROOT, 'bench/results/submit.json'),
+        submit,
+        join(REPO_ROOT, 'node_modules/.bin/biome'),
+      );
       await writeSubmitSection(join(REPO_ROOT, 'BENCHMARKS.md'), submit);
       log('wrote the submit run into BENCHMARKS.md and bench/results/submit.json');
     }
