@@ -55,7 +55,7 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
   running: RunningImports;
   progressIntervalMs: number;
   logger: Logger;
-  /** Opens the job's sealed source secrets, right before the source is read. */
+  /** Opens the import's sealed source secrets, right before the source is read. */
   secrets: SecretBox;
   metrics: WorkerMetrics;
   failpoints: Failpoints;
