@@ -56,11 +56,7 @@ export class BenchQueue {
     const id = newImportId();
     const request = sealRequest({ source, destination: { bucket, key } }, this.#secrets);
     await this.#store.createMany([this.#store.newRecord(id, TENANT, request)]);
-    await this.#queue.add(
-      IMPORT_JOB_NAME,
-      { importId: id, tenant: TENANT, request },
-      { ...IMPORT_JOB_OPTIONS, jobId: id },
-    );
+    await this.#queue.add(IMPORT_JOB_NAME, { importId: id }, { ...IMPORT_JOB_OPTIONS, jobId: id });
     return id;
   }
 

@@ -13,8 +13,11 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
   --dropbox-size MiB    size of each of those files (default 4, quick 1)
   --only LIST           scenarios to run, e.g. 1,2b (default 1,2,2b,3,5,6,7; 4 is read from 1;
                         2b starts a one-node Ceph cluster, installing Ceph first when run as root;
-                        chaos, the fleet chaos run, only when named: it writes its own section)
+                        chaos, the fleet chaos run, and submit, the API's cost per submit, only
+                        when named: each writes a section of its own)
   --chaos-imports N     imports of the chaos run, all submitted at once (default 200)
+  --submit-imports N    imports the submit run queues in batches, its Redis memory figure's count
+                        (default 100000, quick 20000); it also sends 20000 single submits (quick 5000)
   --repeat N            transfers per tool in scenarios 1, 2 and 2b; the median counts (default 3, quick 1)
   --no-rclone           skip the rclone columns
   --worker-env K=V      extra environment for every worker (repeatable), e.g. PART_CONCURRENCY=8
@@ -25,7 +28,7 @@ export const USAGE = `Usage: pnpm bench [options]      (or ./ferryw bench [optio
 Generated source files are cached in $TMPDIR/ferry-bench (default /tmp/ferry-bench).`;
 
 /** Strings: 2b, scenario 2's transfer into Ceph RGW, came after 3 to 7 had their numbers. */
-const SCENARIO_IDS = ['1', '2', '2b', '3', '4', '5', '6', '7', 'chaos'] as const;
+const SCENARIO_IDS = ['1', '2', '2b', '3', '4', '5', '6', '7', 'chaos', 'submit'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 function scenarioId(text: string): ScenarioId {
@@ -43,6 +46,8 @@ export interface BenchOptions {
   dropboxSize: number;
   chaosImports: number;
   chaosSize: number;
+  submitImports: number;
+  submitSingles: number;
   scenarios: Set<ScenarioId>;
   repeat: number;
   rclone: boolean;
@@ -62,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'dropbox-files': { type: 'string' },
       'dropbox-size': { type: 'string' },
       'chaos-imports': { type: 'string' },
+      'submit-imports': { type: 'string' },
       only: { type: 'string', default: '1,2,2b,3,5,6,7' },
       repeat: { type: 'string' },
       'no-rclone': { type: 'boolean', default: false },
@@ -90,6 +96,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     dropboxSize: wholeNumber('--dropbox-size', values['dropbox-size'] ?? (quick ? '1' : '4'), 1, 1024) * MIB,
     chaosImports: wholeNumber('--chaos-imports', values['chaos-imports'] ?? '200', 1, 10_000),
     chaosSize: sizeInMiB('--size', values.size ?? '256', 5, 102_400) * MIB,
+    submitImports: wholeNumber(
+      '--submit-imports',
+      values['submit-imports'] ?? (quick ? '20000' : '100000'),
+      1000,
+      10_000_000,
+    ),
+    submitSingles: quick ? 5000 : 20_000,
     scenarios,
     repeat: wholeNumber('--repeat', values.repeat ?? (quick ? '1' : '3'), 1, 20),
     rclone: !values['no-rclone'],

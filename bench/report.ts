@@ -622,7 +622,7 @@ export async function writeBenchmarksMd(path: string, results: BenchResults, tab
  * Written through a .tmp file (gitignored) so an interrupted run never leaves half a JSON, then put in
  * Biome's format (it folds short arrays that JSON.stringify spreads out) so `biome ci .` stays green.
  */
-export async function writeJson(path: string, results: BenchResults, biome: string): Promise<void> {
+export async function writeJson(path: string, results: unknown, biome: string): Promise<void> {
   await writeFile(`${path}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
   try {

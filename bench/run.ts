@@ -19,15 +19,18 @@ import { runChaosScenario } from './scenarios/chaos.ts';
 import { runMemoryScenario } from './scenarios/memory.ts';
 import { runProviderLimitsScenario } from './scenarios/provider-limits.ts';
 import { runResumeScenario } from './scenarios/resume.ts';
+import { runSubmitScenario } from './scenarios/submit.ts';
 import { runTransferScenario, runTransferScenarioInto } from './scenarios/transfer.ts';
 import { ensureSourceFile, GIB, removeSourceFile } from './source-files.ts';
+import { submitTables, writeSubmitSection } from './submit/submit-report.ts';
 import { ensureRedis, REPO_ROOT } from './workspace.ts';
 
 /**
  * `pnpm bench`: the benchmarks of issues 3, 4, 5 and 9. Starts Redis (if none answers), the HTTP
  * source, the sinks (a Ceph cluster among them) and the Dropbox emulator as processes of their own,
  * runs each scenario with fresh worker processes, then prints the tables and rewrites BENCHMARKS.md,
- * bench/results/latest.json and the autoscaler charts beside it.
+ * bench/results/latest.json and the autoscaler charts beside it. The chaos run (issue 12) and the
+ * submit run (issue 13) go only when named, and each rewrites a section of BENCHMARKS.md of its own.
  */
 const log = (line: string) => console.error(line);
 
@@ -139,8 +142,27 @@ async function main(options: BenchOptions): Promise<void> {
       log('wrote the chaos run into BENCHMARKS.md and bench/results/chaos.json');
     }
   }
-  // The chaos run alone keeps the other scenarios' figures: it rewrites only its own section.
-  if ([...options.scenarios].every((id) => id === 'chaos')) return;
+  if (run('submit')) {
+    log(`submit. a ferry api process: single submits, ${options.submitImports} imports in batches of 1,000`);
+    const submit = await runSubmitScenario({
+      singles: options.submitSingles,
+      batched: options.submitImports,
+      command: results.command,
+      log,
+    });
+    printTables(submitTables(submit));
+    if (options.write) {
+      await writeJson(
+        join(REPO_ROOT, 'bench/results/submit.json'),
+        submit,
+        join(REPO_ROOT, 'node_modules/.bin/biome'),
+      );
+      await writeSubmitSection(join(REPO_ROOT, 'BENCHMARKS.md'), submit);
+      log('wrote the submit run into BENCHMARKS.md and bench/results/submit.json');
+    }
+  }
+  // The chaos and submit runs alone keep the other scenarios' figures: each rewrites only its own section.
+  if ([...options.scenarios].every((id) => id === 'chaos' || id === 'submit')) return;
 
   finishMachine(results.machine);
   const tables = buildTables(results);

@@ -3,6 +3,7 @@
 export { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 export {
   ensureRedis,
+  freePort,
   localS3Client,
   type RedisHandle,
   type S3Credentials,
@@ -19,6 +20,7 @@ export {
   newImportId,
   SecretBox,
   SecretKey,
+  StoreKeys,
   sealRequest,
 } from '@ferry/shared';
 export { Queue } from 'bullmq';

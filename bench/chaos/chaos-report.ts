@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { MARKER, markdownTable, type Table } from '../report.ts';
+import { writeBenchmarksSection } from '../benchmarks-section.ts';
+import { markdownTable, type Table } from '../report.ts';
 import { sizeLabel } from '../results.ts';
 import { type ChaosResults, chaosChecks, GIB, refetchedPerKill, workerCpuPerGiB } from './chaos-results.ts';
 
@@ -79,27 +79,12 @@ export function chaosTables(results: ChaosResults): Table[] {
 /** The chaos run's section of BENCHMARKS.md: above the generated part, which `pnpm bench` rewrites. */
 export async function writeChaosSection(path: string, results: ChaosResults): Promise<void> {
   const m = results.machine;
-  const section = [
-    START,
-    '',
+  await writeBenchmarksSection(path, START, END, [
     '## Fleet chaos run',
     '',
     `- Date: ${m.date}; command: \`${results.command}\``,
     `- Machine: ${m.cores} cores, ${m.cpuModel}, ${(m.ramBytes / GIB).toFixed(1)} GiB RAM, Node ${m.node}; load average at start ${m.loadAverageStart.map((v) => v.toFixed(2)).join(' ')}, at end ${m.loadAverageEnd.map((v) => v.toFixed(2)).join(' ')}`,
     '',
     ...chaosTables(results).flatMap((table) => [markdownTable(table), '']),
-    END,
-  ].join('\n');
-  const existing = await readFile(path, 'utf8');
-  const start = existing.indexOf(START);
-  const end = existing.indexOf(END);
-  let updated: string;
-  if (start >= 0 && end > start) {
-    updated = `${existing.slice(0, start)}${section}${existing.slice(end + END.length)}`;
-  } else {
-    const at = existing.indexOf(MARKER);
-    updated =
-      at >= 0 ? `${existing.slice(0, at)}${section}\n\n${existing.slice(at)}` : `${existing}\n${section}\n`;
-  }
-  await writeFile(path, updated);
+  ]);
 }

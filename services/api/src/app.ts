@@ -22,6 +22,7 @@ import type { ApiConfig } from './env.ts';
 import { answerError, installErrorHandling, loggableError } from './http/errors.ts';
 import { acceptJsonBodiesOnly, BODY_LIMIT_BYTES } from './http/json-body.ts';
 import { refuseWhileClosing } from './http/refuse-while-closing.ts';
+import { requestLogController } from './http/request-log.ts';
 import { zodValidatorCompiler } from './http/validation.ts';
 import { cancelRoute } from './imports/cancel-route.ts';
 import type { ImportQueue, ImportsContext } from './imports/context.ts';
@@ -48,6 +49,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     bodyLimit: BODY_LIMIT_BYTES,
     frameworkErrors: answerError,
     return503OnClosing: false,
+    logController: requestLogController(),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions('api', config.LOG_LEVEL) }),
   };
   const app = Fastify(options);

@@ -90,7 +90,7 @@ describe('local mode end to end: real `ferry worker` processes sized by the auto
     await queue.addBulk(
       records.map((record) => ({
         name: IMPORT_JOB_NAME,
-        data: { importId: record.id, tenant: record.tenant, request: record.request },
+        data: { importId: record.id },
         opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id },
       })),
     );

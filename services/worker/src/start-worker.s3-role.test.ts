@@ -91,7 +91,7 @@ describe('S3 source read as an assumed role (STS stand-in, real S3 server behind
     const parts = new Set(writes.filter((r) => r.operation === 'UploadPart').map((r) => r.partNumber));
     expect(parts).toEqual(new Set([1, 2, 3]));
 
-    // The externalId is sealed in the job and the record, and a GET shows only that it was given.
+    // The externalId is sealed in the record and absent from the job, and a GET shows only that it was given.
     const job = await harness.redis.hgetall(`bull:${harness.queueName}:${id}`);
     expect(job.data).not.toContain(EXTERNAL_ID);
     expect(JSON.stringify(record)).not.toContain(EXTERNAL_ID);

@@ -47,10 +47,13 @@ describe('sealed source secrets', () => {
       { type: 'http', url: `${source.url}/${file.name}`, headers: { Authorization: TOKEN } },
       'sealed-headers.bin',
     );
-    // The job as queued holds the header sealed; only the worker opens it.
-    const job = await harness.redis.hgetall(`bull:${harness.queueName}:${id}`);
-    expect(job.data).toContain('"sealed":"v1.');
-    expect(job.data).not.toContain('worker-e2e-token');
+    // The record holds the header sealed, the job nothing of it; only the worker opens it.
+    const stored = await harness.redis.hget(harness.store.keys.record(id), 'request');
+    expect(stored).toContain('"sealed":"v1.');
+    expect(stored).not.toContain('worker-e2e-token');
+    expect(await harness.redis.hget(`bull:${harness.queueName}:${id}`, 'data')).toBe(
+      JSON.stringify({ importId: id }),
+    );
 
     const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error).toBeUndefined();

@@ -3,6 +3,7 @@ import {
   createLogger,
   createRedis,
   createS3Client,
+  IMPORT_JOB_RETENTION,
   ImportStore,
   type Logger,
   type ResolveAll,
@@ -219,6 +220,8 @@ export function startWorker(
     lockDuration: config.JOB_LOCK_MS,
     lockRenewTime: LockWatch.lockRenewTimeMs(config.JOB_LOCK_MS),
     stalledInterval: config.JOB_LOCK_MS,
+    // Finished jobs' retention lives here, not in each queued job (see IMPORT_JOB_RETENTION).
+    ...IMPORT_JOB_RETENTION,
   });
   worker.on('locksRenewed', ({ jobIds }) => lockWatch.renewed(jobIds));
   worker.on('error', (error) => {

@@ -26,7 +26,7 @@ export const StoredS3Source = z.strictObject({ ...S3Source.shape, externalId: Se
 export const StoredDropboxSource = DropboxSource.extend({ credentials: SealedSecret });
 export const StoredGdriveSource = GdriveSource.extend({ credentials: SealedSecret });
 
-/** A Source with its secrets sealed: the form records and jobs hold in Redis. */
+/** A Source with its secrets sealed: the form records hold in Redis. */
 export const StoredSource = z.discriminatedUnion('type', [
   StoredHttpSource,
   StoredS3Source,

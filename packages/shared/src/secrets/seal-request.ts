@@ -17,7 +17,7 @@ import type {
 import { ErrorCode, FerryError } from '../errors.ts';
 import type { SecretBox } from './secret-box.ts';
 
-/** The request as records and jobs store it: every secret-bearing field sealed. */
+/** The request as records store it: every secret-bearing field sealed. */
 export function sealRequest(request: ImportRequest, box: SecretBox): StoredImportRequest {
   return {
     source: sealSource(request.source, box),

@@ -47,6 +47,43 @@ describe('ImportStore (real Redis)', () => {
     expect(await store.markRunning('imp_missing', 1)).toEqual({ ok: false, current: null });
   });
 
+  it('writes a new record with only what is its own, and reads it, or one written in full, whole', async () => {
+    const created = new Date('2026-12-04T01:02:03.004Z');
+    const dated = new ImportStore(redis, uniqueName('store'), () => created);
+    const record = dated.newRecord(newImportId(), 'tenant-a', request);
+    await dated.createMany([record]);
+    expect(Object.keys(await redis.hgetall(dated.keys.record(record.id))).sort()).toEqual([
+      'createdAt',
+      'request',
+      'status',
+      'tenant',
+    ]);
+    expect(await dated.get(record.id)).toEqual(record);
+
+    // As every field of a record was written before: the id among them, which the key repeats.
+    const earlier = newImportId();
+    await redis.hset(dated.keys.record(earlier), {
+      id: earlier,
+      tenant: 'tenant-a',
+      status: 'running',
+      request: JSON.stringify(request),
+      createdAt: created.toISOString(),
+      updatedAt: '2026-12-04T01:05:00.000Z',
+      bytesDone: '5',
+      bytesTotal: '10',
+      attempts: '2',
+    });
+    expect(await dated.get(earlier)).toEqual({
+      ...record,
+      id: earlier,
+      status: 'running',
+      updatedAt: '2026-12-04T01:05:00.000Z',
+      bytesDone: 5,
+      bytesTotal: 10,
+      attempts: 2,
+    });
+  });
+
   it('deletes the keys given with a transition in the same step, and none when it is refused', async () => {
     const result = { size: 1, etag: 'e', checksum: 'crc32:00000001', partCount: 1, durationMs: 1 };
     const done = store.newRecord(newImportId(), 'tenant-a', request);

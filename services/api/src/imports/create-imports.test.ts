@@ -113,6 +113,19 @@ describe('createImports: fair priorities between tenants', () => {
     expect(await priorityOf(api, await submit(api, 'a', 'drain/6.bin'))).toBe(0);
   });
 
+  it('ranks single submits that arrive together as if they came one after the other', async () => {
+    // Written together (see CoalescedSubmits): each tenant's still count from 0, one number each.
+    const ids = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => submit(api, 'a', `together/a-${i}.bin`)),
+      ...Array.from({ length: 4 }, (_, i) => submit(api, 'b', `together/b-${i}.bin`)),
+    ]);
+    const priorities = await Promise.all(ids.map((id) => priorityOf(api, id)));
+    const sorted = (list: Array<number | undefined>) => [...list].sort((x = 0, y = 0) => x - y);
+    expect(sorted(priorities.slice(0, 6))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sorted(priorities.slice(6))).toEqual([0, 1, 2, 3]);
+    expect(await api.store.unqueuedBefore(Date.now() + 60_000, 100)).toEqual([]);
+  });
+
   it('gives two submits of one tenant at the same moment distinct numbers', async () => {
     const [left, right] = await Promise.all([
       submitBatch(api, 'a', 'left', 50),

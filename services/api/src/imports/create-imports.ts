@@ -14,14 +14,17 @@ import { loggableError } from '../http/errors.ts';
 import type { ImportsContext } from './context.ts';
 import { fairPriorities } from './fair-priority.ts';
 
-/** The BullMQ job that runs an import: its id is the import's, so one import never has two. */
+/**
+ * The BullMQ job that runs an import: its id is the import's, so one import never has two. It holds
+ * the id alone; the worker reads the request from the record (see ImportJobData).
+ */
 export function importJob(
   record: ImportRecord,
   priority: number,
 ): { name: string; data: ImportJobData; opts: JobsOptions } {
   return {
     name: IMPORT_JOB_NAME,
-    data: { importId: record.id, tenant: record.tenant, request: record.request },
+    data: { importId: record.id },
     opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id, priority },
   };
 }

@@ -49,7 +49,7 @@ describe('requeueUnqueued: imports whose submit died between writing the record 
     expect(requeued.map((record) => record.id)).toEqual([orphan.id]);
     const job = await api.queue.getJob(orphan.id);
     expect(job?.name).toBe(IMPORT_JOB_NAME);
-    expect(job?.data).toEqual({ importId: orphan.id, tenant: TENANTS.a, request: orphan.request });
+    expect(job?.data).toEqual({ importId: orphan.id });
     // One other import of the tenant is queued: the same rank a submit now would get.
     expect(job?.priority).toBe(1);
     expect(await api.store.status(orphan.id)).toBe('queued');

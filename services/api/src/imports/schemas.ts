@@ -56,8 +56,10 @@ export const ListQuery = z.strictObject({
  * A batch item is accepted by the body schema whatever it holds, so one bad item is refused on its
  * own instead of failing the batch; the handler validates each against ImportRequest. The union
  * keeps ImportRequest in the OpenAPI document (the generator drops the empty `unknown` branch).
+ * `unknown` first: a union answers with the first branch that accepts, so items are not parsed
+ * twice (here and in the handler).
  */
-const BatchItem = z.union([ImportRequest, z.unknown()]);
+const BatchItem = z.union([z.unknown(), ImportRequest]);
 
 export const BatchBody = z.strictObject({
   imports: z

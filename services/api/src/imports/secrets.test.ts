@@ -84,7 +84,7 @@ describe('provider secrets at rest', () => {
   const submit = (payload: object, headers: Record<string, string> = {}) =>
     api.call('a', { method: 'POST', url: '/v1/imports', payload, headers });
 
-  it('seals header values and provider tokens in the record and the job, and GET names them only', async () => {
+  it('seals header values and provider tokens in the record, keeps them out of the job, and GET names them only', async () => {
     const http = await submit(httpRequest('secrets/http.bin'));
     const dropbox = await submit(dropboxRequest('secrets/dropbox.bin'));
     expect([http.statusCode, dropbox.statusCode]).toEqual([202, 202]);
@@ -120,12 +120,16 @@ describe('provider secrets at rest', () => {
       expect(body).not.toContain('sealed');
     }
 
-    // A worker holding the key gets the request back exactly as it was submitted.
+    // The job names the import alone; a worker holding the key gets the record's request back
+    // exactly as it was submitted.
     const box = SecretBox.fromEnv(serviceEnv('any'));
-    const job = ImportJobData.parse((await api.queue.getJob(httpId))?.data);
-    expect(openRequest(job.request, box)).toEqual(httpRequest('secrets/http.bin'));
-    const dropboxJob = ImportJobData.parse((await api.queue.getJob(dropboxId))?.data);
-    expect(openRequest(dropboxJob.request, box)).toEqual(dropboxRequest('secrets/dropbox.bin'));
+    expect(ImportJobData.parse((await api.queue.getJob(httpId))?.data)).toEqual({ importId: httpId });
+    const httpRecord = await api.store.get(httpId);
+    expect(httpRecord && openRequest(httpRecord.request, box)).toEqual(httpRequest('secrets/http.bin'));
+    const dropboxRecord = await api.store.get(dropboxId);
+    expect(dropboxRecord && openRequest(dropboxRecord.request, box)).toEqual(
+      dropboxRequest('secrets/dropbox.bin'),
+    );
   });
 
   it('seals the items of a batch', async () => {

@@ -8,12 +8,15 @@ import {
   type ResolveAll,
   sealRequest,
   stableStringify,
+  tracingActive,
 } from '@ferry/shared';
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { dependencyCall } from '../dependency-call.ts';
 import { loggableError } from '../http/errors.ts';
 import { parseWith } from '../http/validation.ts';
 import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
+import { CoalescedSubmits } from './coalesced-submits.ts';
 import type { ImportsContext } from './context.ts';
 import { createImports } from './create-imports.ts';
 import { Accepted, BatchBody, BatchResults, errorResponses, SECURED, SubmitHeaders } from './schemas.ts';
@@ -27,6 +30,10 @@ type BatchResult =
 
 export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = async (app, { ctx }) => {
   const { store } = ctx;
+  const coalesced = new CoalescedSubmits((records) => createImports(ctx, records, app.log));
+  // While tracing, each submit writes its own: its job carries its own request's trace context.
+  const write = (record: ImportRecord, log: FastifyBaseLogger) =>
+    tracingActive() ? createImports(ctx, [record], log) : coalesced.submit(record);
 
   app.post(
     '/v1/imports',
@@ -89,7 +96,7 @@ export const submitRoutes: FastifyPluginAsyncZod<{ ctx: ImportsContext }> = asyn
           tenant,
           sealRequest(withNotifyDefault(ctx, tenant, body), ctx.secrets),
         );
-        await createImports(ctx, [record], request.log);
+        await write(record, request.log);
       } catch (error) {
         if (idempotencyKey !== undefined) {
           // Free the key so the client's retry creates the import instead of finding nothing.

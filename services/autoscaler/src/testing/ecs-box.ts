@@ -140,7 +140,7 @@ export async function startEcsBox(options: EcsBoxOptions): Promise<EcsBox> {
       await queue.addBulk(
         records.map((record) => ({
           name: IMPORT_JOB_NAME,
-          data: { importId: record.id, tenant: record.tenant, request: record.request },
+          data: { importId: record.id },
           opts: { ...IMPORT_JOB_OPTIONS, jobId: record.id },
         })),
       );

@@ -4,18 +4,20 @@ import {
   IMPORT_JOB_NAME,
   type ImportError,
   ImportJobData,
+  type ImportRecord,
   type ImportResult,
   type ImportStore,
   type Logger,
   openRequest,
   type SecretBox,
+  type TransitionOutcome,
 } from '@ferry/shared';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { toTransferError } from '../errors/transfer-error.ts';
 import { RateLimitedError } from '../limits/rate-limited-error.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { openSource, type SourceDeps } from '../sources/open-source.ts';
-import { inAttemptSpan } from '../telemetry/attempt-span.ts';
+import { describeAttempt, inAttemptSpan } from '../telemetry/attempt-span.ts';
 import { discardUpload } from '../transfer/discard-upload.ts';
 import { importFile } from '../transfer/import-file.ts';
 import { reconcileCheckpoint } from '../transfer/reconcile-checkpoint.ts';
@@ -55,7 +57,7 @@ export interface ProcessorDeps extends SharedTransferSettings, Omit<SourceDeps, 
   running: RunningImports;
   progressIntervalMs: number;
   logger: Logger;
-  /** Opens the job's sealed source secrets, right before the source is read. */
+  /** Opens the import's sealed source secrets, right before the source is read. */
   secrets: SecretBox;
   metrics: WorkerMetrics;
   failpoints: Failpoints;
@@ -75,9 +77,10 @@ export function createImportProcessor(deps: ProcessorDeps) {
   const runAttempt = async (
     job: Job,
     token: string | undefined,
-    { importId, request }: ImportJobData,
+    data: ImportJobData,
     attempt: number,
   ): Promise<ImportResult | undefined> => {
+    const { importId } = data;
     const logger = deps.logger.child({ importId, attempt });
 
     // BullMQ counts the times the job was found stalled. Its own limit would fail the job without
@@ -95,19 +98,35 @@ export function createImportProcessor(deps: ProcessorDeps) {
 
     // Registered before the record says running, so a cancel published right after is not missed.
     const control = deps.running.start(importId);
-    const claim = await deps.store.markRunning(importId, attempt).catch((error: unknown) => {
+    let claim: TransitionOutcome;
+    let runnable: Pick<ImportRecord, 'tenant' | 'request'> | null = null;
+    try {
+      claim = await deps.store.markRunning(importId, attempt);
+      // A job an earlier API queued carries the record's copy of the request (sealed alike) and runs
+      // from it; every other job holds the id alone, and the record, now running, has the rest.
+      if (claim.ok) {
+        runnable =
+          data.request && data.tenant
+            ? { tenant: data.tenant, request: data.request }
+            : await deps.store.get(importId);
+      }
+    } catch (error) {
       deps.running.finish(importId, control);
       throw error;
-    });
-    if (!claim.ok) {
+    }
+    if (!claim.ok || runnable === null) {
       deps.running.finish(importId, control);
-      logger.info({ status: claim.current }, 'import is not runnable; skipping');
+      // No record (the job outlived it) reads as a record that is gone, whichever read found out.
+      const status = claim.ok ? null : claim.current;
+      logger.info({ status }, 'import is not runnable; skipping');
       // Canceled while waiting for a retry: the earlier attempt's upload is still open.
-      if (claim.current === 'canceled' || claim.current === null) {
+      if (status === 'canceled' || status === null) {
         await discardUpload(importId, { ...cleanup, logger });
       }
       return undefined;
     }
+    const { request } = runnable;
+    describeAttempt(runnable.tenant, request.source.type);
 
     await lost.save();
     logger.info({ destination: request.destination }, 'import started');

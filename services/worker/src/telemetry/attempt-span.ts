@@ -1,5 +1,5 @@
 import { ferryTracer, type ImportJobData, markFailed, SpanAttr, tracingActive } from '@ferry/shared';
-import { type Link, type Span, SpanStatusCode } from '@opentelemetry/api';
+import { type Link, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
 /**
@@ -19,10 +19,9 @@ export async function inAttemptSpan<T>(
   const links: Link[] = data.lastAttempt
     ? [{ context: { ...data.lastAttempt, traceFlags: 1 }, attributes: { 'ferry.link': 'previous-attempt' } }]
     : [];
+  // The tenant and the source type are known once the record is read (see describeAttempt).
   const attributes = {
     [SpanAttr.IMPORT_ID]: data.importId,
-    [SpanAttr.TENANT]: data.tenant,
-    [SpanAttr.SOURCE_TYPE]: data.request.source.type,
     [SpanAttr.ATTEMPT]: attempt,
     'messaging.message.id': job.id ?? data.importId,
   };
@@ -39,6 +38,14 @@ export async function inAttemptSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * Names the attempt's tenant and source type on its span, once the processor has read them from the
+ * record (the job holds the import's id alone). Nothing while tracing is off.
+ */
+export function describeAttempt(tenant: string, sourceType: string): void {
+  trace.getActiveSpan()?.setAttributes({ [SpanAttr.TENANT]: tenant, [SpanAttr.SOURCE_TYPE]: sourceType });
 }
 
 async function rememberAttempt(job: Job, data: ImportJobData, span: Span): Promise<void> {

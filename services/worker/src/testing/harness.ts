@@ -115,7 +115,7 @@ export class Harness {
     await this.store.createMany([this.store.newRecord(id, 'tenant-test', request)]);
     await this.queue.add(
       IMPORT_JOB_NAME,
-      { importId: id, tenant: 'tenant-test', request },
+      { importId: id },
       { ...IMPORT_JOB_OPTIONS, ...jobOptions, jobId: id },
     );
     return id;
