@@ -7,7 +7,8 @@ import type { BackoffPolicy } from '../transfer/backoff.ts';
 import { AccountOwners } from './account-owners.ts';
 import { type DownloadSlot, DownloadSlots } from './download-slots.ts';
 import { FleetPause } from './fleet-pause.ts';
-import { type LimitedProvider, providerOfKey } from './limit-key.ts';
+import { originLimits } from './host-limits.ts';
+import { hostOfKey, type LimitedProvider, providerOfKey } from './limit-key.ts';
 import type { LimitsConfig } from './limits-env.ts';
 import { ProviderThrottled } from './provider-throttled.ts';
 import type { KeyLimits } from './rate-limit-overrides.ts';
@@ -56,13 +57,17 @@ interface LimiterBackend {
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000 };
 
+/** What a limiter key labels its metrics with for a plain HTTP origin HTTP_HOST_LIMITS does not name. */
+export const UNLISTED_HOSTS_LABEL = 'http:host:other';
+
 /**
- * Every request a worker process sends to a provider account, held to the account's limits for the
- * whole fleet: requests per second (a Bottleneck limiter clustered on Redis), concurrent downloads
- * (leased slots in Redis), and the pause a throttled answer asks for, which every worker honours
- * from the moment it is set. A throttled call is tried again after the pause and is not a failure;
- * a pause longer than RATE_LIMIT_MAX_WAIT_S ends the wait with a RateLimitedError instead, so the
- * job is delayed rather than failed. One per worker process.
+ * Every request a worker process sends to a provider account or a plain HTTP origin, held to the
+ * key's limits for the whole fleet: requests per second (a Bottleneck limiter clustered on Redis),
+ * concurrent downloads (leased slots in Redis), and the pause a throttled answer asks for, which
+ * every worker honours from the moment it is set; an origin without limits is still paused. A
+ * throttled call is tried again after the pause and is not a failure; a pause longer than
+ * RATE_LIMIT_MAX_WAIT_S ends the wait with a RateLimitedError instead, so the job is delayed rather
+ * than failed. One per worker process.
  */
 export class FleetLimiter {
   readonly #config: LimitsConfig;
@@ -87,8 +92,8 @@ export class FleetLimiter {
     this.#sleep = options.sleep ?? abortableSleep;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#observer = options.observer ?? null;
-    // Connected on the first provider request: a worker that only ever sees HTTP and S3 sources
-    // opens no limiter connections.
+    // Connected on the first provider or HTTP request: a worker that only ever sees S3 sources opens
+    // no limiter connections.
     this.#connect = () => {
       const client =
         typeof options.redis === 'string'
@@ -132,7 +137,7 @@ export class FleetLimiter {
     return this.#limits.owners.ownerOf(provider, tokenDigest, lookup);
   }
 
-  /** Runs `fn` (one request to the provider) within the key's limits; see the class comment. */
+  /** Runs `fn` (one request to the provider or origin) within the key's limits; see the class comment. */
   async request<T>(key: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.#limited(key, this.#limitsOf(key), fn, this.#scope(signal));
   }
@@ -144,6 +149,7 @@ export class FleetLimiter {
   async download<T>(key: string, fn: () => Promise<T>, signal: AbortSignal): Promise<HeldDownload<T>> {
     const limits = this.#limitsOf(key);
     const scope = this.#scope(signal);
+    if (!limits) return { value: await this.#limited(key, null, fn, scope), release: () => {} };
     const slot: DownloadSlot = await this.#limits.slots.acquire(key, limits.maxDownloads, scope);
     try {
       return { value: await this.#limited(key, limits, fn, scope), release: slot.release };
@@ -170,7 +176,13 @@ export class FleetLimiter {
     return this.#closed;
   }
 
-  async #limited<T>(key: string, limits: KeyLimits, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  /** `limits` null: an origin without limits, which only its pauses hold back. */
+  async #limited<T>(
+    key: string,
+    limits: KeyLimits | null,
+    fn: () => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
     const maxWaitMs = this.#config.RATE_LIMIT_MAX_WAIT_S * 1000;
     let pausedMs = 0;
     const waitOut = async (remainingMs: number) => {
@@ -180,11 +192,11 @@ export class FleetLimiter {
       try {
         await this.#sleep(remainingMs, signal);
       } finally {
-        this.#observer?.waited(key, (performance.now() - since) / 1000);
+        this.#observer?.waited(this.#labelOf(key), (performance.now() - since) / 1000);
       }
     };
     for (;;) {
-      await this.#limits.turns.take(key, limits.perSecond, signal);
+      if (limits) await this.#limits.turns.take(key, limits.perSecond, signal);
       // Checked after the turn, right before the request goes out: a pause set by any worker while
       // this one queued holds this request back too.
       const remainingMs = await abortable(this.#limits.pause.remainingMs(key), signal);
@@ -218,17 +230,21 @@ export class FleetLimiter {
     if (pausedMs > 0 && (throttle.retryAfterMs === null || throttle.retryAfterMs <= pausedMs))
       return pausedMs;
     const pauseMs = await this.#limits.pause.pause(key, wantedMs);
-    this.#observer?.paused(key);
+    this.#observer?.paused(this.#labelOf(key));
     this.#logger.warn(
       { key, pauseMs, retryAfterMs: throttle.retryAfterMs, consecutive },
-      'provider throttled: pausing the account for the whole fleet',
+      hostOfKey(key) === null
+        ? 'provider throttled: pausing the account for the whole fleet'
+        : 'origin throttled: pausing the host for the whole fleet',
     );
     return pauseMs;
   }
 
-  #limitsOf(key: string): KeyLimits {
+  #limitsOf(key: string): KeyLimits | null {
     const override = this.#config.RATE_LIMIT_OVERRIDES.get(key);
     if (override) return override;
+    const host = hostOfKey(key);
+    if (host !== null) return originLimits(this.#config.HTTP_HOST_LIMITS, host).limits;
     switch (providerOfKey(key)) {
       case 'dropbox':
         return {
@@ -243,6 +259,16 @@ export class FleetLimiter {
       case null:
         throw new Error(`not a limiter key: ${key}`);
     }
+  }
+
+  /**
+   * The key as metrics label it: a provider account's key, an origin's only when HTTP_HOST_LIMITS
+   * names it. Tenants pick the hosts they import from, so one series per host would grow without end.
+   */
+  #labelOf(key: string): string {
+    const host = hostOfKey(key);
+    if (host === null || originLimits(this.#config.HTTP_HOST_LIMITS, host).listed) return key;
+    return UNLISTED_HOSTS_LABEL;
   }
 
   #scope(signal: AbortSignal): AbortSignal {
