@@ -65,12 +65,10 @@ export async function startRecordingOrigin(options: { bodyDelayMs?: number } = {
     const active = pauses.find((pause) => at >= pause.from && at < pause.until);
     const throttle = throttles.find((t) => t.at === log.length);
     if (active || throttle) {
-      const until = active?.until ?? at + (throttle?.retryAfterS ?? 0) * 1000;
-      if (throttle && !active) {
-        const pause = { from: at, until };
-        pauses.push(pause);
-        throttle.resolve(pause);
-      }
+      const pause = active ?? { from: at, until: at + (throttle?.retryAfterS ?? 0) * 1000 };
+      if (!active) pauses.push(pause);
+      throttle?.resolve(pause);
+      const { until } = pause;
       answer(429, { 'retry-after': Math.max(1, Math.ceil((until - at) / 1000)), 'content-length': 0 });
       return res.end();
     }
