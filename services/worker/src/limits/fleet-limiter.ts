@@ -14,6 +14,7 @@ import { ProviderThrottled } from './provider-throttled.ts';
 import type { KeyLimits } from './rate-limit-overrides.ts';
 import { RateLimitedError } from './rate-limited-error.ts';
 import { RequestTurns } from './request-turns.ts';
+import { SendGate } from './send-gate.ts';
 import { throttlePauseMs } from './throttle-pause.ts';
 
 // The prefix is spelled in @ferry/shared: the API's operator pages read the pauses as well.
@@ -52,6 +53,7 @@ interface LimiterBackend {
   turns: RequestTurns;
   slots: DownloadSlots;
   pause: FleetPause;
+  gate: SendGate;
   owners: AccountOwners;
 }
 
@@ -62,8 +64,9 @@ export const UNLISTED_HOSTS_LABEL = 'http:host:other';
 
 /**
  * Every request a worker process sends to a provider account or a plain HTTP origin, held to the
- * key's limits for the whole fleet: requests per second (a Bottleneck limiter clustered on Redis),
- * concurrent downloads (leased slots in Redis), and the pause a throttled answer asks for, which
+ * key's limits for the whole fleet: requests per second (a Bottleneck limiter clustered on Redis,
+ * each request spaced once more as it leaves: see SendGate), concurrent downloads (leased slots in
+ * Redis), and the pause a throttled answer asks for, which
  * every worker honours from the moment it is set; an origin without limits is still paused. A
  * throttled call is tried again after the pause and is not a failure; a pause longer than
  * RATE_LIMIT_MAX_WAIT_S ends the wait with a RateLimitedError instead, so the job is delayed rather
@@ -115,6 +118,7 @@ export class FleetLimiter {
           logger: this.#logger,
         }),
         pause: new FleetPause(client, options.prefix, 2 * this.#backoff.capMs),
+        gate: new SendGate(client, options.prefix),
         owners: new AccountOwners(client, options.prefix),
       };
     };
@@ -199,7 +203,7 @@ export class FleetLimiter {
       if (limits) await this.#limits.turns.take(key, limits.perSecond, signal);
       // Checked after the turn, right before the request goes out: a pause set by any worker while
       // this one queued holds this request back too.
-      const remainingMs = await abortable(this.#limits.pause.remainingMs(key), signal);
+      const remainingMs = await this.#clearToSend(key, limits, signal);
       if (remainingMs > 0) {
         await waitOut(remainingMs);
         continue;
@@ -218,6 +222,21 @@ export class FleetLimiter {
           .catch((error: unknown) => this.#logger.warn({ err: error }, 'rate limiter error'));
       }
       return value;
+    }
+  }
+
+  /**
+   * Waits until the key's last request left long enough ago (turns that a late timer bunched are
+   * spaced again), unless the key is paused: answers what is left of the pause, 0 when none is.
+   */
+  async #clearToSend(key: string, limits: KeyLimits | null, signal: AbortSignal): Promise<number> {
+    // Unlike the turns' spacing, no margin: the turns run 5% slower, so the gate rarely holds one back.
+    const spacingMs = limits ? Math.floor(1000 / limits.perSecond) : 0;
+    for (;;) {
+      const { pausedMs, spacedMs } = await abortable(this.#limits.gate.check(key, spacingMs), signal);
+      if (spacedMs === 0) return pausedMs;
+      // A few milliseconds on the wall clock, whatever clock the pauses are waited out on.
+      await abortableSleep(spacedMs, signal);
     }
   }
 
