@@ -141,6 +141,7 @@ export function startWorker(
     s3ForRegion: (region, role) => s3Clients.forRegion(region, role),
     agent,
     ranges,
+    limiter,
     providers: {
       urls: providerUrls(config),
       dispatcher: providerApi,

@@ -222,12 +222,12 @@ export function createImportProcessor(deps: ProcessorDeps) {
 
     const error = toTransferError(failure);
     if (error instanceof RateLimitedError) {
-      // The provider account is paused fleet-wide for longer than a request waits: the job waits in
-      // the delayed set instead, without using an attempt, and resumes from its checkpoint.
+      // The provider account or HTTP host is paused fleet-wide for longer than a request waits: the
+      // job waits in the delayed set instead, without using an attempt, and resumes from its checkpoint.
       const retryAt = retryAtOf(error, deps.now(), deps.random);
       await deps.store.transition(importId, 'queued', ['running']);
       await job.moveToDelayed(retryAt, token);
-      logger.info({ retryAt: new Date(retryAt).toISOString() }, 'provider rate limit: import waits');
+      logger.info({ retryAt: new Date(retryAt).toISOString() }, 'rate limited: import waits');
       throw new DelayedError();
     }
     const record: ImportError = { code: error.code, message: error.message, attempts: attempt };

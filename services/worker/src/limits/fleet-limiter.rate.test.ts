@@ -39,6 +39,28 @@ describe('FleetLimiter request rate', () => {
     expect(busiestWindow(starts, 1000)).toBeLessThanOrEqual(28);
   });
 
+  it('spaces requests by when they leave: turns a lagging event loop bunched do not go out together', async () => {
+    fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '10' });
+    const worker = fleet.worker();
+    const signal = new AbortController().signal;
+    await worker.request(KEY, async () => {}, signal);
+    const starts: number[] = [];
+    const requests = Array.from({ length: 5 }, () =>
+      worker.request(KEY, async () => void starts.push(performance.now()), signal),
+    );
+    // Let the turns be handed out in Redis, then block this process past all of them: their local
+    // timers all fire at once when it lets go, as after a long garbage collection.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const blockedUntil = performance.now() + 800;
+    while (performance.now() < blockedUntil) {
+      // busy: the event loop lags
+    }
+    await Promise.all(requests);
+    // They leave 100 ms apart on Redis's clock, so 5 span 400 ms, less this process's latency in
+    // answering the first (bunched, they would all start within a millisecond).
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(4 * 100 - 100);
+  });
+
   it('applies a per-key override instead of the provider default', async () => {
     fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '1000', RATE_LIMIT_OVERRIDES: `${KEY}=10/1` });
     const worker = fleet.worker();

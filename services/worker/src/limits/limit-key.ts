@@ -26,3 +26,20 @@ export function providerOfKey(key: string): LimitedProvider | null {
   const provider = key.slice(0, key.indexOf(':'));
   return LIMITED_PROVIDERS.find((p) => p === provider) ?? null;
 }
+
+const HOST_KEY_PREFIX = 'http:host:';
+
+/**
+ * The limiter key of a plain HTTP origin, `http:host:<host>:<port>`: the URL's host as URL spells it
+ * (lower case, IDNs in punycode, IPv6 in brackets) and its port, the scheme's default made explicit.
+ * Never the path or query, which name files and may carry a signature.
+ */
+export function hostLimitKey(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${HOST_KEY_PREFIX}${url.hostname}:${port}`;
+}
+
+/** The `<host>:<port>` of an HTTP origin's limiter key, or null for a provider account's key. */
+export function hostOfKey(key: string): string | null {
+  return key.startsWith(HOST_KEY_PREFIX) ? key.slice(HOST_KEY_PREFIX.length) : null;
+}

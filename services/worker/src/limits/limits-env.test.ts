@@ -46,6 +46,26 @@ describe('LimitsEnv', () => {
     expect((error as FerryError).message).not.toMatch(/abc|client:x/);
   });
 
+  it('leaves HTTP hosts unlimited by default and reads HTTP_HOST_LIMITS', () => {
+    expect(parseEnv(LimitsEnv, {}).HTTP_HOST_LIMITS).toEqual({ byHost: new Map(), fallback: null });
+    const config = parseEnv(LimitsEnv, { HTTP_HOST_LIMITS: 'default=8/20,example.com=2/5' });
+    expect(config.HTTP_HOST_LIMITS.fallback).toEqual({ maxDownloads: 8, perSecond: 20 });
+    expect(config.HTTP_HOST_LIMITS.byHost.get('example.com')).toEqual({ maxDownloads: 2, perSecond: 5 });
+  });
+
+  it('refuses a bad HTTP_HOST_LIMITS, naming the variable and the entry but not the host', () => {
+    let error: unknown;
+    try {
+      parseEnv(LimitsEnv, { HTTP_HOST_LIMITS: 'default=8/20,secret-origin.example=2' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe('CONFIG_INVALID');
+    expect((error as FerryError).message).toContain('HTTP_HOST_LIMITS: entry 2: expected');
+    expect((error as FerryError).message).not.toContain('secret-origin');
+  });
+
   it('names a bad rate variable', () => {
     expect(() => parseEnv(LimitsEnv, { GDRIVE_RATE_LIMIT_PER_S: 'fast' })).toThrow(/GDRIVE_RATE_LIMIT_PER_S/);
   });

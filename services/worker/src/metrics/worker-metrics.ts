@@ -13,11 +13,14 @@ export interface TransferMeter {
   partRetried(): void;
 }
 
-/** What the fleet limiter reports, by limiter key (`dropbox:app:<appKey>`, `gdrive:token:<digest>`). */
+/**
+ * What the fleet limiter reports, by limiter key (`dropbox:app:<appKey>`, `gdrive:token:<digest>`,
+ * `http:host:<host>:<port>` for a host HTTP_HOST_LIMITS names, `http:host:other` for the rest).
+ */
 export interface LimiterObserver {
-  /** A throttled answer paused the account for the whole fleet. */
+  /** A throttled answer paused the account or host for the whole fleet. */
   paused(key: string): void;
-  /** A request waited out a fleet-wide pause of the account. */
+  /** A request waited out a fleet-wide pause of the account or host. */
   waited(key: string, seconds: number): void;
 }
 
@@ -101,13 +104,13 @@ export function createWorkerMetrics(): WorkerMetrics {
   });
   const pauses = new Counter({
     name: 'ferry_worker_rate_limit_pauses_total',
-    help: 'Fleet-wide pauses this worker set on a provider account after a throttled answer, by limiter key',
+    help: 'Fleet-wide pauses this worker set on a provider account or HTTP host after a throttled answer, by limiter key',
     labelNames: ['account'] as const,
     registers,
   });
   const pauseWaits = new Histogram({
     name: 'ferry_worker_rate_limit_wait_seconds',
-    help: 'Time requests waited out a fleet-wide pause of a provider account, by limiter key',
+    help: 'Time requests waited out a fleet-wide pause of a provider account or HTTP host, by limiter key',
     labelNames: ['account'] as const,
     buckets: WAIT_BUCKETS,
     registers,

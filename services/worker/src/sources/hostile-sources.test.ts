@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBudget } from '../bytes/memory-budget.ts';
 import type { PartStream } from '../bytes/part-stream.ts';
 import { toTransferError } from '../errors/transfer-error.ts';
+import { testFleet } from '../limits/test-limiters.ts';
 import { partTooLong, partTooShort } from '../sink/part-length.ts';
 import { HOSTILE_CLASSES, HOSTILE_SIZE, type HostileClass } from '../testing/hostile-answers.ts';
 import { FLOOD_CLASSES, HOSTILE_OUTCOMES } from '../testing/hostile-outcomes.ts';
@@ -63,6 +64,8 @@ describe('HttpSource against a hostile server (every class at once, one connecti
     minBytesPerSecond: 1024,
   });
   const budget = new MemoryBudget(64 * MIB);
+  const fleet = testFleet();
+  const limiter = fleet.worker();
   const file = randomBytes(512 * 1024);
   const healthy: Buffer[] = [];
   const outcomes = new Map<HostileClass, { error: unknown; ms: number }>();
@@ -71,7 +74,7 @@ describe('HttpSource against a hostile server (every class at once, one connecti
 
   /** A well-behaved object on the same server, read through the same pool. */
   async function readHealthy(): Promise<Buffer> {
-    const source = new HttpSource({ type: 'http', url: server.fileUrl }, agent, client);
+    const source = new HttpSource({ type: 'http', url: server.fileUrl }, agent, client, limiter);
     const signal = new AbortController().signal;
     const metadata = await source.metadata(signal);
     const lease = await budget.acquire(MIB, signal);
@@ -88,7 +91,7 @@ describe('HttpSource against a hostile server (every class at once, one connecti
    * streaming fallback's whole GET through a ByteMeter when the source advertises no ranges.
    */
   async function importOnce(name: HostileClass): Promise<void> {
-    const source = new HttpSource({ type: 'http', url: server.urlOf(name) }, agent, client);
+    const source = new HttpSource({ type: 'http', url: server.urlOf(name) }, agent, client, limiter);
     const signal = new AbortController().signal;
     const metadata = await source.metadata(signal);
     if (!metadata.ranges) {
@@ -136,6 +139,7 @@ describe('HttpSource against a hostile server (every class at once, one connecti
   afterAll(async () => {
     client.close();
     if (agent && !agent.closed) await agent.close();
+    await fleet.close();
     await server?.close();
   });
 

@@ -7,6 +7,7 @@ import { randomFile } from '@ferry/test-support';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBudget } from '../bytes/memory-budget.ts';
+import { testFleet } from '../limits/test-limiters.ts';
 import { readPartStream } from '../testing/read-part-stream.ts';
 import { createGuardedAgent } from './guarded-agent.ts';
 import { HttpSource } from './http-source.ts';
@@ -21,6 +22,8 @@ describe('HttpSource (real HTTP origin)', () => {
   let agent: Agent;
   const client = new PooledHttpClient({ allowPrivate: true });
   const budget = new MemoryBudget(4 * 1024 * 1024);
+  const fleet = testFleet();
+  const limiter = fleet.worker();
 
   beforeAll(async () => {
     source = await startFileSource({
@@ -47,13 +50,14 @@ describe('HttpSource (real HTTP origin)', () => {
   afterAll(async () => {
     await agent?.close();
     client.close();
+    await fleet.close();
     await source?.close();
     await noHead?.close();
     rmSync(file.dir, { recursive: true, force: true });
   });
 
   const http = (url: string, headers: Record<string, string> = { 'x-secret': 'hunter2' }) =>
-    new HttpSource({ type: 'http', url, headers }, agent, client);
+    new HttpSource({ type: 'http', url, headers }, agent, client, limiter);
   const signal = () => new AbortController().signal;
   const lease = () => budget.acquire(1024 * 1024, signal());
 
@@ -129,6 +133,8 @@ describe('HttpSource (real HTTP origin)', () => {
 
 describe('SSRF policy at connect time (pooled client for metadata and parts, undici for whole reads)', () => {
   const signal = () => new AbortController().signal;
+  const fleet = testFleet();
+  afterAll(() => fleet.close());
 
   it('refuses cloud metadata addresses even when private addresses are allowed', async () => {
     const agent = createGuardedAgent(true);
@@ -138,6 +144,7 @@ describe('SSRF policy at connect time (pooled client for metadata and parts, und
         { type: 'http', url: 'http://169.254.169.254/latest/meta-data/' },
         agent,
         client,
+        fleet.worker(),
       );
       const refused = { code: ErrorCode.SOURCE_ADDRESS_REFUSED, retryable: false };
       await expect(source.metadata(signal())).rejects.toMatchObject(refused);
@@ -156,7 +163,12 @@ describe('SSRF policy at connect time (pooled client for metadata and parts, und
     const agent = createGuardedAgent(false, resolveAll);
     const client = new PooledHttpClient({ allowPrivate: false, resolveAll });
     try {
-      const source = new HttpSource({ type: 'http', url: 'http://mixed.example.test/f' }, agent, client);
+      const source = new HttpSource(
+        { type: 'http', url: 'http://mixed.example.test/f' },
+        agent,
+        client,
+        fleet.worker(),
+      );
       const refused = { code: ErrorCode.SOURCE_ADDRESS_REFUSED };
       await expect(source.metadata(signal())).rejects.toMatchObject(refused);
       await expect(source.readAll(signal())).rejects.toMatchObject(refused);

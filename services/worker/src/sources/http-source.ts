@@ -4,11 +4,15 @@ import { type Dispatcher, interceptors, request } from 'undici';
 import type { BufferLease } from '../bytes/memory-budget.ts';
 import type { PartStream } from '../bytes/part-stream.ts';
 import { permanentError, transientError } from '../errors/transfer-error.ts';
+import type { FleetLimiter } from '../limits/fleet-limiter.ts';
+import { hostLimitKey } from '../limits/limit-key.ts';
 import { parseContentRange } from './content-range.ts';
 import { checkExactRange } from './exact-range.ts';
 import { sourceStatusError } from './http-status.ts';
+import { originThrottle } from './origin-throttle.ts';
 import { pacedBody } from './paced-body.ts';
-import type { Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
+import type { AnsweredResponse, Method, PooledHttpClient, PooledResponse } from './pooled-http-client.ts';
+import { releasedPartStream } from './released-part-stream.ts';
 import { type AnswerHeaders, contentLength, headerValue } from './response-headers.ts';
 import type { Source, SourceMetadata } from './source.ts';
 import { toSourceError } from './source-error.ts';
@@ -22,18 +26,25 @@ const HEAD_REFUSED = new Set([400, 403, 405, 406, 501]);
  * encoding so lengths and ranges count stored bytes, and applies the SSRF address policy when it
  * connects. Metadata and part reads go through the worker's pooled HTTP/1.1 client, which reads
  * part bodies straight into the part's memory-budget buffers; the whole-object read of the
- * streaming fallback goes through the undici agent, as a stream.
+ * streaming fallback goes through the undici agent, as a stream. Every request passes the fleet
+ * limiter of the URL's host (HTTP_HOST_LIMITS), each body read holding one of its download slots,
+ * and the host's 429 or 503 Retry-After pauses it for the whole fleet.
  */
 export class HttpSource implements Source {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #dispatcher: Dispatcher;
   readonly #client: PooledHttpClient;
+  readonly #limiter: FleetLimiter;
+  /** The URL's host and port: the origin the fleet limits. */
+  readonly #key: string;
 
-  constructor(spec: HttpSourceSpec, agent: Dispatcher, client: PooledHttpClient) {
+  constructor(spec: HttpSourceSpec, agent: Dispatcher, client: PooledHttpClient, limiter: FleetLimiter) {
     this.#url = spec.url;
     this.#headers = spec.headers ?? {};
     this.#client = client;
+    this.#limiter = limiter;
+    this.#key = hostLimitKey(new URL(spec.url));
     this.#dispatcher = agent.compose(
       interceptors.redirect({
         maxRedirections: 5,
@@ -43,7 +54,7 @@ export class HttpSource implements Source {
   }
 
   async metadata(signal: AbortSignal): Promise<SourceMetadata> {
-    const head = await this.#ask('HEAD', {}, signal);
+    const head = await this.#limiter.request(this.#key, () => this.#ask('HEAD', {}, signal), signal);
     head.body.destroy();
     if (isSuccess(head.statusCode)) {
       checkIdentityCoding(head.headers);
@@ -65,7 +76,11 @@ export class HttpSource implements Source {
 
   /** For origins that refuse HEAD or omit its length: one byte, whose Content-Range tells the size. */
   async #probe(signal: AbortSignal): Promise<SourceMetadata> {
-    const response = await this.#ask('GET', { range: 'bytes=0-0' }, signal);
+    const response = await this.#limiter.request(
+      this.#key,
+      () => this.#ask('GET', { range: 'bytes=0-0' }, signal),
+      signal,
+    );
     // The byte itself (or, ranges ignored, the whole object) is not wanted.
     response.body.destroy();
     if (isSuccess(response.statusCode)) checkIdentityCoding(response.headers);
@@ -121,17 +136,30 @@ export class HttpSource implements Source {
       if (expected.version.startsWith('"')) extra['if-match'] = expected.version;
       else extra['if-unmodified-since'] = expected.version;
     }
-    const response = await this.#ask('GET', extra, signal, buffers);
-    try {
-      checkRangeAnswer(response.statusCode, response.headers, start, end, expected);
-    } catch (error) {
-      response.body.destroy();
-      throw error;
-    }
-    return response.body;
+    const { value, release } = await this.#limiter.download(
+      this.#key,
+      async () => {
+        const response = await this.#ask('GET', extra, signal, buffers);
+        try {
+          checkRangeAnswer(response.statusCode, response.headers, start, end, expected);
+        } catch (error) {
+          response.body.destroy();
+          throw error;
+        }
+        return response.body;
+      },
+      signal,
+    );
+    return releasedPartStream(value, release);
   }
 
   async readAll(signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
+    const { value, release } = await this.#limiter.download(this.#key, () => this.#askWhole(signal), signal);
+    value.body.once('close', release);
+    return value;
+  }
+
+  async #askWhole(signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
     let response: Dispatcher.ResponseData;
     try {
       response = await request(this.#url, {
@@ -145,6 +173,14 @@ export class HttpSource implements Source {
       throw toSourceError(error);
     }
     try {
+      // undici's redirect handler lists every URL it asked, the one that answered last.
+      const answeredBy = (response.context as { history?: readonly URL[] } | undefined)?.history?.at(-1);
+      const throttle = this.#throttleOf(
+        response.statusCode,
+        response.headers,
+        answeredBy ?? new URL(this.#url),
+      );
+      if (throttle) throw throttle;
       if (response.statusCode !== 200) throw sourceStatusError(response.statusCode, 'GET');
       checkIdentityCoding(response.headers);
     } catch (error) {
@@ -166,8 +202,9 @@ export class HttpSource implements Source {
     signal: AbortSignal,
     lease?: BufferLease,
   ): Promise<PooledResponse> {
+    let response: AnsweredResponse;
     try {
-      return await this.#client.request(method, this.#url, {
+      response = await this.#client.request(method, this.#url, {
         headers: { ...this.#headers, 'accept-encoding': 'identity', ...extra },
         signal,
         ...(lease ? { lease } : {}),
@@ -178,6 +215,16 @@ export class HttpSource implements Source {
       if (signal.aborted) throw error;
       throw toSourceError(error);
     }
+    const throttle = this.#throttleOf(response.statusCode, response.headers, response.url);
+    if (throttle) {
+      response.body.destroy();
+      throw throttle;
+    }
+    return response;
+  }
+
+  #throttleOf(status: number, headers: AnswerHeaders, answeredBy: URL) {
+    return originThrottle(status, headers, hostLimitKey(answeredBy) === this.#key, Date.now());
   }
 }
 

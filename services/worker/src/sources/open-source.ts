@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Source as SourceSpec } from '@ferry/shared';
 import type { Dispatcher } from 'undici';
+import type { FleetLimiter } from '../limits/fleet-limiter.ts';
 import { HttpSource } from './http-source.ts';
 import type { PooledHttpClient } from './pooled-http-client.ts';
 import { DropboxSource } from './providers/dropbox-source.ts';
@@ -20,16 +21,18 @@ export interface SourceDeps {
    * the worker's credentials or, given a role, with that role's.
    */
   s3ForRegion: (region: string | undefined, role?: AssumedRole) => S3Client;
+  /** The fleet-wide limiter every plain HTTP origin (by host) and provider account passes. */
+  limiter: FleetLimiter;
   /** The import the source is read for: names the session of an assumed role. */
   importId: string;
-  /** Dropbox and Google Drive: configured API URLs, their clients and the fleet-wide limiter. */
+  /** Dropbox and Google Drive: configured API URLs, their clients and the same limiter. */
   providers: ProviderDeps;
 }
 
 export function openSource(spec: SourceSpec, deps: SourceDeps): Source {
   switch (spec.type) {
     case 'http':
-      return new HttpSource(spec, deps.agent, deps.ranges);
+      return new HttpSource(spec, deps.agent, deps.ranges, deps.limiter);
     case 's3':
       return new S3ObjectSource(spec, deps.s3ForRegion(spec.region, sourceRole(spec, deps.importId)));
     case 'dropbox':

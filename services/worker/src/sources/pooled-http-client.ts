@@ -43,6 +43,12 @@ export interface RequestOptions {
   stripOnCrossOrigin?: string[];
 }
 
+/** A response as `request` gives it: the final one, after redirects. */
+export interface AnsweredResponse extends PooledResponse {
+  /** The URL that gave this answer: the asked one, or where redirects led. */
+  url: URL;
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** 8 MiB parts at this rate take 34 minutes: slower than any source worth waiting for. */
 export const DEFAULT_MIN_BYTES_PER_SECOND = 4096;
@@ -94,7 +100,7 @@ export class PooledHttpClient {
   }
 
   /** GET or HEAD `url`, following redirects; resolves once the final response head has arrived. */
-  async request(method: Method, url: string | URL, options: RequestOptions): Promise<PooledResponse> {
+  async request(method: Method, url: string | URL, options: RequestOptions): Promise<AnsweredResponse> {
     let target = new URL(url);
     let headers = { ...options.headers };
     const maxRedirections = options.maxRedirections ?? 5;
@@ -102,7 +108,9 @@ export class PooledHttpClient {
     for (let redirects = 0; ; redirects++) {
       const response = await this.#send(method, target, headers, blocks, options.signal);
       const location = headerValue(response.headers, 'location');
-      if (!REDIRECTS.has(response.statusCode) || !location || redirects >= maxRedirections) return response;
+      if (!REDIRECTS.has(response.statusCode) || !location || redirects >= maxRedirections) {
+        return { ...response, url: target };
+      }
       response.body.destroy();
       // An unparsable Location is the server's mistake, made again on every try.
       const next = URL.parse(location, target.href);

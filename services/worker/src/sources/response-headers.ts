@@ -14,3 +14,12 @@ export function contentLength(headers: AnswerHeaders): number | null {
   const size = Number(value);
   return Number.isSafeInteger(size) ? size : null;
 }
+
+/** Retry-After in milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(headers: AnswerHeaders, now: number): number | null {
+  const value = headerValue(headers, 'retry-after')?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}

@@ -2,9 +2,9 @@ import { ErrorCode } from '@ferry/shared';
 import { permanentError } from '../../errors/transfer-error.ts';
 import { ProviderThrottled } from '../../limits/provider-throttled.ts';
 import { sourceStatusError } from '../http-status.ts';
-import type { AnswerHeaders } from '../response-headers.ts';
+import { type AnswerHeaders, retryAfterMs } from '../response-headers.ts';
 import { AccessTokenExpired } from './oauth-session.ts';
-import { answerJson, retryAfterMs } from './provider-call.ts';
+import { answerJson } from './provider-call.ts';
 
 const RATE_LIMIT_REASONS = new Set([
   'userRateLimitExceeded',

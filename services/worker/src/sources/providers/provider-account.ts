@@ -6,6 +6,7 @@ import { permanentError, toTransferError } from '../../errors/transfer-error.ts'
 import { type LimitedProvider, limitKey, tokenAccount } from '../../limits/limit-key.ts';
 import { RateLimitedError } from '../../limits/rate-limited-error.ts';
 import { checkExactRange } from '../exact-range.ts';
+import { releasedPartStream } from '../released-part-stream.ts';
 import type { AnswerHeaders } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';
 import { OAuthSession } from './oauth-session.ts';
@@ -14,7 +15,6 @@ import type { ProviderDeps } from './provider-deps.ts';
 import { openProviderStream } from './provider-stream.ts';
 import { readErrorBody } from './read-error-body.ts';
 import { type RefreshGrant, refreshAccessToken } from './refresh-token.ts';
-import { releasedPartStream } from './released-part-stream.ts';
 
 /** What a provider's error answer means: a TransferError, a ProviderThrottled, or AccessTokenExpired. */
 export type ProviderFailure = (

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@ferry/shared';
 import { type Dispatcher, request } from 'undici';
 import { transientError } from '../../errors/transfer-error.ts';
-import { type AnswerHeaders, headerValue } from '../response-headers.ts';
+import type { AnswerHeaders } from '../response-headers.ts';
 import { toSourceError } from '../source-error.ts';
 
 /** A provider API's answer to a metadata or token call: small JSON bodies, read whole. */
@@ -70,13 +70,4 @@ export function answerJson(answer: { body: string }): Record<string, unknown> | 
   } catch {
     return null;
   }
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfterMs(headers: AnswerHeaders, now: number): number | null {
-  const value = headerValue(headers, 'retry-after')?.trim();
-  if (!value) return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

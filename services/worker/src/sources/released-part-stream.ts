@@ -1,4 +1,4 @@
-import type { PartStream } from '../../bytes/part-stream.ts';
+import type { PartStream } from '../bytes/part-stream.ts';
 
 /**
  * A part's body that hands its fleet-wide download slot back exactly once: when the last byte has
