@@ -1,0 +1,78 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ErrorCode, FerryError, type ManifestObject } from '@ferry/shared';
+
+/** Parts of streamed uploads (manifests, reports): small, since only a few are in memory at once. */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Streams `body` into `bucket/key` as a multipart upload (one PutObject when it is small), holding
+ * at most a few parts in memory. Answers the object's ETag; rejects (and aborts the upload) when
+ * `body` fails.
+ */
+export async function writeStreamed(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Readable,
+  contentType: string,
+): Promise<string> {
+  const upload = new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    partSize: PART_BYTES,
+    queueSize: 2,
+  });
+  const done = await upload.done();
+  return done.ETag ?? '';
+}
+
+/** The manifest an S3 source names: its size and ETag, to pin every later read to this version. */
+export async function headManifest(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ etag: string; size: number }> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { etag: head.ETag ?? '', size: head.ContentLength ?? 0 };
+  } catch (error) {
+    throw manifestUnreadable(error, 400);
+  }
+}
+
+/** The manifest's bytes from `offset` to its end; refused if the object is no longer the one the job pinned. */
+export async function readManifest(
+  s3: S3Client,
+  manifest: ManifestObject,
+  offset: number,
+  signal?: AbortSignal,
+): Promise<AsyncIterable<Buffer>> {
+  if (offset >= manifest.size) return Readable.from([]);
+  try {
+    const answer = await s3.send(
+      new GetObjectCommand({
+        Bucket: manifest.bucket,
+        Key: manifest.key,
+        Range: `bytes=${offset}-`,
+        ...(manifest.etag ? { IfMatch: manifest.etag } : {}),
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+    return answer.Body as Readable;
+  } catch (error) {
+    throw manifestUnreadable(error, 409);
+  }
+}
+
+/** Names the S3 error by its name and status only: an SDK message may quote a presigned request. */
+function manifestUnreadable(error: unknown, status: number): FerryError {
+  const name = error instanceof Error ? error.name : 'error';
+  const httpStatus = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new FerryError(
+    ErrorCode.MANIFEST_UNREADABLE,
+    `manifest: could not be read from S3 (${name}${httpStatus ? `, HTTP ${httpStatus}` : ''})`,
+    { status, cause: error },
+  );
+}
