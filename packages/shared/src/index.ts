@@ -10,6 +10,7 @@ export * from './config/parse-env.ts';
 export * from './config/secret-env.ts';
 export * from './errors.ts';
 export * from './events/import-event.ts';
+export * from './events/job-event.ts';
 export * from './events/webhook-secrets.ts';
 export * from './failpoints/failpoints.ts';
 export * from './ids.ts';

@@ -4,6 +4,7 @@ import {
   createRedis,
   createS3Client,
   ImportStore,
+  JobStore,
   type Logger,
   type ResolveAll,
   SecretBox,
@@ -176,6 +177,7 @@ export function startWorker(
   const events = startEventDispatcher({
     redis,
     store,
+    jobs: new JobStore(redis, config.FERRY_QUEUE),
     outbox: new Outbox(redis, store.keys),
     webhooks,
     sqs,
