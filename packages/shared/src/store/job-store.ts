@@ -66,7 +66,8 @@ export class JobStore {
     this.#now = now;
   }
 
-  async create(id: string, tenant: string, spec: JobSpec): Promise<void> {
+  /** `rowsTotal`: known at once for a manifest counted as it streamed in; else once expansion ends. */
+  async create(id: string, tenant: string, spec: JobSpec, rowsTotal: number | null = null): Promise<void> {
     const now = this.#now();
     await this.#redis
       .multi()
@@ -86,6 +87,7 @@ export class JobStore {
         bytesDone: '0',
         bytesFailed: '0',
         bytesSkipped: '0',
+        ...(rowsTotal === null ? {} : { rowsTotal: String(rowsTotal) }),
       })
       .zadd(this.keys.jobsActive(), now.getTime(), id)
       .zadd(this.keys.tenantJobs(tenant), 0, id)

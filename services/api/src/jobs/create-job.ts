@@ -44,12 +44,14 @@ export async function createJob(
   let manifest: JobSpec['manifest'];
   let columns: string[] | null;
   let dataOffset: number;
+  let rowsTotal: number | null = null;
 
   if (input.kind === 'stream') {
     const key = `jobs/${id}/manifest.${input.format}`;
     const ingested = await ingestManifest(ctx.s3, { bucket: ctx.bucket, key }, input.body, shape);
     manifest = { bucket: ctx.bucket, key, etag: ingested.etag, size: ingested.size, format: input.format };
     ({ columns, dataOffset } = ingested);
+    rowsTotal = ingested.rows;
   } else {
     const head = await headManifest(ctx.s3, input.bucket, input.key);
     manifest = { bucket: input.bucket, key: input.key, ...head, format: input.format };
@@ -65,7 +67,7 @@ export async function createJob(
     ...(notify ? { notify: sealNotifyTarget(notify, ctx.secrets) } : {}),
     report: { bucket: ctx.bucket, key: `jobs/${id}/report.csv` },
   };
-  await ctx.call('the job store', () => ctx.jobs.create(id, tenant, spec));
+  await ctx.call('the job store', () => ctx.jobs.create(id, tenant, spec, rowsTotal));
   return id;
 }
 
