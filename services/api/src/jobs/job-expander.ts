@@ -45,8 +45,9 @@ export function startJobExpander(
         if (open === 0) await finish(current);
         return;
       }
+      // Refilled a quarter window at a time at least: each window costs a manifest read.
       const room = ctx.window - open;
-      if (room <= 0) return;
+      if (room <= 0 || room < Math.ceil(ctx.window / 4)) return;
       if (!(await ctx.jobs.renewLease(job.id, owner, LEASE_MS))) return;
       if (!(await expandWindow(ctx, current, room, log))) return;
       current = await ctx.call('the job store', () => ctx.jobs.get(job.id));

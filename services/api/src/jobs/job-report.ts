@@ -63,16 +63,19 @@ async function reportBatch(
   batch: Array<{ row: number; text: string | null }>,
   totals: ReportTotals,
 ): Promise<string> {
-  const expanded = batch.filter((item) => item.row <= job.cursor.rows);
+  // Every row's record is looked for, not only those below the cursor: a window written just as
+  // the job was canceled has records the cursor never moved past.
   const records = await ctx.call('the import store', () =>
-    Promise.all(expanded.map((item) => ctx.store.get(jobImportId(job.id, item.row)))),
+    Promise.all(batch.map((item) => ctx.store.get(jobImportId(job.id, item.row)))),
   );
   const byRow = new Map<number, ImportRecord>();
-  expanded.forEach((item, i) => {
+  batch.forEach((item, i) => {
     const record = records[i];
     if (record) byRow.set(item.row, record);
   });
-  const refusedRows = expanded.filter((item) => !byRow.has(item.row)).map((item) => item.row);
+  const refusedRows = batch
+    .filter((item) => item.row <= job.cursor.rows && !byRow.has(item.row))
+    .map((item) => item.row);
   const rowErrors = await ctx.call('the job store', () => ctx.jobs.rowErrors(job.id, refusedRows));
 
   return batch

@@ -79,17 +79,16 @@ describe('a 100,000-row CSV manifest, uploaded, with an expander that dies mid-e
   it('makes every row one import, once, within the window, and reports every row', async () => {
     // The first API writes its window's records and dies before it moves the cursor, every time.
     const dying = await startApi({ FERRY_FAILPOINTS: 'job.after-window-records=throw' });
-    const store = dying.store;
     const jobs = jobsOf(dying);
-    const finisher = startImportFinisher(store, dying.config.FERRY_QUEUE);
+    const finisher = startImportFinisher(dying.config.FERRY_QUEUE);
     finishers.push(finisher);
 
-    async function* csv(): AsyncGenerator<string> {
-      yield 'url\n';
+    async function* csv(): AsyncGenerator<Buffer> {
+      yield Buffer.from('url\n');
       for (let n = 1; n <= ROWS; n += 1000) {
         let chunk = '';
         for (let i = n; i < n + 1000; i++) chunk += `${rowUrl(i)}\n`;
-        yield chunk;
+        yield Buffer.from(chunk);
       }
     }
     const answer = await upload(dying, 'a', Readable.from(csv()), 'text/csv', {
@@ -160,7 +159,7 @@ describe('job requests', () => {
     api = await startApi({ SOURCE_ALLOW_PRIVATE: '0' }, async (host) => [
       { address: host === 'internal.example' ? '10.0.0.8' : PUBLIC_ADDRESS, family: 4 },
     ]);
-    finishers.push(startImportFinisher(api.store, api.config.FERRY_QUEUE));
+    finishers.push(startImportFinisher(api.config.FERRY_QUEUE));
   });
 
   const post = (payload: object, who: Who = 'a') =>
@@ -193,7 +192,7 @@ describe('job requests', () => {
     expect(inline.json().error.message).toMatch(/^row 2: destination\.key: /);
 
     const both = await post({
-      manifest: { rows: [row('https://h.example/a', 'a')], s3: { bucket, key: 'm' }, format: 'csv' },
+      manifest: { rows: [row('https://h.example/a', 'a')], s3: { bucket, key: 'm' } },
     });
     expect(both.json().error).toMatchObject({
       code: 'VALIDATION_FAILED',

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ErrorCode, FerryError, type ManifestObject } from '@ferry/shared';
+import { unavailable } from '../dependency-call.ts';
 
 /** Parts of streamed uploads (manifests, reports): small, since only a few are in memory at once. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -66,13 +67,21 @@ export async function readManifest(
   }
 }
 
-/** Names the S3 error by its name and status only: an SDK message may quote a presigned request. */
+/** S3's answers that mean the manifest is not there for us (gone, no access, changed): final. */
+const UNREADABLE_STATUSES = new Set([403, 404, 412]);
+
+/**
+ * MANIFEST_UNREADABLE for the answers above, named by the error's name and status only (an SDK
+ * message may quote a presigned request); anything else (a network error, a 5xx) is S3 being
+ * unavailable, a 503 to a client and a retry for the expander.
+ */
 function manifestUnreadable(error: unknown, status: number): FerryError {
   const name = error instanceof Error ? error.name : 'error';
   const httpStatus = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (httpStatus === undefined || !UNREADABLE_STATUSES.has(httpStatus)) return unavailable('S3', error);
   return new FerryError(
     ErrorCode.MANIFEST_UNREADABLE,
-    `manifest: could not be read from S3 (${name}${httpStatus ? `, HTTP ${httpStatus}` : ''})`,
+    `manifest: could not be read from S3 (${name}, HTTP ${httpStatus})`,
     { status, cause: error },
   );
 }

@@ -17,12 +17,11 @@ export interface ImportFinisher {
  * bytes, so a test of the API's side of jobs can push 100,000 rows through the real queue in
  * seconds. Rows whose key contains `fail` are failed instead, with SOURCE_NOT_FOUND.
  */
-export function startImportFinisher(
-  store: ImportStore,
-  queueName: string,
-  concurrency = 200,
-): ImportFinisher {
+export function startImportFinisher(queueName: string, concurrency = 200): ImportFinisher {
   const connection = newRedis();
+  // Its own: the API whose imports it finishes may be closed (a crash test) while it runs.
+  const storeRedis = newRedis();
+  const store = new ImportStore(storeRedis, queueName);
   let finished = 0;
   const worker = new Worker<ImportJobData>(
     queueName,
@@ -51,6 +50,7 @@ export function startImportFinisher(
     async close() {
       await worker.close();
       await connection.quit();
+      await storeRedis.quit();
     },
   };
 }
