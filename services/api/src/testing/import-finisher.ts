@@ -1,4 +1,4 @@
-import type { ImportJobData, ImportStore } from '@ferry/shared';
+import { type ImportJobData, ImportStore } from '@ferry/shared';
 import { newRedis } from '@ferry/test-support';
 import { Worker } from 'bullmq';
 
