@@ -115,7 +115,7 @@ describe('a transfer job end to end (real API processes, workers, HTTP source, S
       // The source without its query; the checksum the worker computed.
       expect(line).toMatch(
         new RegExp(
-          `^${row},${served.url},s3://${harness.bucket}/jobs-e2e/${row}\\.bin,${FILE_BYTES},crc32:[0-9a-f]{8},done,$`,
+          `^${row},${served.url},s3://${harness.bucket}/jobs-e2e/${row}\\.bin,${FILE_BYTES},crc32:[0-9a-fA-F]{8},done,$`,
         ),
       );
     });

@@ -36,14 +36,15 @@ interface WindowRow {
  * submit (records, then jobs), and then moves the cursor past them. Rows that were made into
  * imports before (a crash after the records, before the cursor moved) are found by their derived
  * ids and not made again, so a redone window neither loses nor repeats a row. Rows refused here
- * (their source's address) are kept as row errors. Answers false when the cursor was moved by
- * someone else meanwhile.
+ * (their source's address) are kept as row errors. Answers false when the lease was lost or the
+ * cursor was moved by someone else meanwhile.
  */
 export async function expandWindow(
   ctx: JobsContext,
   job: JobRecord,
   room: number,
   log: FastifyBaseLogger,
+  keepLease: () => Promise<boolean>,
 ): Promise<boolean> {
   const shape = shapeOf(job);
   const rows: WindowRow[] = [];
@@ -89,6 +90,9 @@ export async function expandWindow(
       records.push(record);
     }),
   );
+  // Renewed last thing before writing: an expander whose lease lapsed while it read (another may
+  // hold the job now) must not write the same rows beside the new holder.
+  if (!(await keepLease())) return false;
   if (records.length > 0) await createImports(ctx, records, log);
   // Imports written, cursor not moved: a crash here must cost nothing but redoing this window.
   ctx.failpoints.hit('job.after-window-records');

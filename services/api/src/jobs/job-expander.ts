@@ -12,10 +12,10 @@ const JOBS_PER_PASS = 100;
 /** Windows one job gets per pass before the next job's turn. */
 const WINDOWS_PER_TURN = 8;
 /**
- * How long a lease holds unless renewed: renewed before every window, and long enough for one
- * window's reads and writes, or a report's, to finish well within it.
+ * How long a lease holds unless renewed: renewed before each window's writes and each report batch.
+ * Also how long a job waits after its expander died holding it.
  */
-const LEASE_MS = 60_000;
+const LEASE_MS = 15_000;
 
 /**
  * Runs in every API process: every `pollMs` it looks at the active jobs, and for each whose lease
@@ -31,6 +31,7 @@ export function startJobExpander(
 ): () => Promise<void> {
   const owner = randomUUID();
   let pass: Promise<void> | null = null;
+  const leaseOf = (id: string) => () => ctx.jobs.renewLease(id, owner, LEASE_MS);
 
   const workOn = async (job: JobRecord): Promise<void> => {
     if (job.status === 'canceling') {
@@ -48,8 +49,7 @@ export function startJobExpander(
       // Refilled a quarter window at a time at least: each window costs a manifest read.
       const room = ctx.window - open;
       if (room <= 0 || room < Math.ceil(ctx.window / 4)) return;
-      if (!(await ctx.jobs.renewLease(job.id, owner, LEASE_MS))) return;
-      if (!(await expandWindow(ctx, current, room, log))) return;
+      if (!(await expandWindow(ctx, current, room, log, leaseOf(job.id)))) return;
       current = await ctx.call('the job store', () => ctx.jobs.get(job.id));
     }
   };
@@ -58,7 +58,7 @@ export function startJobExpander(
     // Read again: the counters the imports' last transitions moved are in it.
     const latest = await ctx.jobs.get(job.id);
     if (!latest || (latest.status !== 'running' && latest.status !== 'canceling')) return;
-    const totals = await writeJobReport(ctx, latest);
+    const totals = await writeJobReport(ctx, latest, leaseOf(job.id));
     const outcome = await ctx.jobs.finish(latest, totals.unexpanded, totals.rows);
     if (outcome.ok) log.info({ jobId: job.id, rows: totals.rows }, 'job finished; report written');
   };

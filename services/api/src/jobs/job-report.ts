@@ -32,14 +32,24 @@ export interface ReportTotals {
  * so neither the manifest nor the report is ever whole in memory. Safe to redo after a crash: the
  * object is written again from the start.
  */
-export async function writeJobReport(ctx: JobsContext, job: JobRecord): Promise<ReportTotals> {
+export async function writeJobReport(
+  ctx: JobsContext,
+  job: JobRecord,
+  keepLease: () => Promise<boolean>,
+): Promise<ReportTotals> {
   const totals: ReportTotals = { rows: 0, unexpanded: 0 };
   const { bucket, key } = job.spec.report;
-  await writeStreamed(ctx.s3, bucket, key, Readable.from(reportLines(ctx, job, totals)), 'text/csv');
+  const lines = Readable.from(reportLines(ctx, job, totals, keepLease));
+  await writeStreamed(ctx.s3, bucket, key, lines, 'text/csv');
   return totals;
 }
 
-async function* reportLines(ctx: JobsContext, job: JobRecord, totals: ReportTotals): AsyncGenerator<string> {
+async function* reportLines(
+  ctx: JobsContext,
+  job: JobRecord,
+  totals: ReportTotals,
+  keepLease: () => Promise<boolean>,
+): AsyncGenerator<string> {
   yield csvLine(REPORT_COLUMNS);
   const shape = shapeOf(job);
   let batch: Array<{ row: number; text: string | null }> = [];
@@ -49,6 +59,8 @@ async function* reportLines(ctx: JobsContext, job: JobRecord, totals: ReportTota
     totals.rows++;
     batch.push({ row: totals.rows, text: line.text });
     if (batch.length === BATCH_ROWS) {
+      // A report of millions of rows outlasts one lease; another writer meanwhile would only redo it.
+      if (!(await keepLease())) throw new Error('the job lease was lost while writing its report');
       yield await reportBatch(ctx, job, shape, batch, totals);
       batch = [];
     }
