@@ -169,6 +169,23 @@ describe('job requests', () => {
     destination: { bucket: 'ferry-dest', key },
   });
 
+  it('is in the OpenAPI document, uploads included', async () => {
+    const doc = (await api.call(null, { method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(doc.paths).filter((path: string) => path.startsWith('/v1/jobs')).sort()).toEqual([
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+      '/v1/jobs/{id}/cancel',
+    ]);
+    const create = doc.paths['/v1/jobs'].post;
+    expect(Object.keys(create.requestBody.content).sort()).toEqual([
+      'application/json',
+      'application/x-ndjson',
+      'text/csv',
+      'text/tab-separated-values',
+    ]);
+    expect(create.security).toEqual([{ bearerAuth: [] }]);
+  });
+
   it('refuses a bad row by its number, and a bad header, before any job exists', async () => {
     const csv =
       'url,bucket,key\nhttps://h.example/1,ferry-dest,a\nhttps://h.example/2,ferry-dest,b\nhttps://h.example/3?sig=s3cret,Bad_Bucket,c\n';
