@@ -47,6 +47,7 @@ const JobManifest = z
   .superRefine((manifest, ctx) => {
     if ((manifest.rows === undefined) === (manifest.s3 === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'must hold either rows or s3' });
+      return;
     }
     if (manifest.s3 && !manifest.format) {
       ctx.addIssue({ code: 'custom', path: ['format'], message: 'is required with s3' });
