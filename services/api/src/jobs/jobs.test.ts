@@ -171,11 +171,11 @@ describe('job requests', () => {
 
   it('is in the OpenAPI document, uploads included', async () => {
     const doc = (await api.call(null, { method: 'GET', url: '/docs/json' })).json();
-    expect(Object.keys(doc.paths).filter((path: string) => path.startsWith('/v1/jobs')).sort()).toEqual([
-      '/v1/jobs',
-      '/v1/jobs/{id}',
-      '/v1/jobs/{id}/cancel',
-    ]);
+    expect(
+      Object.keys(doc.paths)
+        .filter((path: string) => path.startsWith('/v1/jobs'))
+        .sort(),
+    ).toEqual(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel']);
     const create = doc.paths['/v1/jobs'].post;
     expect(Object.keys(create.requestBody.content).sort()).toEqual([
       'application/json',
