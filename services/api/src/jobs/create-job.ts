@@ -53,6 +53,13 @@ export async function createJob(
     ({ columns, dataOffset } = ingested);
     rowsTotal = ingested.rows;
   } else {
+    if (input.bucket === ctx.bucket) {
+      // Read with the API's own credentials: JOBS_BUCKET holds every tenant's manifests and reports.
+      throw new FerryError(ErrorCode.VALIDATION_FAILED, 'manifest.s3.bucket: must not be the jobs bucket', {
+        status: 400,
+        details: [{ field: 'manifest.s3.bucket', message: 'must not be the jobs bucket' }],
+      });
+    }
     const head = await headManifest(ctx.s3, input.bucket, input.key);
     manifest = { bucket: input.bucket, key: input.key, ...head, format: input.format };
     ({ columns, dataOffset } = await readHeader(ctx, manifest, shape));

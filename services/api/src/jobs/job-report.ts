@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   type Destination,
   ErrorCode,
@@ -12,7 +13,7 @@ import {
 import { shapeOf } from './expand-window.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { manifestLines } from './manifest-lines.ts';
-import { readManifest, writeStreamed } from './manifest-objects.ts';
+import { readManifest, s3Unavailable, writeStreamed } from './manifest-objects.ts';
 import { type ManifestShape, parseManifestRow } from './manifest-row.ts';
 
 export const REPORT_COLUMNS = ['row', 'source', 'destination', 'size', 'checksum', 'outcome', 'error_code'];
@@ -146,4 +147,16 @@ function s3Url(destination: Destination): string {
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
 export function csvLine(fields: readonly string[]): string {
   return `${fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',')}\n`;
+}
+
+/** The written report's bytes, streamed from S3 to the client. */
+export async function openReport(ctx: JobsContext, job: JobRecord): Promise<Readable> {
+  try {
+    const answer = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: job.spec.report.bucket, Key: job.spec.report.key }),
+    );
+    return answer.Body as Readable;
+  } catch (error) {
+    throw s3Unavailable(error);
+  }
 }

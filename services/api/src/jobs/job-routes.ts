@@ -2,11 +2,12 @@ import { Readable } from 'node:stream';
 import { ErrorCode, FerryError, publicJobView } from '@ferry/shared';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { zodValidatorCompiler } from '../http/validation.ts';
 import { errorResponses, SECURED } from '../imports/schemas.ts';
 import { cancelJob, findOwnJob } from './cancel-job.ts';
 import { createJob, inlineRows, type JobOptions, type ManifestInput } from './create-job.ts';
+import { openReport } from './job-report.ts';
 import {
   JobAccepted,
   JobIdParams,
@@ -127,6 +128,38 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         ctx.jobs.list(request.tenant, { limit, ...(cursor ? { cursor } : {}) }),
       );
       return { items: page.items.map(publicJobView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/report',
+    {
+      schema: {
+        summary: "The job's per-row report (CSV), once written",
+        description:
+          'row,source,destination,size,checksum,outcome,error_code: one line per manifest row, in order; ' +
+          'outcome done, failed or skipped. Streamed from S3.',
+        tags: ['jobs'],
+        security: SECURED,
+        params: JobIdParams,
+        produces: ['text/csv'],
+        response: { 200: z.string().describe('The report'), ...errorResponses(401, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const job = await findOwnJob(ctx, request.tenant, request.params.id);
+      if (!job.reportWritten) {
+        throw new FerryError(
+          ErrorCode.JOB_NOT_FINISHED,
+          `job ${job.id} has no report yet: it is ${job.status}`,
+          {
+            status: 409,
+          },
+        );
+      }
+      const body = await openReport(ctx, job);
+      // A stream is piped as it is (Fastify serializes no stream); the schema's string documents it.
+      return reply.type('text/csv; charset=utf-8').send(body as unknown as string);
     },
   );
 

@@ -12,12 +12,15 @@ const WINDOW = 1000;
 
 let s3: S3Client;
 let bucket: string;
+/** Where tests keep the S3 manifests jobs name (never the jobs bucket). */
+let manifests: string;
 const apis: TestApi[] = [];
 const finishers: ImportFinisher[] = [];
 
 beforeAll(async () => {
   s3 = newS3Client();
   bucket = await createTestBucket(s3, 'ferry-jobs');
+  manifests = await createTestBucket(s3, 'ferry-manifests');
 });
 
 afterAll(async () => {
@@ -175,7 +178,7 @@ describe('job requests', () => {
       Object.keys(doc.paths)
         .filter((path: string) => path.startsWith('/v1/jobs'))
         .sort(),
-    ).toEqual(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel']);
+    ).toEqual(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/report']);
     const create = doc.paths['/v1/jobs'].post;
     expect(Object.keys(create.requestBody.content).sort()).toEqual([
       'application/json',
@@ -222,9 +225,16 @@ describe('job requests', () => {
     });
     expect(template.json().error.message).toMatch(/^keyTemplate: \{name\} is not one of/);
 
-    const missing = await post({ manifest: { s3: { bucket, key: 'no-such-manifest.csv' }, format: 'csv' } });
+    const missing = await post({
+      manifest: { s3: { bucket: manifests, key: 'no-such-manifest.csv' }, format: 'csv' },
+    });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error.code).toBe('MANIFEST_UNREADABLE');
+
+    const jobsBucket = await post({
+      manifest: { s3: { bucket, key: 'jobs/x/manifest.csv' }, format: 'csv' },
+    });
+    expect(jobsBucket.json().error.message).toBe('manifest.s3.bucket: must not be the jobs bucket');
 
     const list = await api.call('a', { method: 'GET', url: '/v1/jobs' });
     expect(list.json()).toEqual({ items: [], nextCursor: null });
@@ -249,6 +259,11 @@ describe('job requests', () => {
       '2,https://internal.example/2,s3://ferry-dest/r/2,,,failed,SOURCE_ADDRESS_REFUSED',
       `3,https://h.example/3,s3://ferry-dest/r/3,${FINISHED_SIZE},crc32:00000000,done,`,
     ]);
+    const download = await api.call('a', { method: 'GET', url: `/v1/jobs/${id}/report` });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(download.body.trimEnd().split('\n')).toEqual(await reportLines(job));
+    expect((await api.call('b', { method: 'GET', url: `/v1/jobs/${id}/report` })).statusCode).toBe(404);
     // Another tenant sees no such job.
     expect((await api.call('b', { method: 'GET', url: `/v1/jobs/${id}` })).statusCode).toBe(404);
     const list = await api.call('a', { method: 'GET', url: '/v1/jobs' });
@@ -281,11 +296,14 @@ describe('cancel of a job', () => {
         destination: { bucket: 'ferry-dest' },
       }),
     ).join('\n');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: body }));
+    await s3.send(new PutObjectCommand({ Bucket: manifests, Key: manifestKey, Body: body }));
     const answer = await api.call('a', {
       method: 'POST',
       url: '/v1/jobs',
-      payload: { manifest: { s3: { bucket, key: manifestKey }, format: 'ndjson' }, keyTemplate: 'c/{row}' },
+      payload: {
+        manifest: { s3: { bucket: manifests, key: manifestKey }, format: 'ndjson' },
+        keyTemplate: 'c/{row}',
+      },
     });
     expect(answer.statusCode).toBe(202);
     const { id } = answer.json();

@@ -78,10 +78,15 @@ const UNREADABLE_STATUSES = new Set([403, 404, 412]);
 function manifestUnreadable(error: unknown, status: number): FerryError {
   const name = error instanceof Error ? error.name : 'error';
   const httpStatus = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (httpStatus === undefined || !UNREADABLE_STATUSES.has(httpStatus)) return unavailable('S3', error);
+  if (httpStatus === undefined || !UNREADABLE_STATUSES.has(httpStatus)) return s3Unavailable(error);
   return new FerryError(
     ErrorCode.MANIFEST_UNREADABLE,
     `manifest: could not be read from S3 (${name}, HTTP ${httpStatus})`,
     { status, cause: error },
   );
+}
+
+/** S3 did not answer as it should (network, 5xx): a 503 the client may retry. */
+export function s3Unavailable(error: unknown): FerryError {
+  return unavailable('S3', error);
 }
