@@ -11,7 +11,7 @@ import {
 import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
 import { ingestManifest } from './ingest-manifest.ts';
 import type { JobsContext } from './jobs-context.ts';
-import { manifestLines } from './manifest-lines.ts';
+import { MAX_LINE_BYTES, manifestLines } from './manifest-lines.ts';
 import { headManifest, readManifest } from './manifest-objects.ts';
 import { parseHeader } from './manifest-row.ts';
 
@@ -85,7 +85,7 @@ async function readHeader(
   shape: { format: ManifestFormat; keyTemplate: string | null; bucket: string | null },
 ): Promise<{ columns: string[] | null; dataOffset: number }> {
   if (manifest.format === 'ndjson') return { columns: null, dataOffset: 0 };
-  for await (const line of manifestLines(await readManifest(ctx.s3, manifest, 0), 0)) {
+  for await (const line of manifestLines(readManifest(ctx.s3, manifest, 0, MAX_LINE_BYTES), 0)) {
     const header = parseHeader(line.text, shape);
     if (!header.ok) {
       throw new FerryError(ErrorCode.VALIDATION_FAILED, `manifest: ${header.message}`, {

@@ -11,7 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createImports } from '../imports/create-imports.ts';
 import { batchResolver, checkSource } from '../imports/source-check.ts';
 import type { JobsContext } from './jobs-context.ts';
-import { manifestLines } from './manifest-lines.ts';
+import { MAX_LINE_BYTES, manifestLines } from './manifest-lines.ts';
 import { readManifest } from './manifest-objects.ts';
 import { type ManifestShape, parseManifestRow } from './manifest-row.ts';
 
@@ -50,7 +50,7 @@ export async function expandWindow(
   const rows: WindowRow[] = [];
   let offset = job.cursor.offset;
   let reachedEnd = true;
-  const chunks = await readManifest(ctx.s3, job.spec.manifest, offset);
+  const chunks = readManifest(ctx.s3, job.spec.manifest, offset, windowBytes(job, room));
   for await (const line of manifestLines(chunks, offset)) {
     const blank = line.text !== null && line.text.trim() === '';
     if (!blank && rows.length === room) {
@@ -107,4 +107,14 @@ export async function expandWindow(
       rowErrors,
     }),
   );
+}
+
+/** Rows are guessed at this size until the job's own rows so far say better. */
+const FIRST_ROW_BYTES_GUESS = 512;
+
+/** About the bytes `room` rows take, from the rows read so far, with a margin and one long line. */
+function windowBytes(job: JobRecord, room: number): number {
+  const { offset, rows } = job.cursor;
+  const perRow = rows > 0 ? (offset - job.spec.dataOffset) / rows : FIRST_ROW_BYTES_GUESS;
+  return Math.ceil(room * perRow * 1.25) + MAX_LINE_BYTES;
 }

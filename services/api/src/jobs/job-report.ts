@@ -54,7 +54,7 @@ async function* reportLines(
   yield csvLine(REPORT_COLUMNS);
   const shape = shapeOf(job);
   let batch: Array<{ row: number; text: string | null }> = [];
-  const chunks = await readManifest(ctx.s3, job.spec.manifest, job.spec.dataOffset);
+  const chunks = readManifest(ctx.s3, job.spec.manifest, job.spec.dataOffset);
   for await (const line of manifestLines(chunks, job.spec.dataOffset)) {
     if (line.text !== null && line.text.trim() === '') continue;
     totals.rows++;

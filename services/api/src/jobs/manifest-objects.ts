@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ErrorCode, FerryError, type ManifestObject } from '@ferry/shared';
@@ -43,27 +43,42 @@ export async function headManifest(
   }
 }
 
-/** The manifest's bytes from `offset` to its end; refused if the object is no longer the one the job pinned. */
-export async function readManifest(
+/** Ranges grow to this at most: one GET's worth of a large manifest. */
+const MAX_RANGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The manifest's bytes from `offset` to its end, refused if the object is no longer the one the job
+ * pinned. Read in ranges, the first of `firstRangeBytes` and each next one twice the last: a window
+ * that needs a few hundred rows asks S3 for about those, not for the rest of a manifest of millions,
+ * while a whole read (the report) soon runs in large ranges.
+ */
+export async function* readManifest(
   s3: S3Client,
   manifest: ManifestObject,
   offset: number,
-  signal?: AbortSignal,
-): Promise<AsyncIterable<Buffer>> {
-  if (offset >= manifest.size) return Readable.from([]);
-  try {
-    const answer = await s3.send(
-      new GetObjectCommand({
-        Bucket: manifest.bucket,
-        Key: manifest.key,
-        Range: `bytes=${offset}-`,
-        ...(manifest.etag ? { IfMatch: manifest.etag } : {}),
-      }),
-      signal ? { abortSignal: signal } : {},
-    );
-    return answer.Body as Readable;
-  } catch (error) {
-    throw manifestUnreadable(error, 409);
+  firstRangeBytes = 8 * 1024 * 1024,
+): AsyncGenerator<Buffer> {
+  let start = offset;
+  let length = Math.max(1, Math.min(firstRangeBytes, MAX_RANGE_BYTES));
+  while (start < manifest.size) {
+    const end = Math.min(manifest.size, start + length) - 1;
+    let body: Readable;
+    try {
+      const answer = await s3.send(
+        new GetObjectCommand({
+          Bucket: manifest.bucket,
+          Key: manifest.key,
+          Range: `bytes=${start}-${end}`,
+          ...(manifest.etag ? { IfMatch: manifest.etag } : {}),
+        }),
+      );
+      body = answer.Body as Readable;
+    } catch (error) {
+      throw manifestUnreadable(error, 409);
+    }
+    yield* body;
+    start = end + 1;
+    length = Math.min(length * 2, MAX_RANGE_BYTES);
   }
 }
 
