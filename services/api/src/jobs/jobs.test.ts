@@ -119,10 +119,15 @@ describe('a 100,000-row CSV manifest, uploaded, with an expander that dies mid-e
         .openCount(id)
         .then((open) => {
           maxOpen = Math.max(maxOpen, open);
-        });
+        })
+        .catch(() => {});
     }, 5);
-    const job = await waitForJob(api, id, ['completed'], 240_000);
-    clearInterval(sampler);
+    let job: JobRecord;
+    try {
+      job = await waitForJob(api, id, ['completed'], 240_000);
+    } finally {
+      clearInterval(sampler);
+    }
 
     const failing = Math.floor(ROWS / 1000);
     expect(job.rowsTotal).toBe(ROWS);
@@ -153,7 +158,7 @@ describe('a 100,000-row CSV manifest, uploaded, with an expander that dies mid-e
           : `${n},${rowUrl(n)},s3://ferry-dest/out/${path},${FINISHED_SIZE},crc32:00000000,done,`;
       if (lines[n] !== expected) expect(lines[n]).toBe(expected);
     }
-  });
+  }, 300_000);
 });
 
 describe('job requests', () => {
