@@ -7,11 +7,10 @@ const optionalSecret = z.string().min(1).optional();
 export const JobsEnvFields = {
   /** The bucket uploaded manifests are kept in and reports written to; unset = /v1/jobs not mounted. */
   JOBS_BUCKET: BucketName.optional(),
-  /** A job's imports written and not yet final, at most (about: a crash may add one window). */
+  /** A job's imports written and not yet final, at most: rows are expanded only below it. */
   JOB_WINDOW: envInt(1000, 1, 100_000),
   /** How often each API process looks for jobs with room to expand, or finished ones to report. */
   JOB_POLL_MS: envInt(1000, 10, 60_000),
-  /** Crash tests' named points in the expander and the job routes (see FERRY_FAILPOINTS). */
   // The SDK's credential chain reads process.env; an API started in-process with its own env object
   // (the CLI, tests) passes them explicitly. Never logged.
   AWS_ACCESS_KEY_ID: optionalSecret,
