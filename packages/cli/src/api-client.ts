@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ImportRequest, PublicImportView } from '@ferry/shared';
+import { Readable } from 'node:stream';
+import type { ImportRequest, PublicImportView, PublicJobView } from '@ferry/shared';
 import { connectionFile } from './paths.ts';
 
 export interface ApiSettings {
@@ -67,17 +68,48 @@ export class ApiClient {
     return this.#call('DELETE', `/v1/imports/${encodeURIComponent(id)}`);
   }
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Starts a job from a manifest streamed as the request body (never read whole). */
+  createJob(
+    manifest: Readable,
+    contentType: string,
+    options: { bucket?: string | undefined; keyTemplate?: string | undefined },
+  ): Promise<{ id: string; status: string }> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(options)) if (value !== undefined) params.set(name, value);
+    const suffix = params.size > 0 ? `?${params}` : '';
+    return this.#send('POST', `/v1/jobs${suffix}`, {
+      headers: { 'content-type': contentType },
+      body: Readable.toWeb(manifest) as ReadableStream,
+      duplex: 'half',
+    });
+  }
+
+  getJob(id: string): Promise<PublicJobView> {
+    return this.#call('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.#send(
+      method,
+      path,
+      body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
+  }
+
+  async #send<T>(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: string | ReadableStream; duplex?: 'half' },
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.#settings.url}${path}`, {
+        ...init,
         method,
-        headers: {
-          authorization: `Bearer ${this.#settings.key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+        headers: { authorization: `Bearer ${this.#settings.key}`, ...init.headers },
+      } as RequestInit);
     } catch (error) {
       throw new ApiError(
         0,

@@ -20,6 +20,9 @@ Usage: pnpm ferry <command> [options]
   import <source> s3://bucket/key      submit an import (source: http(s) URL, s3://bucket/key,
                                        dropbox:/path or gdrive:<file id>; tokens from env)
          [--wait] [--header "Name: value"]...
+  import --manifest <file>             a job of every row of a .csv/.tsv (url[,bucket][,key]) or
+         [--bucket B] [--key-template T] [--wait]   .ndjson file ({ source, destination } a line);
+                                       --wait shows the job's progress and its report
   status <id>                          one import as JSON
   ls [--status S] [--cursor C]         your imports, newest first
   cancel <id>                          cancel a queued or running import
@@ -80,8 +83,30 @@ async function run(argv: string[]): Promise<number> {
         options: {
           wait: { type: 'boolean', default: false },
           header: { type: 'string', multiple: true, default: [] },
+          manifest: { type: 'string' },
+          bucket: { type: 'string' },
+          'key-template': { type: 'string' },
         },
       });
+      if (values.manifest !== undefined) {
+        if (positionals.length > 0 || values.header.length > 0) {
+          throw new UsageError(
+            'usage: ferry import --manifest <file> [--bucket B] [--key-template T] [--wait]',
+          );
+        }
+        const jobs = await import('./commands/jobs.ts');
+        const contentType = jobs.manifestContentType(values.manifest);
+        if (!contentType) {
+          throw new UsageError(
+            `--manifest takes a .csv, .tsv, .ndjson or .jsonl file, not "${values.manifest}"`,
+          );
+        }
+        return jobs.manifestImportCommand(client(), values.manifest, contentType, {
+          bucket: values.bucket,
+          keyTemplate: values['key-template'],
+          wait: values.wait,
+        });
+      }
       const [source, destination] = positionals;
       if (!source || !destination || positionals.length > 2)
         throw new UsageError('usage: ferry import <source> s3://bucket/key [--wait]');

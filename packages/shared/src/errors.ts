@@ -17,6 +17,11 @@ export const ErrorCode = {
   /** The notify URL's host is, or resolves to, an address the SSRF policy refuses. */
   NOTIFY_ADDRESS_REFUSED: 'NOTIFY_ADDRESS_REFUSED',
   NOTIFY_HOST_UNRESOLVED: 'NOTIFY_HOST_UNRESOLVED',
+  /** A job's manifest object cannot be read (missing, no access) or changed since the job began. */
+  MANIFEST_UNREADABLE: 'MANIFEST_UNREADABLE',
+  JOB_FINISHED: 'JOB_FINISHED',
+  /** A job's report was asked for before the job ended. */
+  JOB_NOT_FINISHED: 'JOB_NOT_FINISHED',
   /** A dependency (Redis, the queue) did not answer in time: retry later (503). */
   UNAVAILABLE: 'UNAVAILABLE',
   // Transfer outcomes (recorded on the import).

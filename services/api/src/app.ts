@@ -1,7 +1,9 @@
 import {
   bullmqTelemetry,
   createRedis,
+  createS3Client,
   ImportStore,
+  JobStore,
   type Logger,
   loggerOptions,
   type ResolveAll,
@@ -29,6 +31,9 @@ import type { ImportQueue, ImportsContext } from './imports/context.ts';
 import { readRoutes } from './imports/read-routes.ts';
 import { startRequeueing } from './imports/requeue-unqueued.ts';
 import { submitRoutes } from './imports/submit-routes.ts';
+import { startJobExpander } from './jobs/job-expander.ts';
+import { jobRoutes } from './jobs/job-routes.ts';
+import type { JobsContext } from './jobs/jobs-context.ts';
 import { notifySecretRoutes } from './notify/notify-secret-routes.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { installMetrics, SCRAPE_TIMEOUT_MS } from './ops/metrics.ts';
@@ -83,6 +88,17 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     failpoints: config.FERRY_FAILPOINTS,
   };
 
+  // Jobs need a bucket for their manifests and reports; without JOBS_BUCKET /v1/jobs is not mounted.
+  const jobsCtx: JobsContext | null = config.JOBS_BUCKET
+    ? {
+        ...ctx,
+        jobs: new JobStore(redis, config.FERRY_QUEUE),
+        s3: createS3Client(config, app.log as Logger, 16),
+        bucket: config.JOBS_BUCKET,
+        window: config.JOB_WINDOW,
+      }
+    : null;
+
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptJsonBodiesOnly(app);
@@ -99,6 +115,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     await v1.register(submitRoutes, { ctx });
     await v1.register(readRoutes, { ctx });
     await v1.register(cancelRoute, { ctx });
+    if (jobsCtx) await v1.register(jobRoutes, { ctx: jobsCtx });
     await v1.register(notifySecretRoutes, {
       ctx,
       signingSecrets: new WebhookSecrets(redis, ctx.store.keys, ctx.secrets),
@@ -118,7 +135,11 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     requeued.inc(count),
   );
 
+  const stopExpanding = jobsCtx ? startJobExpander(jobsCtx, config.JOB_POLL_MS, app.log) : async () => {};
+
   app.addHook('onClose', async () => {
+    await stopExpanding();
+    jobsCtx?.s3.destroy();
     await stopRequeueing();
     await queue.close();
     if (ownsRedis) await redis.quit();

@@ -4,12 +4,14 @@ import {
   parseEnv,
   QueueEnvFields,
   requireSecretKeyOutsideDev,
+  S3EnvFields,
   SecretEnvFields,
   SourceEnvFields,
 } from '@ferry/shared';
 import { z } from 'zod';
 import { AdminKeysField } from './admin/admin-keys.ts';
 import { ApiKeysField } from './auth/api-keys.ts';
+import { JobsEnvFields } from './jobs/jobs-env.ts';
 import { NotifyUrlsField } from './notify/notify-urls.ts';
 
 /** The API's configuration, read from the environment once at start-up. */
@@ -26,7 +28,9 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     FERRY_FAILPOINTS: FailpointsField,
     /** `tenant=url,...`: each tenant's notify URL for imports that name none. */
     FERRY_NOTIFY_URLS: NotifyUrlsField,
+    ...JobsEnvFields,
     ...QueueEnvFields,
+    ...S3EnvFields,
     ...SourceEnvFields,
     ...SecretEnvFields,
   }),

@@ -5,6 +5,7 @@ import {
   createS3Client,
   IMPORT_JOB_RETENTION,
   ImportStore,
+  JobStore,
   type Logger,
   type ResolveAll,
   SecretBox,
@@ -184,6 +185,7 @@ export function startWorker(
   const events = startEventDispatcher({
     redis,
     store,
+    jobs: new JobStore(redis, config.FERRY_QUEUE),
     outbox: new Outbox(redis, store.keys),
     webhooks,
     sqs,

@@ -122,6 +122,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       FERRY_DEV: '1',
       FERRY_SECRET_KEY: secretKey,
       FERRY_API_KEYS: `${apiKey}:${LOCAL_TENANT}`,
+      // Transfer jobs keep their manifests and reports beside the imports.
+      JOBS_BUCKET: env.JOBS_BUCKET ?? LOCAL_BUCKET,
       PORT: String(port),
       // Several workers on one machine: each serves /metrics on a free port its "worker ready" line names.
       METRICS_PORT: env.METRICS_PORT ?? '0',

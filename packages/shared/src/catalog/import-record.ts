@@ -55,6 +55,8 @@ export interface ImportRecord {
   error?: ImportError;
   /** The completion webhook's delivery, from the moment the import turned final (with a notify URL). */
   notify?: NotifyState;
+  /** The transfer job whose manifest row this import is: its final transition counts toward the job. */
+  jobId?: string;
 }
 
 /** The record as API clients see it: no tenant internals, no secrets. */
@@ -69,6 +71,7 @@ export function publicImportView(record: ImportRecord) {
     progress: { bytesDone: record.bytesDone, bytesTotal: record.bytesTotal },
     attempts: record.attempts,
     ...(record.request.overwrite ? { overwrite: record.request.overwrite } : {}),
+    ...(record.jobId ? { jobId: record.jobId } : {}),
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
     ...(record.request.notify

@@ -100,7 +100,10 @@ export class ImportStore {
         status: record.status,
         request: JSON.stringify(record.request),
         createdAt: record.createdAt,
+        ...(record.jobId ? { jobId: record.jobId } : {}),
       });
+      // In the same MULTI as the record: the job's open set never names an import that is not written.
+      if (record.jobId) pipeline.sadd(this.keys.jobOpen(record.jobId), record.id);
       index(this.keys.tenantAll(record.tenant), 0, record.id);
       index(this.keys.tenantStatus(record.tenant, record.status), 0, record.id);
       // Until markQueued: a record must never outlive a crash as "queued" with no job to run it.
@@ -160,6 +163,7 @@ export class ImportStore {
       pipeline.zrem(this.keys.tenantAll(record.tenant), record.id);
       pipeline.zrem(this.keys.tenantStatus(record.tenant, record.status), record.id);
       pipeline.zrem(this.keys.unqueued(), record.id);
+      if (record.jobId) pipeline.srem(this.keys.jobOpen(record.jobId), record.id);
     }
     await pipeline.exec();
   }
@@ -364,5 +368,6 @@ function parseRecord(id: string, hash: Record<string, string> | null | undefined
   if (hash.result) record.result = JSON.parse(hash.result) as ImportResult;
   if (hash.error) record.error = JSON.parse(hash.error) as ImportError;
   if (hash.notify) record.notify = JSON.parse(hash.notify) as NotifyState;
+  if (hash.jobId) record.jobId = hash.jobId;
   return record;
 }

@@ -66,6 +66,39 @@ export class StoreKeys {
     return `${this.prefix}notify-secret:${tenant}`;
   }
 
+  /** A transfer job: its manifest, expansion cursor, aggregate progress and report (see JobStore). */
+  job(id: string): string {
+    return `${this.prefix}job:${id}`;
+  }
+
+  /**
+   * The job's imports that are written and not yet final: added with each record (same MULTI),
+   * removed by the final transition. Its size is what the expander keeps below the window.
+   */
+  jobOpen(id: string): string {
+    return `${this.prefix}job:${id}:open`;
+  }
+
+  /** Rows refused at expansion (no import was made for them), by row number: code and message. */
+  jobRowErrors(id: string): string {
+    return `${this.prefix}job:${id}:row-errors`;
+  }
+
+  /** Held by the one expander that works on the job now (SET NX PX, value = its owner token). */
+  jobLease(id: string): string {
+    return `${this.prefix}job:${id}:lease`;
+  }
+
+  /** Jobs not yet final, scored by creation time (ms): what expanders look at. */
+  jobsActive(): string {
+    return `${this.prefix}jobs:active`;
+  }
+
+  /** Every job of a tenant, lexically sorted by id (ids sort by creation time). */
+  tenantJobs(tenant: string): string {
+    return `${this.prefix}tenant:${tenant}:jobs`;
+  }
+
   /** Pub/sub channel that tells workers to stop a running import. */
   cancelChannel(): string {
     return `${this.prefix}cancel`;

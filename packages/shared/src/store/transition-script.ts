@@ -7,7 +7,9 @@
  * outbox entries in the same step, so no crash can separate "completed" from "to be announced":
  * one for the webhook when the request has a notify target (its delivery state goes on the record),
  * one for SQS while a worker publishes there (see StoreKeys.sqsEventsOn). Imports nobody listens to
- * add nothing.
+ * add nothing. An import of a transfer job (field jobId) leaves the job's open set and is counted in
+ * the job's progress in the same step: completed as done, failed as failed, canceled as skipped,
+ * with its bytesTotal (when known) as bytes; the SREM makes the count happen once.
  *
  * KEYS[1] record hash; KEYS[2..] keys to delete with the transition (in the same `{queue}` slot).
  * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, eventAtMs, then field/value pairs.
@@ -34,6 +36,14 @@ for i = 2, #KEYS do
   redis.call('DEL', KEYS[i])
 end
 if ARGV[6] ~= '' then
+  -- StoreKeys.job and StoreKeys.jobOpen
+  local jobId = redis.call('HGET', KEYS[1], 'jobId')
+  if jobId and redis.call('SREM', prefix .. 'job:' .. jobId .. ':open', ARGV[2]) == 1 then
+    local outcome = ({completed = 'Done', failed = 'Failed', canceled = 'Skipped'})[ARGV[3]]
+    local job = prefix .. 'job:' .. jobId
+    redis.call('HINCRBY', job, 'files' .. outcome, 1)
+    redis.call('HINCRBY', job, 'bytes' .. outcome, tonumber(redis.call('HGET', KEYS[1], 'bytesTotal')) or 0)
+  end
   -- StoreKeys.outboxEntry and StoreKeys.outbox
   local function enqueue(sink)
     redis.call('HSET', prefix .. 'outbox:' .. sink .. ':' .. ARGV[2], 'type', 'import.' .. ARGV[3],

@@ -19,6 +19,6 @@ export interface ImportsContext {
   secrets: SecretBox;
   /** Every store, queue and pub/sub call goes through this: bounded, and a 503 when Redis is down. */
   call: DependencyCall;
-  /** Crash tests' named points (FERRY_FAILPOINTS): submit.after-records. */
+  /** Crash tests' named points (FERRY_FAILPOINTS): submit.after-records, job.after-window-records. */
   failpoints: Failpoints;
 }

@@ -80,6 +80,7 @@ export const ImportView = z.object({
   updatedAt: z.string(),
   progress: z.object({ bytesDone: z.number(), bytesTotal: z.number().nullable() }),
   attempts: z.number(),
+  jobId: z.string().optional().describe('The transfer job whose manifest row this import is'),
   result: z
     .object({
       size: z.number(),

@@ -1,14 +1,18 @@
 import {
   type EventSink,
   type Failpoints,
-  type ImportRecord,
   type ImportStore,
   importEvent,
   importEventId,
+  isJobEventType,
+  type JobStore,
+  jobEvent,
+  jobEventId,
   type Logger,
   type NotifyState,
   openNotifyUrl,
   type SecretBox,
+  type StoredNotifyTarget,
   type WebhookSecrets,
 } from '@ferry/shared';
 import type { Redis } from 'ioredis';
@@ -23,6 +27,8 @@ import type { WebhookSender } from './webhook-sender.ts';
 export interface EventDispatcherDeps {
   redis: Redis;
   store: ImportStore;
+  /** Transfer jobs: job.* events are made from their records. */
+  jobs: JobStore;
   outbox: Outbox;
   webhooks: WebhookSender;
   /** Null when this worker has no EVENTS_SQS_QUEUE_URL. */
@@ -90,22 +96,45 @@ export function startEventDispatcher(deps: EventDispatcherDeps): EventDispatcher
     if (!stopped) timer = setTimeout(() => (tick = poll()), full ? 0 : settings.pollMs);
   };
 
+  /** The event's body and whom it goes to, from the record it is about; null when that is gone. */
+  const eventOf = async (
+    claim: OutboxClaim,
+  ): Promise<{ eventId: string; body: string; tenant: string; notify?: StoredNotifyTarget } | null> => {
+    if (isJobEventType(claim.type)) {
+      const job = await deps.jobs.get(claim.importId);
+      if (!job) return null;
+      return {
+        eventId: jobEventId(job.id),
+        body: JSON.stringify(jobEvent(job, claim.type, claim.at)),
+        tenant: job.tenant,
+        ...(job.spec.notify ? { notify: job.spec.notify } : {}),
+      };
+    }
+    const record = await deps.store.get(claim.importId);
+    if (!record) return null;
+    return {
+      eventId: importEventId(record.id),
+      body: JSON.stringify(importEvent(record, claim.type, claim.at)),
+      tenant: record.tenant,
+      ...(record.request.notify ? { notify: record.request.notify } : {}),
+    };
+  };
+
   const deliver = async (claim: OutboxClaim): Promise<void> => {
-    const eventId = importEventId(claim.importId);
+    const eventId = isJobEventType(claim.type) ? jobEventId(claim.importId) : importEventId(claim.importId);
     const log = logger.child({ importId: claim.importId, eventId, sink: claim.sink, attempt: claim.attempt });
     try {
       deps.failpoints.hit('notify.before-deliver');
-      const record = await deps.store.get(claim.importId);
-      if (!record) {
+      const event = await eventOf(claim);
+      if (!event) {
         await deps.outbox.finish(claim, null);
-        log.warn('event dropped: its import record is gone');
+        log.warn('event dropped: the record it is about is gone');
         return;
       }
-      const body = JSON.stringify(importEvent(record, claim.type, claim.at));
       const result =
         claim.sink === 'webhook'
-          ? await sendWebhook(record, eventId, body)
-          : await sendSqs(record, eventId, body);
+          ? await sendWebhook(event.tenant, event.notify, eventId, event.body)
+          : await sendSqs(claim.importId, eventId, event.body);
       await settle(claim, result, log);
     } catch (error) {
       // The claim stays leased: the entry comes due again when the lease runs out.
@@ -114,29 +143,26 @@ export function startEventDispatcher(deps: EventDispatcherDeps): EventDispatcher
   };
 
   const sendWebhook = async (
-    record: ImportRecord,
+    tenant: string,
+    notify: StoredNotifyTarget | undefined,
     eventId: string,
     body: string,
   ): Promise<DeliveryResult> => {
-    if (!record.request.notify) return { ok: true };
+    if (!notify) return { ok: true };
     let url: string;
     try {
-      url = openNotifyUrl(record.request.notify, deps.box);
+      url = openNotifyUrl(notify, deps.box);
     } catch (error) {
       return { ok: false, reason: failureReason(error, settings.timeoutMs) };
     }
-    const secrets = await deps.signingSecrets.get(record.tenant);
+    const secrets = await deps.signingSecrets.get(tenant);
     return deps.webhooks.send(url, eventId, body, secrets);
   };
 
-  const sendSqs = (
-    record: ImportRecord,
-    eventId: string,
-    body: string,
-  ): Promise<DeliveryResult> | DeliveryResult =>
+  const sendSqs = (id: string, eventId: string, body: string): Promise<DeliveryResult> | DeliveryResult =>
     // Another worker of a fleet being reconfigured may publish it; else it is given up in time.
     deps.sqs
-      ? deps.sqs.send(eventId, body, record.id)
+      ? deps.sqs.send(eventId, body, id)
       : { ok: false, reason: 'this worker has no EVENTS_SQS_QUEUE_URL' };
 
   const settle = async (claim: OutboxClaim, result: DeliveryResult, log: Logger): Promise<void> => {

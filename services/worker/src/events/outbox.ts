@@ -1,11 +1,19 @@
-import type { EventSink, ImportEventType, NotifyState, StoreKeys } from '@ferry/shared';
+import {
+  type EventSink,
+  type ImportEventType,
+  isJobEventType,
+  type JobEventType,
+  type NotifyState,
+  type StoreKeys,
+} from '@ferry/shared';
 import type { Redis } from 'ioredis';
 
 /** One outbox entry claimed for one delivery attempt. */
 export interface OutboxClaim {
   sink: EventSink;
+  /** The import's id, or a transfer job's (then `type` is a job event's). */
   importId: string;
-  type: ImportEventType;
+  type: ImportEventType | JobEventType;
   /** When the import turned final (ISO): the event's timestamp. */
   at: string;
   /** When the first attempt was due (ms): retries stop a give-up period after it. */
@@ -89,7 +97,7 @@ export class Outbox {
     return rows.map(([importId = '', attempt = '0', type = '', at = '', firstDueMs = '0']) => ({
       sink,
       importId,
-      type: type as ImportEventType,
+      type: type as ImportEventType | JobEventType,
       at,
       firstDueMs: Number(firstDueMs),
       attempt: Number(attempt),
@@ -120,7 +128,8 @@ export class Outbox {
     const settled = await this.#redis.ferryOutboxSettle(
       this.#keys.outbox(claim.sink),
       this.#keys.outboxEntry(claim.sink, claim.importId),
-      this.#keys.record(claim.importId),
+      // The delivery state goes on the record of what the event is about.
+      isJobEventType(claim.type) ? this.#keys.job(claim.importId) : this.#keys.record(claim.importId),
       claim.importId,
       nextDue,
       lastError,

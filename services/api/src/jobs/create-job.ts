@@ -1,0 +1,107 @@
+import { Readable } from 'node:stream';
+import {
+  ErrorCode,
+  FerryError,
+  type JobSpec,
+  type ManifestFormat,
+  type NotifyTarget,
+  newJobId,
+  sealNotifyTarget,
+} from '@ferry/shared';
+import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
+import { ingestManifest } from './ingest-manifest.ts';
+import type { JobsContext } from './jobs-context.ts';
+import { MAX_LINE_BYTES, manifestLines } from './manifest-lines.ts';
+import { headManifest, readManifest } from './manifest-objects.ts';
+import { parseHeader } from './manifest-row.ts';
+
+export interface JobOptions {
+  keyTemplate: string | null;
+  bucket: string | null;
+  notify: NotifyTarget | undefined;
+}
+
+/** Where a job's manifest comes from: streamed in by the request, or an S3 object the API reads. */
+export type ManifestInput =
+  | { kind: 'stream'; format: ManifestFormat; body: AsyncIterable<Buffer> }
+  | { kind: 's3'; format: ManifestFormat; bucket: string; key: string };
+
+/**
+ * Checks the options, puts the manifest where expansion can read it again from any offset (a
+ * streamed one is copied into JOBS_BUCKET as it is checked row by row; an S3 one is pinned by its
+ * ETag and only its header read) and writes the job record: the expanders take it from there.
+ */
+export async function createJob(
+  ctx: JobsContext,
+  tenant: string,
+  input: ManifestInput,
+  options: JobOptions,
+): Promise<string> {
+  const notify = effectiveNotifyTarget(options.notify, ctx.notifyDefaults.get(tenant));
+  if (options.notify) await checkNotifyTarget(options.notify, ctx.allowPrivateSources, ctx.resolveAll);
+  const id = newJobId();
+  const shape = { format: input.format, keyTemplate: options.keyTemplate, bucket: options.bucket };
+  let manifest: JobSpec['manifest'];
+  let columns: string[] | null;
+  let dataOffset: number;
+  let rowsTotal: number | null = null;
+
+  if (input.kind === 'stream') {
+    const key = `jobs/${id}/manifest.${input.format}`;
+    const ingested = await ingestManifest(ctx.s3, { bucket: ctx.bucket, key }, input.body, shape);
+    manifest = { bucket: ctx.bucket, key, etag: ingested.etag, size: ingested.size, format: input.format };
+    ({ columns, dataOffset } = ingested);
+    rowsTotal = ingested.rows;
+  } else {
+    if (input.bucket === ctx.bucket) {
+      // Read with the API's own credentials: JOBS_BUCKET holds every tenant's manifests and reports.
+      throw new FerryError(ErrorCode.VALIDATION_FAILED, 'manifest.s3.bucket: must not be the jobs bucket', {
+        status: 400,
+        details: [{ field: 'manifest.s3.bucket', message: 'must not be the jobs bucket' }],
+      });
+    }
+    const head = await headManifest(ctx.s3, input.bucket, input.key);
+    manifest = { bucket: input.bucket, key: input.key, ...head, format: input.format };
+    ({ columns, dataOffset } = await readHeader(ctx, manifest, shape));
+  }
+
+  const spec: JobSpec = {
+    manifest,
+    columns,
+    dataOffset,
+    keyTemplate: options.keyTemplate,
+    bucket: options.bucket,
+    ...(notify ? { notify: sealNotifyTarget(notify, ctx.secrets) } : {}),
+    report: { bucket: ctx.bucket, key: `jobs/${id}/report.csv` },
+  };
+  await ctx.call('the job store', () => ctx.jobs.create(id, tenant, spec, rowsTotal));
+  return id;
+}
+
+/** A CSV/TSV manifest's header, read from the object's first line; NDJSON has none. */
+async function readHeader(
+  ctx: JobsContext,
+  manifest: JobSpec['manifest'],
+  shape: { format: ManifestFormat; keyTemplate: string | null; bucket: string | null },
+): Promise<{ columns: string[] | null; dataOffset: number }> {
+  if (manifest.format === 'ndjson') return { columns: null, dataOffset: 0 };
+  for await (const line of manifestLines(readManifest(ctx.s3, manifest, 0, MAX_LINE_BYTES), 0)) {
+    const header = parseHeader(line.text, shape);
+    if (!header.ok) {
+      throw new FerryError(ErrorCode.VALIDATION_FAILED, `manifest: ${header.message}`, {
+        status: 400,
+        details: [{ field: 'manifest.s3', message: header.message }],
+      });
+    }
+    return { columns: header.columns, dataOffset: line.endOffset };
+  }
+  throw new FerryError(ErrorCode.VALIDATION_FAILED, 'manifest: the object is empty', {
+    status: 400,
+    details: [{ field: 'manifest.s3', message: 'the object is empty' }],
+  });
+}
+
+/** Inline rows as the NDJSON manifest they are kept as. */
+export function inlineRows(rows: readonly unknown[]): AsyncIterable<Buffer> {
+  return Readable.from(rows.map((row) => Buffer.from(`${JSON.stringify(row)}\n`)));
+}
