@@ -96,6 +96,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
         s3: createS3Client(config, app.log as Logger, 16),
         bucket: config.JOBS_BUCKET,
         window: config.JOB_WINDOW,
+        manifestBuckets: config.JOB_MANIFEST_BUCKETS,
       }
     : null;
 

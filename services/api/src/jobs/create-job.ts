@@ -53,11 +53,14 @@ export async function createJob(
     ({ columns, dataOffset } = ingested);
     rowsTotal = ingested.rows;
   } else {
-    if (input.bucket === ctx.bucket) {
-      // Read with the API's own credentials: JOBS_BUCKET holds every tenant's manifests and reports.
-      throw new FerryError(ErrorCode.VALIDATION_FAILED, 'manifest.s3.bucket: must not be the jobs bucket', {
+    // Read with the API's own credentials: only from buckets the operator named, never JOBS_BUCKET,
+    // which holds every tenant's manifests and reports.
+    if (input.bucket === ctx.bucket || !ctx.manifestBuckets.has(input.bucket)) {
+      const message =
+        input.bucket === ctx.bucket ? 'must not be the jobs bucket' : 'is not one of JOB_MANIFEST_BUCKETS';
+      throw new FerryError(ErrorCode.VALIDATION_FAILED, `manifest.s3.bucket: ${message}`, {
         status: 400,
-        details: [{ field: 'manifest.s3.bucket', message: 'must not be the jobs bucket' }],
+        details: [{ field: 'manifest.s3.bucket', message }],
       });
     }
     const head = await headManifest(ctx.s3, input.bucket, input.key);

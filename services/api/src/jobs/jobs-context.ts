@@ -8,6 +8,8 @@ export interface JobsContext extends ImportsContext {
   s3: S3Client;
   /** JOBS_BUCKET: uploaded manifests and reports. */
   bucket: string;
+  /** JOB_MANIFEST_BUCKETS: where `manifest.s3` may point. */
+  manifestBuckets: ReadonlySet<string>;
   /** JOB_WINDOW: a job's open imports at most. */
   window: number;
 }

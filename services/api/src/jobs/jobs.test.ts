@@ -31,7 +31,13 @@ afterAll(async () => {
 
 async function startApi(env: Record<string, string> = {}, resolveAll = resolveTo(PUBLIC_ADDRESS)) {
   const api = await startTestApi({
-    env: { JOBS_BUCKET: bucket, JOB_POLL_MS: '20', JOB_WINDOW: String(WINDOW), ...env },
+    env: {
+      JOBS_BUCKET: bucket,
+      JOB_MANIFEST_BUCKETS: manifests,
+      JOB_POLL_MS: '20',
+      JOB_WINDOW: String(WINDOW),
+      ...env,
+    },
     resolveAll,
   });
   apis.push(api);
@@ -240,6 +246,16 @@ describe('job requests', () => {
       manifest: { s3: { bucket, key: 'jobs/x/manifest.csv' }, format: 'csv' },
     });
     expect(jobsBucket.json().error.message).toBe('manifest.s3.bucket: must not be the jobs bucket');
+
+    // The API reads an S3 manifest with its own credentials: only from the buckets the operator named.
+    const elsewhere = await post({
+      manifest: { s3: { bucket: 'someone-elses', key: 'm.csv' }, format: 'csv' },
+    });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'manifest.s3.bucket: is not one of JOB_MANIFEST_BUCKETS',
+    });
 
     const list = await api.call('a', { method: 'GET', url: '/v1/jobs' });
     expect(list.json()).toEqual({ items: [], nextCursor: null });
