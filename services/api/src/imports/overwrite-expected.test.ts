@@ -29,7 +29,8 @@ describe('POST /v1/imports with an overwrite policy and expected checksums', () 
     const response = await submit(request);
     expect(response.statusCode).toBe(202);
     const { id } = response.json();
-    expect((await api.queue.getJob(id))?.data.request).toMatchObject({
+    // The job names the import; the request the worker reads is the record's.
+    expect((await api.store.get(id))?.request).toMatchObject({
       overwrite: 'if-different',
       source: { expected },
     });
