@@ -2,6 +2,7 @@ import type { PublicImportView } from '@ferry/shared';
 import { FINAL_STATUSES } from '@ferry/shared';
 import type { ApiClient } from './api-client.ts';
 import { renderProgress, ThroughputMeter } from './progress-bar.ts';
+import { ProgressLine } from './progress-line.ts';
 
 /**
  * Polls an import until it ends, redrawing one progress line (a TTY) or printing a line every few
@@ -14,7 +15,7 @@ export async function watchImport(
   intervalMs = 500,
 ): Promise<PublicImportView> {
   const meter = new ThroughputMeter();
-  let lastPrinted = 0;
+  const progress = new ProgressLine(out);
   for (;;) {
     const view = await client.get(id);
     const rate = meter.update({
@@ -24,12 +25,7 @@ export async function watchImport(
     });
     const line = renderProgress(view.status, view.progress.bytesDone, view.progress.bytesTotal, rate);
     const final = FINAL_STATUSES.includes(view.status);
-    if (out.isTTY) {
-      out.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-    } else if (final || Date.now() - lastPrinted > 3000) {
-      out.write(`${line}\n`);
-      lastPrinted = Date.now();
-    }
+    progress.write(line, final);
     if (final) return view;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
