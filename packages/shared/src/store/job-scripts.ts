@@ -1,3 +1,5 @@
+import { STATUS_GUARD } from './transition-script.ts';
+
 /**
  * Moves the expansion cursor past one window, if the job is still running and the cursor is where
  * this expander read from (an expander whose lease lapsed must not move it twice). Rows refused at
@@ -31,14 +33,7 @@ return 1
  * not final), has notify ('1'/'0'), then field/value pairs to set.
  */
 export const JOB_TRANSITION_SCRIPT = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {-1, ''} end
-local allowed = false
-for s in string.gmatch(ARGV[4], '[^,]+') do
-  if s == current then allowed = true end
-end
-if not allowed then return {0, current} end
-local prefix = ARGV[1]
+${STATUS_GUARD}local prefix = ARGV[1]
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[5])
 for i = 8, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])

@@ -1,4 +1,18 @@
 /**
+ * The start of a status transition of the hash at KEYS[1] (an import's, a job's): `current` is its
+ * status; {-1, ''} when it does not exist, {0, current} when that is not one of ARGV[4] (a comma list).
+ */
+export const STATUS_GUARD = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {-1, ''} end
+local allowed = false
+for s in string.gmatch(ARGV[4], '[^,]+') do
+  if s == current then allowed = true end
+end
+if not allowed then return {0, current} end
+`;
+
+/**
  * Atomically moves an import from one of the allowed statuses to a new one, keeps the per-status
  * indexes in step and sets extra fields. Returns {1, previous} on success, {0, current} when the
  * current status is not allowed, {-1} when the import does not exist.
@@ -15,14 +29,7 @@
  * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, eventAtMs, then field/value pairs.
  */
 export const TRANSITION_SCRIPT = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {-1, ''} end
-local allowed = false
-for s in string.gmatch(ARGV[4], '[^,]+') do
-  if s == current then allowed = true end
-end
-if not allowed then return {0, current} end
-local tenant = redis.call('HGET', KEYS[1], 'tenant')
+${STATUS_GUARD}local tenant = redis.call('HGET', KEYS[1], 'tenant')
 local prefix = ARGV[1]
 if current ~= ARGV[3] then
   redis.call('ZREM', prefix .. 'tenant:' .. tenant .. ':status:' .. current, ARGV[2])
