@@ -35,10 +35,10 @@ describe('a crash between complete and notify', () => {
     for (const server of servers) await server.close();
   });
 
-  const spawn = (failpoints?: string): WorkerProcess => {
+  const spawn = (failpoints?: string, eventsPollMs = 50): WorkerProcess => {
     const worker = spawnWorkerProcess(
       harness.env({
-        EVENTS_POLL_MS: '50',
+        EVENTS_POLL_MS: String(eventsPollMs),
         // Short leases and job locks: the dead worker's claim and job come free within seconds.
         EVENTS_TIMEOUT_MS: '500',
         JOB_LOCK_MS: '5000',
@@ -54,7 +54,9 @@ describe('a crash between complete and notify', () => {
     ['import.after-complete', 'the record turned completed, the BullMQ job not yet'],
   ])('at %s (%s): the next worker delivers the event', async (failpoint) => {
     const path = `/${failpoint}`;
-    const first = spawn(`${failpoint}=exit`);
+    // Dying at import.after-complete, the first worker must not have claimed the event yet: its
+    // dispatcher polls once at start (an empty outbox) and not again for a minute.
+    const first = spawn(`${failpoint}=exit`, failpoint === 'import.after-complete' ? 60_000 : 50);
     await first.ready;
     const id = await harness.submit({ type: 'http', url: sourceUrl }, `${failpoint}.bin`, {}, undefined, {
       url: `${receiver.url}${path}`,
