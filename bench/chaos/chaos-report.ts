@@ -50,6 +50,22 @@ export function chaosTables(results: ChaosResults): Table[] {
           `${provider === 'dropbox' ? 'Dropbox' : 'Drive'} 429s at (s after the submit)`,
           `${results.provider[provider].throttledAtS?.join(', ')}${results.redisRestartAtS === undefined ? '' : ` (Redis restarted at ${results.redisRestartAtS.toFixed(1)})`}`,
         ]),
+      ...(['dropbox', 'gdrive'] as const)
+        .filter((provider) => (results.provider[provider].throttles ?? []).length > 0)
+        .map((provider) => [
+          `${provider === 'dropbox' ? 'Dropbox' : 'Drive'} 429s: their window's spread, the sources' stall before`,
+          (results.provider[provider].throttles ?? [])
+            .map((t) => `${t.windowSpanMs} ms, ${t.sourcesStallMs} ms`)
+            .join('; '),
+        ]),
+      ...(results.sourcesStalls
+        ? [
+            [
+              'sources process event-loop stalls past 50 ms (count, longest)',
+              `${results.sourcesStalls.count}, ${results.sourcesStalls.maxMs} ms`,
+            ],
+          ]
+        : []),
       [
         'workers: peak desired by the autoscaler, tasks started in all',
         `${results.peakDesiredWorkers}, ${results.tasksStarted}`,

@@ -30,8 +30,20 @@ export interface ChaosResults {
   refetchedBytes: number;
   provider: Record<
     'dropbox' | 'gdrive',
-    { requests: number; rateLimited: number; duringPauses: number; throttledAtS?: number[] }
+    {
+      requests: number;
+      rateLimited: number;
+      duringPauses: number;
+      throttledAtS?: number[];
+      /**
+       * Each 429's window, arrival of its first request to its last (spaced sends fill 1,000 ms; a
+       * bunch far less), and the sources process's longest stall in the 1.5 s before it.
+       */
+      throttles?: Array<{ windowSpanMs: number; sourcesStallMs: number }>;
+    }
   >;
+  /** The sources process's event-loop stalls past 50 ms: how many, and the longest. */
+  sourcesStalls?: { count: number; maxMs: number };
   /** Seconds after the submit that Redis went down. */
   redisRestartAtS?: number;
   scaleInStops: number;

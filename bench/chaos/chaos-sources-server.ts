@@ -25,6 +25,25 @@ if (!Number.isInteger(limit) || limit < 1) {
 }
 
 const CHUNK = 256 * 1024;
+
+/**
+ * When this process's event loop stood still (ended at, ms long; stalls past 50 ms): the emulators
+ * stamp a request's arrival when they get to it, so a stall here bunches arrivals that left the
+ * workers spaced, and a 429 after one says more about this process than about Ferry.
+ */
+const stalls: Array<{ endedAt: number; ms: number }> = [];
+const STALL_TICK_MS = 10;
+let lastTick = Date.now();
+setInterval(() => {
+  const now = Date.now();
+  const lateMs = now - lastTick - STALL_TICK_MS;
+  if (lateMs > 50) stalls.push({ endedAt: now, ms: lateMs });
+  lastTick = now;
+}, STALL_TICK_MS).unref();
+
+/** The longest stall that ended in the `ms` before `at`: what bunched the requests a 429 counted. */
+const stallBefore = (at: number, ms: number): number =>
+  Math.max(0, ...stalls.filter((stall) => stall.endedAt <= at && stall.endedAt > at - ms).map((s) => s.ms));
 /** A request that comes within this long of a pause's start was already on its way: not a breach. */
 const PAUSE_GRACE_MS = 50;
 
@@ -97,6 +116,12 @@ function providerReport(emulator: typeof dropbox | typeof gdrive) {
     duringPauses: emulator.requestsDuringPauses({ graceMs: PAUSE_GRACE_MS }).length,
     /** When each 429 was sent (ms since the epoch): set beside the chaos driver's strikes. */
     throttledAt: emulator.pauses().map((pause) => pause.from),
+    /** Each 429: how closely the requests filling its window arrived, and this process's stall before. */
+    throttles: emulator.pauses().map((pause) => ({
+      at: pause.from,
+      windowSpanMs: (pause.window.at(-1) ?? pause.from) - (pause.window[0] ?? pause.from),
+      sourcesStallMs: stallBefore(pause.from, 1500),
+    })),
     bytesSent: stats.bytesSent,
   };
 }
@@ -126,7 +151,12 @@ const server = createServer(async (req, res) => {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(file));
     }
     if (req.method === 'GET' && url.pathname === '/report') {
-      const report = { http, dropbox: providerReport(dropbox), gdrive: providerReport(gdrive) };
+      const report = {
+        http,
+        dropbox: providerReport(dropbox),
+        gdrive: providerReport(gdrive),
+        stalls: { count: stalls.length, maxMs: Math.max(0, ...stalls.map((stall) => stall.ms)) },
+      };
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report));
     }
     res.writeHead(404).end();

@@ -46,7 +46,14 @@ interface FleetReport {
   stopped: Array<{ stopCode: string | null; stoppedReason: string | null; drainingWith: number | null }>;
 }
 
+interface SourcesThrottle {
+  at: number;
+  windowSpanMs: number;
+  sourcesStallMs: number;
+}
+
 interface SourcesReport {
+  stalls: { count: number; maxMs: number };
   http: { bytesSent: number };
   dropbox: {
     requests: number;
@@ -54,6 +61,7 @@ interface SourcesReport {
     duringPauses: number;
     bytesSent: number;
     throttledAt: number[];
+    throttles: SourcesThrottle[];
   };
   gdrive: {
     requests: number;
@@ -61,6 +69,7 @@ interface SourcesReport {
     duringPauses: number;
     bytesSent: number;
     throttledAt: number[];
+    throttles: SourcesThrottle[];
   };
 }
 
@@ -262,10 +271,17 @@ async function run(ctx: BenchContext, options: ChaosOptions, results: ChaosResul
   results.sourceBytesSent = report.http.bytesSent + report.dropbox.bytesSent + report.gdrive.bytesSent;
   results.refetchedBytes = Math.max(0, results.sourceBytesSent - options.imports * options.fileBytes);
   for (const provider of ['dropbox', 'gdrive'] as const) {
-    const { requests, rateLimited, duringPauses, throttledAt } = report[provider];
+    const { requests, rateLimited, duringPauses, throttledAt, throttles } = report[provider];
     const throttledAtS = throttledAt.map((at) => Math.round((at - startedAt) / 100) / 10);
-    results.provider[provider] = { requests, rateLimited, duringPauses, throttledAtS };
+    results.provider[provider] = {
+      requests,
+      rateLimited,
+      duringPauses,
+      throttledAtS,
+      throttles: throttles.map(({ windowSpanMs, sourcesStallMs }) => ({ windowSpanMs, sourcesStallMs })),
+    };
   }
+  results.sourcesStalls = report.stalls;
   const sinkStats = await sink.stats();
   results.openUploads = sinkStats?.openUploads ?? -1;
   results.openUploadKeys = sinkStats?.openUploadKeys ?? [];

@@ -19,20 +19,24 @@ function findBinaries(binaries: readonly string[]): Map<string, string> | string
   return missing.length > 0 ? missing : found;
 }
 
-function installPackages(packages: readonly string[], log: (line: string) => void): void {
+/**
+ * `apt-get install`s Debian's `packages`, updating the package index once if that fails (usually a
+ * stale or, in fresh containers, empty one). Another apt-get holding dpkg's lock (unattended
+ * upgrades, a second test process installing at the same moment) is waited for, not failed on.
+ */
+export function installPackages(packages: readonly string[], log: (line: string) => void): void {
   log(`installing Debian's ${packages.join(', ')} packages`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    execFileSync('apt-get', ['install', '-y', '-q', ...packages], {
+  const aptGet = (...args: string[]) =>
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env,
     });
   try {
-    install();
+    aptGet('install', '-y', '-q', ...packages);
   } catch {
-    // Usually a stale (or, in fresh containers, empty) package index.
-    execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'pipe'], env });
-    install();
+    aptGet('update', '-q');
+    aptGet('install', '-y', '-q', ...packages);
   }
 }
 

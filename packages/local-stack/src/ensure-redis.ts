@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { installPackages } from './debian-packages.ts';
 import { freePort } from './free-port.ts';
 
 export interface RedisHandle {
@@ -55,17 +56,6 @@ function findRedisServer(): string | null {
   }
 }
 
-function installRedisServer(log: (line: string) => void): void {
-  log("redis-server not found: installing Debian's redis-server package");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    execFileSync('apt-get', ['install', '-y', '-q', 'redis-server'], { stdio: 'ignore', env });
-  } catch {
-    execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
-    execFileSync('apt-get', ['install', '-y', '-q', 'redis-server'], { stdio: 'ignore', env });
-  }
-}
-
 /**
  * Uses the Redis at `url` when one answers; otherwise starts the system's redis-server on a free
  * loopback port (installing Debian's package first when that is allowed), without persistence.
@@ -77,7 +67,7 @@ export async function ensureRedis(url: string, options: EnsureRedisOptions = {})
   let binary = findRedisServer();
   const allowInstall = options.allowInstall ?? process.getuid?.() === 0;
   if (!binary && allowInstall) {
-    installRedisServer(log);
+    installPackages(['redis-server'], log);
     binary = findRedisServer();
   }
   if (!binary) {

@@ -214,8 +214,10 @@ describe('Dropbox imports, provider side (real worker, Redis and S3; the Dropbox
 
     const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error).toBeUndefined();
-    // Run twice, on one attempt: BullMQ counts the completion, not the delay.
+    // Run twice, on one attempt: BullMQ counts the completion, not the delay. The record turns
+    // completed a moment before the BullMQ job does: wait for the job.
     expect(record.attempts).toBe(1);
+    expect(await harness.waitForJobState(id, ['completed', 'failed'])).toBe('completed');
     expect((await harness.queue.getJob(id))?.attemptsMade).toBe(1);
     expect(dropbox.stats().rateLimited).toBeGreaterThan(0);
     expect((await objectSha256(harness.s3, harness.bucket, 'dropbox/paused.bin')).sha256).toBe(sha256(bytes));

@@ -285,7 +285,9 @@ describe('Dropbox emulator: rate limit and faults', () => {
     expect((await metadata('/l.bin')).status).toBe(200);
 
     await vi.waitFor(() => expect(emulator.requests()).toHaveLength(6));
-    expect(emulator.pauses()).toEqual([{ account: 'default', from: started, until: started + 3000 }]);
+    expect(emulator.pauses()).toEqual([
+      { account: 'default', from: started, until: started + 3000, window: [started, started] },
+    ]);
     const violations = emulator.requestsDuringPauses({ graceMs: 500 });
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatchObject({ endpoint: 'files/download', status: 429, at: started + 1000 });

@@ -264,7 +264,7 @@ describe('Google Drive emulator: rate limit', () => {
 
     await vi.waitFor(() => expect(emulator.requests()).toHaveLength(4));
     const from = Date.parse('2030-01-01T00:00:00Z');
-    expect(emulator.pauses()).toEqual([{ account: 'default', from, until: from + 1000 }]);
+    expect(emulator.pauses()).toEqual([{ account: 'default', from, until: from + 1000, window: [from] }]);
     // Both refusals arrived at the very instant of the pause: within any grace.
     expect(emulator.requestsDuringPauses({ graceMs: 0 })).toEqual([]);
     expect(emulator.stats()).toMatchObject({ requests: 4, rateLimited: 2 });

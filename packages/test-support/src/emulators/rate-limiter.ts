@@ -13,6 +13,8 @@ export interface PauseWindow {
   account: string;
   from: number;
   until: number;
+  /** When the requests that filled the window arrived (ms since the epoch): how they bunched. */
+  window: number[];
 }
 
 export type Admission = { admitted: true } | { admitted: false; retryAfterS: number };
@@ -74,14 +76,14 @@ export class AccountRateLimiter<L extends RateLimit> {
       return { admitted: true };
     }
     const retryAfterS = limit.retryAfterS ?? 1;
-    const pause = { account, from: now, until: now + retryAfterS * 1000 };
+    const pause = { account, from: now, until: now + retryAfterS * 1000, window: [...times] };
     this.#active.set(account, pause);
     this.#pauses.push(pause);
     return { admitted: false, retryAfterS };
   }
 
   pauses(): PauseWindow[] {
-    return this.#pauses.map((pause) => ({ ...pause }));
+    return this.#pauses.map((pause) => ({ ...pause, window: [...pause.window] }));
   }
 
   clearHistory(): void {
