@@ -57,6 +57,9 @@ interface LimiterBackend {
   owners: AccountOwners;
 }
 
+/** How often a request asks the send gate again when its answers keep arriving late. */
+const MAX_STALE_GATE_ANSWERS = 3;
+
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000 };
 
 /** What a limiter key labels its metrics with for a plain HTTP origin HTTP_HOST_LIMITS does not name. */
@@ -232,9 +235,20 @@ export class FleetLimiter {
   async #clearToSend(key: string, limits: KeyLimits | null, signal: AbortSignal): Promise<number> {
     // Unlike the turns' spacing, no margin: the turns run 5% slower, so the gate rarely holds one back.
     const spacingMs = limits ? Math.floor(1000 / limits.perSecond) : 0;
+    let staleAnswers = 0;
     for (;;) {
+      const asked = this.#now();
       const { pausedMs, spacedMs } = await abortable(this.#limits.gate.check(key, spacingMs), signal);
-      if (spacedMs === 0) return pausedMs;
+      if (pausedMs > 0) return pausedMs;
+      if (spacedMs === 0) {
+        // An answer read a spacing late (this process's event loop stood still meanwhile) let the
+        // request go at a moment long past: others may have gone since, and it would arrive bunched
+        // with them. Asked again, the gate spaces it from when it really leaves. Bounded, so a process
+        // that lags all the time still sends.
+        const stale = spacingMs > 0 && this.#now() - asked > spacingMs;
+        if (!stale || ++staleAnswers > MAX_STALE_GATE_ANSWERS) return 0;
+        continue;
+      }
       // A few milliseconds on the wall clock, whatever clock the pauses are waited out on.
       await abortableSleep(spacedMs, signal);
     }
