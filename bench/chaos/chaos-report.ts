@@ -61,7 +61,7 @@ export function chaosTables(results: ChaosResults): Table[] {
       ...(results.sourcesStalls
         ? [
             [
-              'sources process event-loop stalls past 50 ms (count, longest)',
+              `sources process event-loop stalls past 50 ms (count, longest; nice ${results.sourcesPriority ?? 0})`,
               `${results.sourcesStalls.count}, ${results.sourcesStalls.maxMs} ms`,
             ],
           ]
@@ -87,6 +87,10 @@ export function chaosTables(results: ChaosResults): Table[] {
         `JOB_LOCK_MS=${results.settings.jobLockMs}: a killed worker's imports resume elsewhere that long after.`,
       "Byte-identical: the import's record is completed and the sink's CRC-32 of the object (combined from the part bodies it received, in the order CompleteMultipartUpload listed them) and its size equal the generated source's. " +
         'The sink is the null S3 sink, so the 2 cores go to the fleet and not to storing bytes.',
+      'The emulators count a request when their event loop gets to it, where a provider stamps it on arrival: on two cores ' +
+        'shared with the workers, a stalled sources process counts requests sent spaced as bunched, and the 429s it then ' +
+        `answers say nothing about Ferry. So the sources process runs at nice ${results.sourcesPriority ?? 0} (the workers at 0), and each 429 ` +
+        "is reported with how its window's requests were spread and the sources' longest stall in the 1.5 s before it.",
     ],
   };
   return [checks, figures];

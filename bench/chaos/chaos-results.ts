@@ -42,6 +42,8 @@ export interface ChaosResults {
       throttles?: Array<{ windowSpanMs: number; sourcesStallMs: number }>;
     }
   >;
+  /** The nice value the sources process (the emulators and the HTTP origin) ran at; workers run at 0. */
+  sourcesPriority?: number;
   /** The sources process's event-loop stalls past 50 ms: how many, and the longest. */
   sourcesStalls?: { count: number; maxMs: number };
   /** Seconds after the submit that Redis went down. */
