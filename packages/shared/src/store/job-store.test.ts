@@ -66,6 +66,27 @@ describe('JobStore (real Redis)', () => {
     expect((await store.get(done))?.jobId).toBe(id);
   });
 
+  it('counts an import the overwrite policy skipped as skipped, with its size, not as done', async () => {
+    const id = newJobId();
+    await jobs.create(id, 'tenant-a', spec);
+    const records = [1, 2].map((row) => {
+      const record = store.newRecord(jobImportId(id, row), 'tenant-a', request);
+      record.jobId = id;
+      return record;
+    });
+    await store.createMany(records);
+    const [left, written] = records.map((record) => record.id) as [string, string];
+    const result = { etag: 'e', checksum: 'crc32:0', partCount: 1, durationMs: 1 };
+    await store.markRunning(left, 1);
+    await store.markCompleted(left, { ...result, size: 5, skipped: true, skipReason: 'exists' });
+    await store.markRunning(written, 1);
+    await store.markCompleted(written, { ...result, size: 9 });
+
+    const job = await jobs.get(id);
+    expect(job?.files).toEqual({ done: 1, failed: 0, skipped: 1 });
+    expect(job?.bytes).toEqual({ done: 9, failed: 0, skipped: 5 });
+  });
+
   it('moves the cursor only from where it was, and only while running', async () => {
     const id = newJobId();
     await jobs.create(id, 'tenant-a', spec);
