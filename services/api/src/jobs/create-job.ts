@@ -6,18 +6,21 @@ import {
   type ManifestFormat,
   type NotifyTarget,
   newJobId,
+  type OverwritePolicy,
   sealNotifyTarget,
 } from '@ferry/shared';
 import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
 import { ingestManifest } from './ingest-manifest.ts';
 import type { JobsContext } from './jobs-context.ts';
+import { type HeaderShape, parseHeader } from './manifest-header.ts';
 import { MAX_LINE_BYTES, manifestLines } from './manifest-lines.ts';
 import { headManifest, readManifest } from './manifest-objects.ts';
-import { parseHeader } from './manifest-row.ts';
 
 export interface JobOptions {
   keyTemplate: string | null;
   bucket: string | null;
+  /** The overwrite policy of rows that give none. */
+  overwrite: OverwritePolicy | undefined;
   notify: NotifyTarget | undefined;
 }
 
@@ -40,9 +43,15 @@ export async function createJob(
   const notify = effectiveNotifyTarget(options.notify, ctx.notifyDefaults.get(tenant));
   if (options.notify) await checkNotifyTarget(options.notify, ctx.allowPrivateSources, ctx.resolveAll);
   const id = newJobId();
-  const shape = { format: input.format, keyTemplate: options.keyTemplate, bucket: options.bucket };
+  const shape = {
+    format: input.format,
+    keyTemplate: options.keyTemplate,
+    bucket: options.bucket,
+    overwrite: options.overwrite ?? null,
+  };
   let manifest: JobSpec['manifest'];
   let columns: string[] | null;
+  let urlList: boolean;
   let dataOffset: number;
   let rowsTotal: number | null = null;
 
@@ -50,7 +59,7 @@ export async function createJob(
     const key = `jobs/${id}/manifest.${input.format}`;
     const ingested = await ingestManifest(ctx.s3, { bucket: ctx.bucket, key }, input.body, shape);
     manifest = { bucket: ctx.bucket, key, etag: ingested.etag, size: ingested.size, format: input.format };
-    ({ columns, dataOffset } = ingested);
+    ({ columns, urlList, dataOffset } = ingested);
     rowsTotal = ingested.rows;
   } else {
     // Read with the API's own credentials: only from buckets the operator named, never JOBS_BUCKET,
@@ -65,15 +74,17 @@ export async function createJob(
     }
     const head = await headManifest(ctx.s3, input.bucket, input.key);
     manifest = { bucket: input.bucket, key: input.key, ...head, format: input.format };
-    ({ columns, dataOffset } = await readHeader(ctx, manifest, shape));
+    ({ columns, urlList, dataOffset } = await readHeader(ctx, manifest, shape));
   }
 
   const spec: JobSpec = {
     manifest,
     columns,
+    ...(urlList ? { urlList: true as const } : {}),
     dataOffset,
     keyTemplate: options.keyTemplate,
     bucket: options.bucket,
+    ...(options.overwrite ? { overwrite: options.overwrite } : {}),
     ...(notify ? { notify: sealNotifyTarget(notify, ctx.secrets) } : {}),
     report: { bucket: ctx.bucket, key: `jobs/${id}/report.csv` },
   };
@@ -85,9 +96,9 @@ export async function createJob(
 async function readHeader(
   ctx: JobsContext,
   manifest: JobSpec['manifest'],
-  shape: { format: ManifestFormat; keyTemplate: string | null; bucket: string | null },
-): Promise<{ columns: string[] | null; dataOffset: number }> {
-  if (manifest.format === 'ndjson') return { columns: null, dataOffset: 0 };
+  shape: HeaderShape,
+): Promise<{ columns: string[] | null; urlList: boolean; dataOffset: number }> {
+  if (manifest.format === 'ndjson') return { columns: null, urlList: false, dataOffset: 0 };
   for await (const line of manifestLines(readManifest(ctx.s3, manifest, 0, MAX_LINE_BYTES), 0)) {
     const header = parseHeader(line.text, shape);
     if (!header.ok) {
@@ -96,7 +107,7 @@ async function readHeader(
         details: [{ field: 'manifest.s3', message: header.message }],
       });
     }
-    return { columns: header.columns, dataOffset: line.endOffset };
+    return { columns: header.columns, urlList: header.urlList, dataOffset: line.endOffset };
   }
   throw new FerryError(ErrorCode.VALIDATION_FAILED, 'manifest: the object is empty', {
     status: 400,

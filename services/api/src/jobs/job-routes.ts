@@ -66,6 +66,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         options = {
           keyTemplate: query.keyTemplate ?? null,
           bucket: query.bucket ?? null,
+          overwrite: query.overwrite,
           notify: query.notifyUrl ? { url: query.notifyUrl } : undefined,
         };
       } else {
@@ -90,7 +91,12 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
               key: manifest.s3.key,
             }
           : { kind: 'stream', format: 'ndjson', body: inlineRows(manifest.rows ?? []) };
-        options = { keyTemplate: body.keyTemplate ?? null, bucket: body.bucket ?? null, notify: body.notify };
+        options = {
+          keyTemplate: body.keyTemplate ?? null,
+          bucket: body.bucket ?? null,
+          overwrite: body.overwrite,
+          notify: body.notify,
+        };
       }
       const id = await createJob(ctx, request.tenant, input, options);
       return reply.code(202).send({ id, status: 'running' as const });
