@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   ErrorCode,
   FerryError,
@@ -9,8 +10,12 @@ import {
   type OverwritePolicy,
   sealNotifyTarget,
 } from '@ferry/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import { dependencyCall } from '../dependency-call.ts';
+import { loggableError } from '../http/errors.ts';
 import { checkNotifyTarget, effectiveNotifyTarget } from '../notify/notify-check.ts';
 import { ingestManifest } from './ingest-manifest.ts';
+import { type AcceptedJob, claimJobKey, type JobIdempotency } from './job-idempotency.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { type HeaderShape, parseHeader } from './manifest-header.ts';
 import { MAX_LINE_BYTES, manifestLines } from './manifest-lines.ts';
@@ -33,13 +38,18 @@ export type ManifestInput =
  * Checks the options, puts the manifest where expansion can read it again from any offset (a
  * streamed one is copied into JOBS_BUCKET as it is checked row by row; an S3 one is pinned by its
  * ETag and only its header read) and writes the job record: the expanders take it from there.
+ * With an Idempotency-Key the key is claimed last before the record (an upload's bytes are part
+ * of the request, known only once read): a retry finds the job the first request made, and its
+ * own copy of the manifest is deleted.
  */
 export async function createJob(
   ctx: JobsContext,
   tenant: string,
   input: ManifestInput,
   options: JobOptions,
-): Promise<string> {
+  log: FastifyBaseLogger,
+  idempotency?: JobIdempotency,
+): Promise<AcceptedJob> {
   const notify = effectiveNotifyTarget(options.notify, ctx.notifyDefaults.get(tenant));
   if (options.notify) await checkNotifyTarget(options.notify, ctx.allowPrivateSources, ctx.resolveAll);
   const id = newJobId();
@@ -54,6 +64,7 @@ export async function createJob(
   let urlList: boolean;
   let dataOffset: number;
   let rowsTotal: number | null = null;
+  let manifestSha256: string | null = null;
 
   if (input.kind === 'stream') {
     const key = `jobs/${id}/manifest.${input.format}`;
@@ -61,6 +72,7 @@ export async function createJob(
     manifest = { bucket: ctx.bucket, key, etag: ingested.etag, size: ingested.size, format: input.format };
     ({ columns, urlList, dataOffset } = ingested);
     rowsTotal = ingested.rows;
+    manifestSha256 = ingested.sha256;
   } else {
     // Read with the API's own credentials: only from buckets the operator named, never JOBS_BUCKET,
     // which holds every tenant's manifests and reports.
@@ -88,8 +100,50 @@ export async function createJob(
     ...(notify ? { notify: sealNotifyTarget(notify, ctx.secrets) } : {}),
     report: { bucket: ctx.bucket, key: `jobs/${id}/report.csv` },
   };
-  await ctx.call('the job store', () => ctx.jobs.create(id, tenant, spec, rowsTotal));
-  return id;
+  if (idempotency) {
+    // Unless this request is the key's first, no job will read the copy it made of its manifest.
+    const discardCopy = () => (input.kind === 'stream' ? deleteCopy(ctx, manifest, log) : Promise.resolve());
+    const earlier = await claimJobKey(ctx, tenant, idempotency, id, manifestSha256).catch(
+      async (error: unknown) => {
+        await discardCopy();
+        throw error;
+      },
+    );
+    if (earlier) {
+      await discardCopy();
+      return earlier;
+    }
+  }
+  try {
+    await ctx.call('the job store', () => ctx.jobs.create(id, tenant, spec, rowsTotal));
+  } catch (error) {
+    // Free the key so the client's retry creates the job instead of finding nothing.
+    if (idempotency) {
+      await dependencyCall('the job store', () =>
+        ctx.jobs.releaseIdempotencyKey(tenant, idempotency.key),
+      ).catch((cleanup: unknown) =>
+        log.error({ err: loggableError(cleanup, false) }, 'could not release an idempotency key'),
+      );
+    }
+    throw error;
+  }
+  return { id, status: 'running', created: true };
+}
+
+/** The copy a retried create made of its manifest (best effort: an object left behind is only bytes). */
+async function deleteCopy(
+  ctx: JobsContext,
+  manifest: JobSpec['manifest'],
+  log: FastifyBaseLogger,
+): Promise<void> {
+  try {
+    await ctx.s3.send(new DeleteObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }));
+  } catch (error) {
+    log.warn(
+      { err: loggableError(error, false), key: manifest.key },
+      "could not delete a retried upload's manifest",
+    );
+  }
 }
 
 /** A CSV/TSV manifest's header, read from the object's first line; NDJSON has none. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +18,8 @@ export interface IngestedManifest {
   rows: number;
   etag: string;
   size: number;
+  /** SHA-256 of the bytes, hex: what makes a retried upload the same request (Idempotency-Key). */
+  sha256: string;
 }
 
 function refusedManifest(message: string, field: string, status = 400): FerryError {
@@ -47,6 +50,7 @@ export async function ingestManifest(
   let dataOffset = 0;
   let rows = 0;
   let size = 0;
+  const digest = createHash('sha256');
   let refusal: FerryError | null = null;
 
   const check = (lines: ManifestLine[]): void => {
@@ -75,6 +79,7 @@ export async function ingestManifest(
         check(splitter.push(chunk));
       }
       if (refusal) break;
+      digest.update(chunk);
       if (!pass.write(chunk)) await Promise.race([once(pass, 'drain'), uploaded]);
     }
     if (!refusal) check(splitter.end());
@@ -90,7 +95,7 @@ export async function ingestManifest(
     throw refusal;
   }
   pass.end();
-  return { columns, urlList, dataOffset, rows, etag: await uploaded, size };
+  return { columns, urlList, dataOffset, rows, etag: await uploaded, size, sha256: digest.digest('hex') };
 }
 
 export function contentTypeOf(format: ManifestShape['format']): string {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ErrorCode, FerryError, publicJobView } from '@ferry/shared';
+import { ErrorCode, FerryError, publicJobView, stableStringify } from '@ferry/shared';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,9 +7,11 @@ import { zodValidatorCompiler } from '../http/validation.ts';
 import { errorResponses, SECURED } from '../imports/schemas.ts';
 import { cancelJob, findOwnJob } from './cancel-job.ts';
 import { createJob, inlineRows, type JobOptions, type ManifestInput } from './create-job.ts';
+import type { JobIdempotency } from './job-idempotency.ts';
 import { openReport } from './job-report.ts';
 import {
   JobAccepted,
+  JobHeaders,
   JobIdParams,
   JobListQuery,
   JobPage,
@@ -48,17 +50,26 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         tags: ['jobs'],
         security: SECURED,
         consumes: ['application/json', ...Object.keys(UPLOAD_FORMATS)],
+        headers: JobHeaders,
         querystring: UploadQuery,
         body: JobRequest,
-        response: { 202: JobAccepted.describe('Started'), ...errorResponses(400, 401, 409, 413, 415, 503) },
+        response: {
+          200: JobAccepted.describe(
+            'An earlier request with the same Idempotency-Key and request created this job',
+          ),
+          202: JobAccepted.describe('Started'),
+          ...errorResponses(400, 401, 409, 413, 415, 503),
+        },
       },
       validatorCompiler: passUploads,
     },
     async (request, reply) => {
       const body = request.body as JobRequest | Readable;
       const { query } = request;
+      const idempotencyKey = request.headers['idempotency-key'];
       let input: ManifestInput;
       let options: JobOptions;
+      let idempotency: JobIdempotency | undefined;
       if (body instanceof Readable) {
         const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         const format = UPLOAD_FORMATS[mediaType as keyof typeof UPLOAD_FORMATS];
@@ -69,6 +80,13 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
           overwrite: query.overwrite,
           notify: query.notifyUrl ? { url: query.notifyUrl } : undefined,
         };
+        if (idempotencyKey !== undefined) {
+          idempotency = {
+            key: idempotencyKey,
+            fingerprint: (manifestSha256) =>
+              ctx.secrets.fingerprint(stableStringify({ upload: format, query, manifestSha256 })),
+          };
+        }
       } else {
         const given = Object.keys(query);
         if (given.length > 0) {
@@ -97,9 +115,15 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
           overwrite: body.overwrite,
           notify: body.notify,
         };
+        if (idempotencyKey !== undefined) {
+          idempotency = {
+            key: idempotencyKey,
+            fingerprint: () => ctx.secrets.fingerprint(stableStringify(body)),
+          };
+        }
       }
-      const id = await createJob(ctx, request.tenant, input, options);
-      return reply.code(202).send({ id, status: 'running' as const });
+      const job = await createJob(ctx, request.tenant, input, options, request.log, idempotency);
+      return reply.code(job.created ? 202 : 200).send({ id: job.id, status: job.status });
     },
   );
 

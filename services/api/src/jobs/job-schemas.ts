@@ -9,7 +9,7 @@ import {
   OverwritePolicy,
 } from '@ferry/shared';
 import { z } from 'zod';
-import { MAX_PAGE_SIZE } from '../imports/schemas.ts';
+import { IdempotencyKeyHeader, MAX_PAGE_SIZE } from '../imports/schemas.ts';
 import { keyTemplateProblem } from './key-template.ts';
 
 /** Rows a JSON body may carry inline; larger manifests are uploaded or named in S3. */
@@ -77,6 +77,14 @@ export const UploadQuery = z.strictObject({
   bucket: BucketName.optional(),
   overwrite: JobOverwrite.optional(),
   notifyUrl: NotifyTarget.shape.url.optional().describe('Where the job.completed event goes'),
+});
+
+export const JobHeaders = z.looseObject({
+  'idempotency-key': IdempotencyKeyHeader.optional().describe(
+    'Makes a retried create safe: the same key and request (an upload: its options and bytes) within ' +
+      '24 hours answer 200 with the job the first request created, never a second job; the same key ' +
+      'with another request answers 409',
+  ),
 });
 
 export const JobIdParams = z.object({ id: z.string() });
