@@ -43,9 +43,10 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         summary: 'Start a transfer job from a manifest',
         description:
           'The manifest is inline (JSON body, manifest.rows), an S3 object the API reads (manifest.s3 and ' +
-          'format), or the request body itself: Content-Type application/x-ndjson (one { source, destination } ' +
-          'per line), text/csv or text/tab-separated-values (a header naming url, and bucket and key unless ' +
-          'the query gives bucket and keyTemplate), with the options in the query. An uploaded or inline ' +
+          'format), or the request body itself: Content-Type application/x-ndjson (one { source, destination, ' +
+          'overwrite? } per line), text/csv or text/tab-separated-values (a header naming url, and bucket and ' +
+          'key unless the query gives bucket and keyTemplate; optional columns overwrite, size, md5, sha256, ' +
+          'crc32c; or a GCS TsvHttpData-1.0 URL list), with the options in the query. An uploaded or inline ' +
           'manifest is checked row by row as it streams: the first bad row answers 400 naming its number.',
         tags: ['jobs'],
         security: SECURED,
