@@ -141,7 +141,7 @@ async function deleteCopy(
   } catch (error) {
     log.warn(
       { err: loggableError(error, false), key: manifest.key },
-      "could not delete a retried upload's manifest",
+      "could not delete a retried create's copy of its manifest",
     );
   }
 }
