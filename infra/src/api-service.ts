@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeRegistryLogin } from './container-image.ts';
 import type { FerryConfig } from './ferry-config.ts';
+import { grantJobsAccess } from './jobs-access.ts';
 import type { Redis } from './redis.ts';
 import type { FerrySecrets } from './secrets.ts';
 import {
@@ -25,6 +26,10 @@ export interface ApiServiceProps {
   redis: Redis;
   secrets: FerrySecrets;
   logBucket: s3.IBucket;
+  /** JOBS_BUCKET: transfer jobs' manifests and reports. */
+  jobsBucket: s3.Bucket;
+  /** JOB_MANIFEST_BUCKETS: where a job's manifest may be read from. */
+  jobManifestBuckets: string[];
   /** Unset: plain HTTP on port 80. */
   certificateArn: string | undefined;
   api: FerryConfig['api'];
@@ -46,7 +51,15 @@ export class ApiService extends Construct {
       image: props.image,
       command: ['api'],
       portMappings: [{ containerPort: API_PORT }],
-      environment: { ...queueEnvironment(props.redis), PORT: String(API_PORT) },
+      environment: {
+        ...queueEnvironment(props.redis),
+        PORT: String(API_PORT),
+        S3_REGION: Aws.REGION,
+        JOBS_BUCKET: props.jobsBucket.bucketName,
+        ...(props.jobManifestBuckets.length > 0
+          ? { JOB_MANIFEST_BUCKETS: props.jobManifestBuckets.join(',') }
+          : {}),
+      },
       secrets: {
         ...queueSecrets(props.redis),
         FERRY_API_KEYS: ecs.Secret.fromSecretsManager(props.secrets.apiKeys),
@@ -54,11 +67,12 @@ export class ApiService extends Construct {
       },
       logging: serviceLogging(this, 'api'),
     });
+    grantJobsAccess(taskDefinition.taskRole, props.jobsBucket, props.jobManifestBuckets);
     acknowledgeRegistryLogin(taskDefinition);
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'These variables are configuration (the port, the Redis URL without its password, the queue name); FERRY_API_KEYS, FERRY_SECRET_KEY and REDIS_PASSWORD come from Secrets Manager as ECS secrets',
+        'These variables are configuration (the port, the Redis URL without its password, the queue name, the region, the jobs and manifest bucket names); FERRY_API_KEYS, FERRY_SECRET_KEY and REDIS_PASSWORD come from Secrets Manager as ECS secrets',
     });
 
     this.service = new ecs.FargateService(this, 'Service', {

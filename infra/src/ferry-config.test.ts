@@ -12,6 +12,8 @@ describe('readFerryConfig', () => {
       vpc: undefined,
       image: undefined,
       ec2Spot: undefined,
+      jobManifestBuckets: [],
+      httpHostLimits: undefined,
       worker: { minWorkers: 1, maxWorkers: 20, concurrency: 4, onDemandBase: 1 },
       redis: { replicas: 1 },
     });

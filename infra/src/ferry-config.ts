@@ -28,6 +28,10 @@ export interface FerryConfig {
   alarmTopicArn: string | undefined;
   /** IAM roles the worker may assume to read S3 sources in other accounts. */
   sourceRoleArns: string[];
+  /** Buckets a transfer job's manifest may be read from (JOB_MANIFEST_BUCKETS); the API may read them. */
+  jobManifestBuckets: string[];
+  /** The workers' fleet-wide limits per HTTP origin (HTTP_HOST_LIMITS); unset: unlimited. */
+  httpHostLimits: string | undefined;
   /** Workers on an EC2 Spot Auto Scaling group (Spot only) instead of Fargate. */
   ec2Spot: Ec2SpotCapacity | undefined;
   worker: {
@@ -68,6 +72,8 @@ export function readFerryConfig(node: Node): FerryConfig {
     apiCertificateArn: context.string('apiCertificateArn'),
     alarmTopicArn: context.string('alarmTopicArn'),
     sourceRoleArns: context.list('sourceRoleArns'),
+    jobManifestBuckets: context.list('jobManifestBuckets'),
+    httpHostLimits: context.string('httpHostLimits'),
     ec2Spot: context.boolean('ec2Spot', false)
       ? {
           instanceTypes: withDefault(context.list('ec2SpotInstanceTypes'), [

@@ -8,6 +8,7 @@ import { ferryImage } from './container-image.ts';
 import { FerryDashboard } from './dashboard.ts';
 import { DestinationBuckets } from './destination-buckets.ts';
 import type { FerryConfig } from './ferry-config.ts';
+import { JobsBucket } from './jobs-bucket.ts';
 import { createLogBucket } from './log-bucket.ts';
 import { Network } from './network.ts';
 import { EventsQueue } from './queue-events.ts';
@@ -24,6 +25,7 @@ export class FerryStack extends Stack {
   readonly cluster: FerryCluster;
   readonly redis: Redis;
   readonly destinations: DestinationBuckets;
+  readonly jobs: JobsBucket;
   readonly events: EventsQueue;
   readonly secrets: FerrySecrets;
   readonly worker: WorkerService;
@@ -42,6 +44,7 @@ export class FerryStack extends Stack {
       names: config.destinationBuckets,
       logBucket,
     });
+    this.jobs = new JobsBucket(this, 'Jobs', { logBucket });
     this.events = new EventsQueue(this, 'Events');
     this.secrets = new FerrySecrets(this, 'Secrets');
     const image = ferryImage(this, config.image);
@@ -56,6 +59,7 @@ export class FerryStack extends Stack {
       destinationBuckets: this.destinations.buckets,
       eventsQueue: this.events.queue,
       sourceRoleArns: config.sourceRoleArns,
+      httpHostLimits: config.httpHostLimits,
       worker: config.worker,
     });
     this.api = new ApiService(this, 'Api', {
@@ -64,6 +68,8 @@ export class FerryStack extends Stack {
       redis: this.redis,
       secrets: this.secrets,
       logBucket,
+      jobsBucket: this.jobs.bucket,
+      jobManifestBuckets: config.jobManifestBuckets,
       certificateArn: config.apiCertificateArn,
       api: config.api,
     });
@@ -101,6 +107,7 @@ export class FerryStack extends Stack {
     new CfnOutput(this, 'DestinationBucketNames', {
       value: this.destinations.buckets.map((bucket) => bucket.bucketName).join(','),
     });
+    new CfnOutput(this, 'JobsBucketName', { value: this.jobs.bucket.bucketName });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.events.queue.queueUrl });
   }
 }

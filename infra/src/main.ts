@@ -15,6 +15,8 @@ import { parseSynthArgs } from './synth-args.ts';
  *   apiCertificateArn                ACM certificate: HTTPS on 443; unset: HTTP on 80
  *   alarmTopicArn                    SNS topic the alarms notify
  *   sourceRoleArns                   roles the worker may assume to read S3 sources
+ *   jobManifestBuckets               buckets transfer jobs' manifests may be read from (the API may read them)
+ *   httpHostLimits                   the workers' HTTP_HOST_LIMITS, e.g. default=8/20,files.example.com=2/5
  *   ec2Spot, ec2SpotInstanceTypes,   workers on an EC2 Spot Auto Scaling group instead of Fargate
  *   ec2SpotMaxInstances
  *   minWorkers, maxWorkers, workerConcurrency, workerOnDemandBase, workerCpu, workerMemoryMiB

@@ -1,11 +1,14 @@
 import { ApiEnv } from '@ferry/api';
 import { AutoscalerEnv } from '@ferry/autoscaler';
 import { WorkerEnv } from '@ferry/worker';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { EVERY_OPTION } from './testing/every-option.ts';
 import { synthFerry } from './testing/synth-ferry.ts';
 import { containerNamed, environmentOf, secretsOf } from './testing/template-queries.ts';
 
 const { template } = synthFerry();
+const everyOption = synthFerry(EVERY_OPTION).template;
 
 /** As much of a zod object schema as these checks use. */
 interface ServiceEnvSchema {
@@ -24,11 +27,12 @@ const AT_RUN_TIME: Record<string, string> = {
   ECS_CLUSTER: 'Ferry-ClusterC2E21B66-abcdef',
   ECS_SERVICE: 'Ferry-WorkerService3F60922A-abcdef',
   EVENTS_SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/Ferry-EventsQueue-abcdef',
+  JOBS_BUCKET: 'ferry-jobsbucket-abcdef',
 };
 
 /** The container's variables and secrets as the process sees them. */
-function processEnvironment(name: string): Record<string, string> {
-  const container = containerNamed(template, name);
+function processEnvironment(name: string, from: Template = template): Record<string, string> {
+  const container = containerNamed(from, name);
   const names = [...Object.keys(environmentOf(container)), ...Object.keys(secretsOf(container))];
   return Object.fromEntries(
     names.map((variable) => {
@@ -41,11 +45,13 @@ function processEnvironment(name: string): Record<string, string> {
   );
 }
 
-describe.each([
+const SERVICES = [
   ['api', ApiEnv],
   ['worker', WorkerEnv],
   ['autoscaler', AutoscalerEnv],
-] as [string, ServiceEnvSchema][])('the %s container', (name, schema) => {
+] as [string, ServiceEnvSchema][];
+
+describe.each(SERVICES)('the %s container', (name, schema) => {
   const environment = processEnvironment(name);
 
   it('sets only variables the service reads', () => {
@@ -55,6 +61,14 @@ describe.each([
 
   it("passes the service's own configuration check", () => {
     const parsed = schema.safeParse(environment);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+  });
+});
+
+// The options' settings (JOB_MANIFEST_BUCKETS, HTTP_HOST_LIMITS, ...) must be ones the services take.
+describe.each(SERVICES)('the %s container with every option', (name, schema) => {
+  it("passes the service's own configuration check", () => {
+    const parsed = schema.safeParse(processEnvironment(name, everyOption));
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 });

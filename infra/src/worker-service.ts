@@ -38,6 +38,8 @@ export interface WorkerServiceProps {
   /** Where the workers publish completion events (EVENTS_SQS_QUEUE_URL). */
   eventsQueue: sqs.IQueue;
   sourceRoleArns: string[];
+  /** HTTP_HOST_LIMITS; unset: unlimited. */
+  httpHostLimits: string | undefined;
   worker: FerryConfig['worker'];
 }
 
@@ -78,6 +80,7 @@ export class WorkerService extends Construct {
         DRAIN_TIMEOUT_S: String(WORKER_DRAIN_TIMEOUT_S),
         METRICS_EMF_INTERVAL_S: String(METRICS_EMF_INTERVAL_S),
         EVENTS_SQS_QUEUE_URL: props.eventsQueue.queueUrl,
+        ...(props.httpHostLimits ? { HTTP_HOST_LIMITS: props.httpHostLimits } : {}),
         // Fargate has no instance metadata to watch; ECS sends SIGTERM on a Fargate Spot reclaim.
         ...(onEc2Spot ? { SPOT_WATCH: '1' } : {}),
       },

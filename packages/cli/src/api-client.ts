@@ -72,7 +72,11 @@ export class ApiClient {
   createJob(
     manifest: Readable,
     contentType: string,
-    options: { bucket?: string | undefined; keyTemplate?: string | undefined },
+    options: {
+      bucket?: string | undefined;
+      keyTemplate?: string | undefined;
+      overwrite?: string | undefined;
+    },
   ): Promise<{ id: string; status: string }> {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(options)) if (value !== undefined) params.set(name, value);

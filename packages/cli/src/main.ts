@@ -20,9 +20,11 @@ Usage: pnpm ferry <command> [options]
   import <source> s3://bucket/key      submit an import (source: http(s) URL, s3://bucket/key,
                                        dropbox:/path or gdrive:<file id>; tokens from env)
          [--wait] [--header "Name: value"]...
-  import --manifest <file>             a job of every row of a .csv/.tsv (url[,bucket][,key]) or
-         [--bucket B] [--key-template T] [--wait]   .ndjson file ({ source, destination } a line);
-                                       --wait shows the job's progress and its report
+  import --manifest <file>             a job of every row of a .csv/.tsv (url[,bucket][,key], and
+         [--bucket B] [--key-template T]   overwrite, size, md5, sha256, crc32c; or a GCS
+         [--overwrite P] [--wait]      TsvHttpData-1.0 list) or .ndjson file ({ source, destination }
+                                       a line); --overwrite always|never|if-different for rows that
+                                       give none; --wait shows the job's progress and its report
   status <id>                          one import as JSON
   ls [--status S] [--cursor C]         your imports, newest first
   cancel <id>                          cancel a queued or running import
@@ -86,12 +88,13 @@ async function run(argv: string[]): Promise<number> {
           manifest: { type: 'string' },
           bucket: { type: 'string' },
           'key-template': { type: 'string' },
+          overwrite: { type: 'string' },
         },
       });
       if (values.manifest !== undefined) {
         if (positionals.length > 0 || values.header.length > 0) {
           throw new UsageError(
-            'usage: ferry import --manifest <file> [--bucket B] [--key-template T] [--wait]',
+            'usage: ferry import --manifest <file> [--bucket B] [--key-template T] [--overwrite P] [--wait]',
           );
         }
         const jobs = await import('./commands/jobs.ts');
@@ -104,6 +107,7 @@ async function run(argv: string[]): Promise<number> {
         return jobs.manifestImportCommand(client(), values.manifest, contentType, {
           bucket: values.bucket,
           keyTemplate: values['key-template'],
+          overwrite: values.overwrite,
           wait: values.wait,
         });
       }

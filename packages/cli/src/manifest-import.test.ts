@@ -101,4 +101,32 @@ describe('ferry import --manifest (the local stack, real processes)', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--manifest takes a .csv, .tsv, .ndjson or .jsonl file');
   }, 120_000);
+
+  it('runs the same rows again with --overwrite never: every row skipped; a bad policy is refused by name', async () => {
+    const manifest = join(dir, 'again.csv');
+    const rows = Array.from({ length: ROWS }, (_, i) => `${stack.sampleUrl}?again=${i + 1}`);
+    writeFileSync(manifest, `url\n${rows.join('\n')}\n`);
+    const env = { FERRY_API_URL: stack.apiUrl, FERRY_API_KEY: stack.apiKey };
+    const args = [
+      'import',
+      '--manifest',
+      manifest,
+      '--bucket',
+      stack.bucket,
+      '--key-template',
+      'again/{row}.bin',
+    ];
+    expect((await runCli([...args, '--wait'], env)).code).toBe(0);
+
+    const result = await runCli([...args, '--overwrite', 'never', '--wait'], env);
+    const id = result.stdout.split(' ')[0] ?? '';
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `completed: 0 done, 0 failed, ${ROWS} skipped; report s3://${stack.bucket}/jobs/${id}/report.csv`,
+    );
+    expect(result.code).toBe(0);
+
+    const bad = await runCli([...args, '--overwrite', 'sometimes'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/overwrite: must be one of/);
+  }, 120_000);
 });

@@ -15,16 +15,25 @@ export function manifestContentType(path: string): string | undefined {
   return CONTENT_TYPES[extname(path).toLowerCase()];
 }
 
-/** `ferry import --manifest file.csv [--bucket B] [--key-template T] [--wait]`: one job for the file's rows. */
+/**
+ * `ferry import --manifest file.csv [--bucket B] [--key-template T] [--overwrite P] [--wait]`: one job
+ * for the file's rows. The API checks the policy's name, as it checks every other option.
+ */
 export async function manifestImportCommand(
   client: ApiClient,
   path: string,
   contentType: string,
-  options: { bucket?: string | undefined; keyTemplate?: string | undefined; wait: boolean },
+  options: {
+    bucket?: string | undefined;
+    keyTemplate?: string | undefined;
+    overwrite?: string | undefined;
+    wait: boolean;
+  },
 ): Promise<number> {
   const { id, status } = await client.createJob(createReadStream(path), contentType, {
     bucket: options.bucket,
     keyTemplate: options.keyTemplate,
+    overwrite: options.overwrite,
   });
   process.stdout.write(`${id} ${status}\n`);
   if (!options.wait) return 0;

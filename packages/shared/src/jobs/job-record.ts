@@ -1,5 +1,6 @@
 import type { NotifyState } from '../catalog/notify-target.ts';
 import { describeNotifyUrl } from '../catalog/notify-target.ts';
+import type { OverwritePolicy } from '../catalog/overwrite-policy.ts';
 import type { StoredNotifyTarget } from '../catalog/stored-import-request.ts';
 import type { ErrorCode } from '../errors.ts';
 
@@ -28,12 +29,16 @@ export interface JobSpec {
   manifest: ManifestObject;
   /** CSV/TSV: the header's column names; NDJSON: null. */
   columns: string[] | null;
+  /** The TSV is a GCS URL list (TsvHttpData-1.0): its rows may leave out size and MD5. */
+  urlList?: true;
   /** The first byte after the header: where rows start. */
   dataOffset: number;
   /** Makes a row's key when it names none: `{basename}`, `{path}`, `{row}`. */
   keyTemplate: string | null;
   /** The bucket of CSV/TSV rows without a bucket column. */
   bucket: string | null;
+  /** The overwrite policy of rows that give none; absent: the imports' own default (always). */
+  overwrite?: OverwritePolicy;
   /** Where the job.completed event goes; secrets sealed. */
   notify?: StoredNotifyTarget;
   /** Where the per-row report is written. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import {
   FINAL_STATUSES,
@@ -10,6 +9,7 @@ import {
 import type { NotifyState } from '../catalog/notify-target.ts';
 import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
 import type { Fingerprint } from '../secrets/secret-box.ts';
+import { claimIdempotencyKey, idempotencyKeyDigest } from './idempotency-keys.ts';
 import { StoreKeys } from './keys.ts';
 import { TRANSITION_SCRIPT } from './transition-script.ts';
 
@@ -39,8 +39,6 @@ export interface IdempotencyClaim {
   fresh: boolean;
   sameBody: boolean;
 }
-
-const IDEMPOTENCY_TTL_S = 24 * 3600;
 
 type StoreRedis = Redis & {
   ferryTransition(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number, string]>;
@@ -288,10 +286,8 @@ export class ImportStore {
   }
 
   /**
-   * Claims an Idempotency-Key for a tenant. The first claim wins and binds the key to `candidateId`
-   * and the body's fingerprint; later claims learn which import it names and whether the body
-   * matches. The fingerprint is keyed (SecretBox.fingerprint of stableStringify(body)): bodies hold
-   * secrets, and a plain hash of one could be checked against guesses.
+   * Claims an Idempotency-Key of a tenant's import submits (see claimIdempotencyKey in
+   * idempotency-keys.ts; the body's fingerprint is of stableStringify(body)).
    */
   async claimIdempotencyKey(
     tenant: string,
@@ -299,22 +295,13 @@ export class ImportStore {
     candidateId: string,
     body: Fingerprint,
   ): Promise<IdempotencyClaim> {
-    const redisKey = this.keys.idempotency(tenant, sha256(key));
-    const claimed = await this.#redis.set(
-      redisKey,
-      `${candidateId} ${body.value}`,
-      'EX',
-      IDEMPOTENCY_TTL_S,
-      'NX',
-    );
-    if (claimed === 'OK') return { importId: candidateId, fresh: true, sameBody: true };
-    const existing = (await this.#redis.get(redisKey)) ?? '';
-    const [importId = '', stored = ''] = existing.split(' ');
-    return { importId, fresh: false, sameBody: body.matches(stored) };
+    const redisKey = this.keys.idempotency(tenant, idempotencyKeyDigest(key));
+    const { id, fresh, sameBody } = await claimIdempotencyKey(this.#redis, redisKey, candidateId, body);
+    return { importId: id, fresh, sameBody };
   }
 
   async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
-    await this.#redis.del(this.keys.idempotency(tenant, sha256(key)));
+    await this.#redis.del(this.keys.idempotency(tenant, idempotencyKeyDigest(key)));
   }
 }
 
@@ -329,10 +316,6 @@ function backlogsFrom(
     return Number(value);
   };
   return new Map(tenants.map((tenant, i) => [tenant, count(2 * i) + count(2 * i + 1)]));
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }
 
 /** JSON with sorted object keys, so the same body in another key order has the same digest. */

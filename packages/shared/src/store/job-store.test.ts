@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { newRedis, uniqueName } from '@ferry/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
 import { jobImportId, newJobId } from '../jobs/job-ids.ts';
 import type { JobSpec } from '../jobs/job-record.ts';
+import { SecretBox } from '../secrets/secret-box.ts';
+import { SecretKey } from '../secrets/secret-key.ts';
 import { ImportStore } from './import-store.ts';
 import { JobStore } from './job-store.ts';
 
@@ -66,6 +69,27 @@ describe('JobStore (real Redis)', () => {
     expect((await store.get(done))?.jobId).toBe(id);
   });
 
+  it('counts an import the overwrite policy skipped as skipped, with its size, not as done', async () => {
+    const id = newJobId();
+    await jobs.create(id, 'tenant-a', spec);
+    const records = [1, 2].map((row) => {
+      const record = store.newRecord(jobImportId(id, row), 'tenant-a', request);
+      record.jobId = id;
+      return record;
+    });
+    await store.createMany(records);
+    const [left, written] = records.map((record) => record.id) as [string, string];
+    const result = { etag: 'e', checksum: 'crc32:0', partCount: 1, durationMs: 1 };
+    await store.markRunning(left, 1);
+    await store.markCompleted(left, { ...result, size: 5, skipped: true, skipReason: 'exists' });
+    await store.markRunning(written, 1);
+    await store.markCompleted(written, { ...result, size: 9 });
+
+    const job = await jobs.get(id);
+    expect(job?.files).toEqual({ done: 1, failed: 0, skipped: 1 });
+    expect(job?.bytes).toEqual({ done: 9, failed: 0, skipped: 5 });
+  });
+
   it('moves the cursor only from where it was, and only while running', async () => {
     const id = newJobId();
     await jobs.create(id, 'tenant-a', spec);
@@ -119,5 +143,35 @@ describe('JobStore (real Redis)', () => {
     expect(await jobs.tryLease(id, 'b', 10_000)).toBe(false);
     await jobs.releaseLease(id, 'a');
     expect(await jobs.tryLease(id, 'b', 10_000)).toBe(true);
+  });
+
+  it("claims a job create's Idempotency-Key once, per tenant, apart from import submits' keys", async () => {
+    const box = new SecretBox(new SecretKey(randomBytes(32)));
+    const [first, second] = [newJobId(), newJobId()];
+    expect(await jobs.claimIdempotencyKey('tenant-a', 'k-1', first, box.fingerprint('a'))).toEqual({
+      id: first,
+      fresh: true,
+      sameBody: true,
+    });
+    expect(await jobs.claimIdempotencyKey('tenant-a', 'k-1', second, box.fingerprint('a'))).toEqual({
+      id: first,
+      fresh: false,
+      sameBody: true,
+    });
+    expect((await jobs.claimIdempotencyKey('tenant-a', 'k-1', second, box.fingerprint('b'))).sameBody).toBe(
+      false,
+    );
+    expect((await jobs.claimIdempotencyKey('tenant-b', 'k-1', second, box.fingerprint('a'))).fresh).toBe(
+      true,
+    );
+    // The same key on an import submit is its own.
+    expect((await store.claimIdempotencyKey('tenant-a', 'k-1', 'imp_X', box.fingerprint('a'))).fresh).toBe(
+      true,
+    );
+    await jobs.releaseIdempotencyKey('tenant-a', 'k-1');
+    expect((await jobs.claimIdempotencyKey('tenant-a', 'k-1', second, box.fingerprint('b'))).fresh).toBe(
+      true,
+    );
+    expect(await jobs.status(first)).toBeNull();
   });
 });

@@ -8,6 +8,8 @@ import {
   type JobSpec,
   type JobStatus,
 } from '../jobs/job-record.ts';
+import type { Fingerprint } from '../secrets/secret-box.ts';
+import { claimIdempotencyKey, idempotencyKeyDigest, type KeyClaim } from './idempotency-keys.ts';
 import {
   ADVANCE_SCRIPT,
   JOB_TRANSITION_SCRIPT,
@@ -92,6 +94,28 @@ export class JobStore {
       .zadd(this.keys.jobsActive(), now.getTime(), id)
       .zadd(this.keys.tenantJobs(tenant), 0, id)
       .exec();
+  }
+
+  async status(id: string): Promise<JobStatus | null> {
+    return (await this.#redis.hget(this.keys.job(id), 'status')) as JobStatus | null;
+  }
+
+  /**
+   * Claims an Idempotency-Key of a tenant's job creates for `candidateId` (see claimIdempotencyKey):
+   * the fingerprint is of the request, an uploaded manifest's bytes included.
+   */
+  claimIdempotencyKey(
+    tenant: string,
+    key: string,
+    candidateId: string,
+    request: Fingerprint,
+  ): Promise<KeyClaim> {
+    const redisKey = this.keys.jobIdempotency(tenant, idempotencyKeyDigest(key));
+    return claimIdempotencyKey(this.#redis, redisKey, candidateId, request);
+  }
+
+  async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
+    await this.#redis.del(this.keys.jobIdempotency(tenant, idempotencyKeyDigest(key)));
   }
 
   async get(id: string): Promise<JobRecord | null> {

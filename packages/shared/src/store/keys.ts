@@ -94,6 +94,11 @@ export class StoreKeys {
     return `${this.prefix}jobs:active`;
   }
 
+  /** A job create's Idempotency-Key: apart from imports' keys, so one key may name an import and a job. */
+  jobIdempotency(tenant: string, keyDigest: string): string {
+    return `${this.prefix}job-idem:${tenant}:${keyDigest}`;
+  }
+
   /** Every job of a tenant, lexically sorted by id (ids sort by creation time). */
   tenantJobs(tenant: string): string {
     return `${this.prefix}tenant:${tenant}:jobs`;

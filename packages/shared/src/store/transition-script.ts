@@ -22,8 +22,9 @@ if not allowed then return {0, current} end
  * one for the webhook when the request has a notify target (its delivery state goes on the record),
  * one for SQS while a worker publishes there (see StoreKeys.sqsEventsOn). Imports nobody listens to
  * add nothing. An import of a transfer job (field jobId) leaves the job's open set and is counted in
- * the job's progress in the same step: completed as done, failed as failed, canceled as skipped,
- * with its bytesTotal (when known) as bytes; the SREM makes the count happen once.
+ * the job's progress in the same step: completed as done, failed as failed, canceled and completed
+ * without writing (`result.skipped`, the overwrite policy) as skipped, with its bytesTotal (when
+ * known) as bytes; the SREM makes the count happen once.
  *
  * KEYS[1] record hash; KEYS[2..] keys to delete with the transition (in the same `{queue}` slot).
  * ARGV: prefix, id, newStatus, allowed (comma list), updatedAt, eventAtMs, then field/value pairs.
@@ -47,6 +48,11 @@ if ARGV[6] ~= '' then
   local jobId = redis.call('HGET', KEYS[1], 'jobId')
   if jobId and redis.call('SREM', prefix .. 'job:' .. jobId .. ':open', ARGV[2]) == 1 then
     local outcome = ({completed = 'Done', failed = 'Failed', canceled = 'Skipped'})[ARGV[3]]
+    -- Completed without writing (the overwrite policy left the destination): skipped, not done.
+    local result = redis.call('HGET', KEYS[1], 'result')
+    if outcome == 'Done' and result and result ~= '' and cjson.decode(result).skipped == true then
+      outcome = 'Skipped'
+    end
     local job = prefix .. 'job:' .. jobId
     redis.call('HINCRBY', job, 'files' .. outcome, 1)
     redis.call('HINCRBY', job, 'bytes' .. outcome, tonumber(redis.call('HGET', KEYS[1], 'bytesTotal')) or 0)

@@ -26,15 +26,15 @@ export const ErrorBody = z
 
 export const ImportIdParams = z.object({ id: z.string() });
 
+export const IdempotencyKeyHeader = z
+  .string()
+  .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters');
+
 export const SubmitHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
-    .optional()
-    .describe(
-      'Makes a retried submit safe: the same key and body within 24 hours answer 200 with the ' +
-        'import the first request created; the same key with another body answers 409',
-    ),
+  'idempotency-key': IdempotencyKeyHeader.optional().describe(
+    'Makes a retried submit safe: the same key and body within 24 hours answer 200 with the ' +
+      'import the first request created; the same key with another body answers 409',
+  ),
 });
 
 export const ListQuery = z.strictObject({

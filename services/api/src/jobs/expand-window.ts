@@ -20,8 +20,10 @@ export function shapeOf(job: JobRecord): ManifestShape {
   return {
     format: spec.manifest.format,
     columns: spec.columns,
+    urlList: spec.urlList === true,
     keyTemplate: spec.keyTemplate,
     bucket: spec.bucket,
+    overwrite: spec.overwrite ?? null,
   };
 }
 

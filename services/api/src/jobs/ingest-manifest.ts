@@ -1,20 +1,25 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ErrorCode, FerryError } from '@ferry/shared';
+import { parseHeader } from './manifest-header.ts';
 import { LineSplitter, type ManifestLine } from './manifest-lines.ts';
 import { writeStreamed } from './manifest-objects.ts';
-import { type ManifestShape, parseHeader, parseManifestRow } from './manifest-row.ts';
+import { type ManifestShape, parseManifestRow } from './manifest-row.ts';
 
 /** An uploaded manifest larger than this is refused (it streams to S3; this bounds one request). */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024 * 1024;
 
 export interface IngestedManifest {
   columns: string[] | null;
+  urlList: boolean;
   dataOffset: number;
   rows: number;
   etag: string;
   size: number;
+  /** SHA-256 of the bytes, hex: what makes a retried upload the same request (Idempotency-Key). */
+  sha256: string;
 }
 
 function refusedManifest(message: string, field: string, status = 400): FerryError {
@@ -33,7 +38,7 @@ export async function ingestManifest(
   s3: S3Client,
   target: { bucket: string; key: string },
   body: AsyncIterable<Buffer>,
-  shape: Omit<ManifestShape, 'columns'>,
+  shape: Omit<ManifestShape, 'columns' | 'urlList'>,
 ): Promise<IngestedManifest> {
   const pass = new PassThrough();
   const uploaded = writeStreamed(s3, target.bucket, target.key, pass, contentTypeOf(shape.format));
@@ -41,9 +46,11 @@ export async function ingestManifest(
   uploaded.catch(() => {});
   const splitter = new LineSplitter(0);
   let columns: string[] | null = null;
+  let urlList = false;
   let dataOffset = 0;
   let rows = 0;
   let size = 0;
+  const digest = createHash('sha256');
   let refusal: FerryError | null = null;
 
   const check = (lines: ManifestLine[]): void => {
@@ -52,13 +59,13 @@ export async function ingestManifest(
       if (shape.format !== 'ndjson' && columns === null) {
         const header = parseHeader(line.text, shape);
         if (!header.ok) refusal = refusedManifest(header.message, 'header');
-        else columns = header.columns;
+        else ({ columns, urlList } = header);
         dataOffset = line.endOffset;
         continue;
       }
       if (line.text !== null && line.text.trim() === '') continue;
       rows++;
-      const parsed = parseManifestRow(line.text, { ...shape, columns }, rows);
+      const parsed = parseManifestRow(line.text, { ...shape, columns, urlList }, rows);
       if (!parsed.ok) refusal = refusedManifest(parsed.error.message, `row ${rows}`);
     }
   };
@@ -72,6 +79,7 @@ export async function ingestManifest(
         check(splitter.push(chunk));
       }
       if (refusal) break;
+      digest.update(chunk);
       if (!pass.write(chunk)) await Promise.race([once(pass, 'drain'), uploaded]);
     }
     if (!refusal) check(splitter.end());
@@ -87,7 +95,7 @@ export async function ingestManifest(
     throw refusal;
   }
   pass.end();
-  return { columns, dataOffset, rows, etag: await uploaded, size };
+  return { columns, urlList, dataOffset, rows, etag: await uploaded, size, sha256: digest.digest('hex') };
 }
 
 export function contentTypeOf(format: ManifestShape['format']): string {

@@ -102,7 +102,7 @@ async function reportBatch(
           s3Url(record.request.destination),
           result ? String(result.size) : '',
           result?.checksum ?? '',
-          OUTCOMES[record.status] ?? record.status,
+          outcomeOf(record),
           record.status === 'canceled' ? ErrorCode.CANCELED : (record.error?.code ?? ''),
         ]);
       }
@@ -125,6 +125,12 @@ const OUTCOMES: Partial<Record<ImportRecord['status'], string>> = {
   failed: 'failed',
   canceled: 'skipped',
 };
+
+/** As the job's counters have it: an import the overwrite policy left unwritten is skipped, not done. */
+function outcomeOf(record: ImportRecord): string {
+  if (record.status === 'completed' && record.result?.skipped) return 'skipped';
+  return OUTCOMES[record.status] ?? record.status;
+}
 
 /** Where a row reads from, without anything secret: a URL without its query or user info. */
 function sourceLabel(source: Source | StoredSource): string {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ErrorCode, FerryError, publicJobView } from '@ferry/shared';
+import { ErrorCode, FerryError, publicJobView, stableStringify } from '@ferry/shared';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,9 +7,11 @@ import { zodValidatorCompiler } from '../http/validation.ts';
 import { errorResponses, SECURED } from '../imports/schemas.ts';
 import { cancelJob, findOwnJob } from './cancel-job.ts';
 import { createJob, inlineRows, type JobOptions, type ManifestInput } from './create-job.ts';
+import type { JobIdempotency } from './job-idempotency.ts';
 import { openReport } from './job-report.ts';
 import {
   JobAccepted,
+  JobHeaders,
   JobIdParams,
   JobListQuery,
   JobPage,
@@ -41,24 +43,34 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         summary: 'Start a transfer job from a manifest',
         description:
           'The manifest is inline (JSON body, manifest.rows), an S3 object the API reads (manifest.s3 and ' +
-          'format), or the request body itself: Content-Type application/x-ndjson (one { source, destination } ' +
-          'per line), text/csv or text/tab-separated-values (a header naming url, and bucket and key unless ' +
-          'the query gives bucket and keyTemplate), with the options in the query. An uploaded or inline ' +
+          'format), or the request body itself: Content-Type application/x-ndjson (one { source, destination, ' +
+          'overwrite? } per line), text/csv or text/tab-separated-values (a header naming url, and bucket and ' +
+          'key unless the query gives bucket and keyTemplate; optional columns overwrite, size, md5, sha256, ' +
+          'crc32c; or a GCS TsvHttpData-1.0 URL list), with the options in the query. An uploaded or inline ' +
           'manifest is checked row by row as it streams: the first bad row answers 400 naming its number.',
         tags: ['jobs'],
         security: SECURED,
         consumes: ['application/json', ...Object.keys(UPLOAD_FORMATS)],
+        headers: JobHeaders,
         querystring: UploadQuery,
         body: JobRequest,
-        response: { 202: JobAccepted.describe('Started'), ...errorResponses(400, 401, 409, 413, 415, 503) },
+        response: {
+          200: JobAccepted.describe(
+            'An earlier request with the same Idempotency-Key and request created this job',
+          ),
+          202: JobAccepted.describe('Started'),
+          ...errorResponses(400, 401, 409, 413, 415, 503),
+        },
       },
       validatorCompiler: passUploads,
     },
     async (request, reply) => {
       const body = request.body as JobRequest | Readable;
       const { query } = request;
+      const idempotencyKey = request.headers['idempotency-key'];
       let input: ManifestInput;
       let options: JobOptions;
+      let idempotency: JobIdempotency | undefined;
       if (body instanceof Readable) {
         const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
         const format = UPLOAD_FORMATS[mediaType as keyof typeof UPLOAD_FORMATS];
@@ -66,8 +78,16 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
         options = {
           keyTemplate: query.keyTemplate ?? null,
           bucket: query.bucket ?? null,
+          overwrite: query.overwrite,
           notify: query.notifyUrl ? { url: query.notifyUrl } : undefined,
         };
+        if (idempotencyKey !== undefined) {
+          idempotency = {
+            key: idempotencyKey,
+            fingerprint: (manifestSha256) =>
+              ctx.secrets.fingerprint(stableStringify({ upload: format, query, manifestSha256 })),
+          };
+        }
       } else {
         const given = Object.keys(query);
         if (given.length > 0) {
@@ -90,10 +110,21 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: JobsContext }> = async (app
               key: manifest.s3.key,
             }
           : { kind: 'stream', format: 'ndjson', body: inlineRows(manifest.rows ?? []) };
-        options = { keyTemplate: body.keyTemplate ?? null, bucket: body.bucket ?? null, notify: body.notify };
+        options = {
+          keyTemplate: body.keyTemplate ?? null,
+          bucket: body.bucket ?? null,
+          overwrite: body.overwrite,
+          notify: body.notify,
+        };
+        if (idempotencyKey !== undefined) {
+          idempotency = {
+            key: idempotencyKey,
+            fingerprint: () => ctx.secrets.fingerprint(stableStringify(body)),
+          };
+        }
       }
-      const id = await createJob(ctx, request.tenant, input, options);
-      return reply.code(202).send({ id, status: 'running' as const });
+      const job = await createJob(ctx, request.tenant, input, options, request.log, idempotency);
+      return reply.code(job.created ? 202 : 200).send({ id: job.id, status: job.status });
     },
   );
 

@@ -6,9 +6,10 @@ import {
   NOTIFY_STATUSES,
   NotifyTarget,
   ObjectKey,
+  OverwritePolicy,
 } from '@ferry/shared';
 import { z } from 'zod';
-import { MAX_PAGE_SIZE } from '../imports/schemas.ts';
+import { IdempotencyKeyHeader, MAX_PAGE_SIZE } from '../imports/schemas.ts';
 import { keyTemplateProblem } from './key-template.ts';
 
 /** Rows a JSON body may carry inline; larger manifests are uploaded or named in S3. */
@@ -29,6 +30,10 @@ const KeyTemplate = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .describe('Makes the key of rows that name none: {basename}, {path} (the source path) and {row}');
+
+const JobOverwrite = OverwritePolicy.describe(
+  "The overwrite policy of rows that give none (a row's own overwrite field or column wins); omitted: always",
+);
 
 const JobManifest = z
   .strictObject({
@@ -61,6 +66,7 @@ export const JobRequest = z.strictObject({
   manifest: JobManifest,
   keyTemplate: KeyTemplate.optional(),
   bucket: BucketName.optional().describe('The bucket of rows that name none'),
+  overwrite: JobOverwrite.optional(),
   notify: NotifyTarget.optional().describe('Where the job.completed event goes'),
 });
 export type JobRequest = z.infer<typeof JobRequest>;
@@ -69,7 +75,16 @@ export type JobRequest = z.infer<typeof JobRequest>;
 export const UploadQuery = z.strictObject({
   keyTemplate: KeyTemplate.optional(),
   bucket: BucketName.optional(),
+  overwrite: JobOverwrite.optional(),
   notifyUrl: NotifyTarget.shape.url.optional().describe('Where the job.completed event goes'),
+});
+
+export const JobHeaders = z.looseObject({
+  'idempotency-key': IdempotencyKeyHeader.optional().describe(
+    'Makes a retried create safe: the same key and request (an upload: its options and bytes) within ' +
+      '24 hours answer 200 with the job the first request created, never a second job; the same key ' +
+      'with another request answers 409',
+  ),
 });
 
 export const JobIdParams = z.object({ id: z.string() });
@@ -108,7 +123,9 @@ export const JobView = z.object({
   progress: z.object({
     rowsExpanded: z.number().describe('Rows made into imports (or refused) so far'),
     rowsTotal: z.number().nullable().describe("The manifest's rows, once all were read"),
-    files: Counts.describe('Rows by outcome: done, failed (incl. refused rows), skipped (canceled)'),
+    files: Counts.describe(
+      'Rows by outcome: done, failed (incl. refused rows), skipped (canceled, or left as it was by the overwrite policy)',
+    ),
     bytes: Counts.describe('Bytes of the rows by outcome, where their size was known'),
   }),
   report: z

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type JobRecord, JobStore, jobImportId } from '@ferry/shared';
 import { createTestBucket, newS3Client } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -346,5 +346,265 @@ describe('cancel of a job', () => {
       `${total},https://h.example/${total},s3://ferry-dest/c/${total},,,skipped,CANCELED`,
     );
     expect((await api.call('a', { method: 'POST', url: `/v1/jobs/${id}/cancel` })).statusCode).toBe(200);
+  });
+});
+
+describe('Idempotency-Key on job creates', () => {
+  let api: TestApi;
+  /** This API's own: every manifest copy in it is of one of its requests. */
+  let jobsBucket: string;
+  beforeAll(async () => {
+    jobsBucket = await createTestBucket(s3, 'ferry-jobs-idem');
+    api = await startApi({ JOBS_BUCKET: jobsBucket });
+  });
+
+  const create = (key: string, payload: object, who: Who = 'a') =>
+    api.call(who, { method: 'POST', url: '/v1/jobs', headers: { 'idempotency-key': key }, payload });
+  const createUpload = (key: string, csv: string, query: Record<string, string> = {}) =>
+    api.call('a', {
+      method: 'POST',
+      url: '/v1/jobs',
+      query: { bucket: 'ferry-dest', keyTemplate: 'idem/{row}', ...query },
+      headers: { 'idempotency-key': key, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+  const inline = (url: string) => ({
+    manifest: { rows: [{ source: { type: 'http', url }, destination: { bucket: 'ferry-dest', key: 'k' } }] },
+  });
+  const jobIds = async (who: Who) =>
+    (await api.call(who, { method: 'GET', url: '/v1/jobs' }))
+      .json<{ items: { id: string }[] }>()
+      .items.map((item) => item.id);
+
+  it('answers a retried JSON create with the first job (200), and another body with 409', async () => {
+    const first = await create('json-1', inline('https://h.example/1'));
+    expect(first.statusCode).toBe(202);
+    const { id } = first.json();
+    const again = await create('json-1', inline('https://h.example/1'));
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ id, status: expect.stringMatching(/^(running|completed)$/) });
+
+    const other = await create('json-1', inline('https://h.example/2'));
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('IDEMPOTENCY_CONFLICT');
+    // Keys are a tenant's own.
+    const elsewhere = await create('json-1', inline('https://h.example/1'), 'b');
+    expect(elsewhere.statusCode).toBe(202);
+    expect(elsewhere.json().id).not.toBe(id);
+    expect(await jobIds('a')).toEqual([id]);
+  });
+
+  it('takes an upload as the same request only with the same options and bytes', async () => {
+    const csv = 'url\nhttps://h.example/u1\nhttps://h.example/u2\n';
+    const first = await createUpload('upload-1', csv);
+    expect(first.statusCode).toBe(202);
+    const { id } = first.json();
+    const again = await createUpload('upload-1', csv);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(id);
+    expect((await createUpload('upload-1', `${csv}https://h.example/u3\n`)).statusCode).toBe(409);
+    expect((await createUpload('upload-1', csv, { keyTemplate: 'idem2/{row}' })).statusCode).toBe(409);
+    // A refused upload leaves the key as it was.
+    const refused = await createUpload('upload-2', 'url\nftp://h.example/x\n');
+    expect(refused.statusCode).toBe(400);
+    expect((await createUpload('upload-2', csv)).statusCode).toBe(202);
+  });
+
+  it('starts one job for concurrent retries, and leaves no manifest copy without a job', async () => {
+    const csv = Array.from({ length: 500 }, (_, i) => `https://h.example/c/${i}`).join('\n');
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => createUpload('concurrent-1', `url\n${csv}\n`)),
+    );
+    const ids = new Set(
+      answers.filter((answer) => answer.statusCode !== 409).map((answer) => answer.json<{ id: string }>().id),
+    );
+    expect(ids.size).toBe(1);
+    expect(answers.filter((answer) => answer.statusCode === 202)).toHaveLength(1);
+    for (const answer of answers.filter((a) => a.statusCode === 409)) {
+      expect(answer.json().error.code).toBe('IDEMPOTENCY_CONFLICT');
+    }
+
+    // Every copy made by a request that was not the key's first (or was refused) is gone.
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: jobsBucket, Prefix: 'jobs/' }));
+    const manifestJobs = (listed.Contents ?? [])
+      .map((object) => object.Key ?? '')
+      .filter((key) => /\/manifest\.\w+$/.test(key))
+      .map((key) => key.split('/')[1] as string);
+    expect(manifestJobs).toContain([...ids][0]);
+    for (const jobId of manifestJobs) expect(await jobsOf(api).get(jobId), jobId).not.toBeNull();
+  });
+
+  it('refuses a malformed key by name', async () => {
+    const bad = await create('x'.repeat(256), inline('https://h.example/1'));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/^idempotency-key: /);
+  });
+});
+
+describe('rows with overwrite policies and expected checksums', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi();
+    finishers.push(startImportFinisher(api.config.FERRY_QUEUE));
+  });
+
+  const md5Hex = '9e107d9d372bb6826bd81d3542a419d6';
+  const md5Base64 = Buffer.from(md5Hex, 'hex').toString('base64');
+  const requestOf = async (id: string, row: number) => (await api.store.get(jobImportId(id, row)))?.request;
+
+  it("carries CSV columns and the job's default policy into each import", async () => {
+    const csv = [
+      'url,key,overwrite,size,md5,crc32c',
+      `https://h.example/1,r/1,,1024,${md5Hex},`,
+      'https://h.example/2,r/2,always,,,414fa339',
+      'https://h.example/3,r/3,,,,',
+    ].join('\n');
+    const answer = await upload(api, 'a', csv, 'text/csv', {
+      bucket: 'ferry-dest',
+      overwrite: 'if-different',
+    });
+    expect(answer.statusCode).toBe(202);
+    const { id } = answer.json();
+    await waitForJob(api, id, ['completed']);
+    expect(await requestOf(id, 1)).toEqual({
+      source: { type: 'http', url: 'https://h.example/1', expected: { size: 1024, md5: md5Hex } },
+      destination: { bucket: 'ferry-dest', key: 'r/1' },
+      overwrite: 'if-different',
+    });
+    expect(await requestOf(id, 2)).toMatchObject({
+      source: { expected: { crc32c: '414fa339' } },
+      overwrite: 'always',
+    });
+    expect(await requestOf(id, 3)).toEqual({
+      source: { type: 'http', url: 'https://h.example/3' },
+      destination: { bucket: 'ferry-dest', key: 'r/3' },
+      overwrite: 'if-different',
+    });
+    const view = (await api.call('a', { method: 'GET', url: `/v1/imports/${jobImportId(id, 1)}` })).json();
+    expect(view).toMatchObject({
+      overwrite: 'if-different',
+      source: { expected: { size: 1024, md5: md5Hex } },
+    });
+  });
+
+  it("reads GCS's TsvHttpData-1.0 URL list: size and base64 MD5 become expected", async () => {
+    const tsv = `TsvHttpData-1.0\nhttps://h.example/g/a.bin\t1357\t${md5Base64}\nhttps://h.example/g/b.bin\n`;
+    const answer = await upload(api, 'a', tsv, 'text/tab-separated-values', {
+      bucket: 'ferry-dest',
+      keyTemplate: 'gcs/{path}',
+      overwrite: 'never',
+    });
+    expect(answer.statusCode).toBe(202);
+    const { id } = answer.json();
+    const job = await waitForJob(api, id, ['completed']);
+    expect(job.rowsTotal).toBe(2);
+    expect(await requestOf(id, 1)).toEqual({
+      source: { type: 'http', url: 'https://h.example/g/a.bin', expected: { size: 1357, md5: md5Base64 } },
+      destination: { bucket: 'ferry-dest', key: 'gcs/g/a.bin' },
+      overwrite: 'never',
+    });
+    expect(await requestOf(id, 2)).toMatchObject({
+      source: { url: 'https://h.example/g/b.bin' },
+      overwrite: 'never',
+    });
+
+    const noTemplate = await upload(api, 'a', tsv, 'text/tab-separated-values', { bucket: 'ferry-dest' });
+    expect(noTemplate.statusCode).toBe(400);
+    expect(noTemplate.json().error.message).toBe(
+      'header: a TsvHttpData-1.0 list has no key column and the job has no keyTemplate',
+    );
+  });
+
+  it('refuses a bad policy or checksum naming the row and the field, before any job exists', async () => {
+    const before = await jobsOf(api).list('a', { limit: 100 });
+    const badRow = await upload(
+      api,
+      'a',
+      'url,bucket,key,md5\nhttps://h.example/1,ferry-dest,k,\nhttps://h.example/2,ferry-dest,k,s3cret\n',
+      'text/csv',
+      {},
+    );
+    expect(badRow.statusCode).toBe(400);
+    expect(badRow.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'row 2: source.expected.md5: must be 32 hex digits or the base64 of 16 bytes',
+      details: [{ field: 'row 2' }],
+    });
+    expect(badRow.body).not.toContain('s3cret');
+
+    const badPolicy = await upload(
+      api,
+      'a',
+      'url,bucket,key,overwrite\nhttps://h.example/1,ferry-dest,k,maybe\n',
+      'text/csv',
+      {},
+    );
+    expect(badPolicy.json().error.message).toMatch(
+      /^row 1: overwrite: must be one of "always", "never", "if-different"/,
+    );
+
+    const badDefault = await api.call('a', {
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: {
+        manifest: {
+          rows: [
+            {
+              source: { type: 'http', url: 'https://h.example/1' },
+              destination: { bucket: 'ferry-dest', key: 'k' },
+            },
+          ],
+        },
+        overwrite: 'sometimes',
+      },
+    });
+    expect(badDefault.statusCode).toBe(400);
+    expect(badDefault.json().error.details).toEqual([
+      { field: 'overwrite', message: expect.stringMatching(/^must be one of/) },
+    ]);
+
+    const badSize = await api.call('a', {
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: {
+        manifest: {
+          rows: [
+            {
+              source: { type: 'http', url: 'https://h.example/1', expected: { size: -1 } },
+              destination: { bucket: 'ferry-dest', key: 'k' },
+            },
+          ],
+        },
+      },
+    });
+    expect(badSize.json().error.message).toMatch(/^row 1: source\.expected\.size: must not be negative/);
+    expect((await jobsOf(api).list('a', { limit: 100 })).items).toHaveLength(before.items.length);
+  });
+
+  it('counts imports the overwrite policy left as skipped, and reports them so', async () => {
+    const answer = await api.call('a', {
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: {
+        manifest: {
+          rows: ['kept/1', 'skip/2', 'fail/3', 'skip/4'].map((key, i) => ({
+            source: { type: 'http', url: `https://h.example/s/${i + 1}` },
+            destination: { bucket: 'ferry-dest', key },
+          })),
+        },
+        overwrite: 'never',
+      },
+    });
+    const { id } = answer.json();
+    const job = await waitForJob(api, id, ['completed']);
+    expect(job.files).toEqual({ done: 1, failed: 1, skipped: 2 });
+    expect(job.bytes).toEqual({ done: FINISHED_SIZE, failed: 0, skipped: 2 * FINISHED_SIZE });
+    expect(await reportLines(job)).toEqual([
+      'row,source,destination,size,checksum,outcome,error_code',
+      `1,https://h.example/s/1,s3://ferry-dest/kept/1,${FINISHED_SIZE},crc32:00000000,done,`,
+      `2,https://h.example/s/2,s3://ferry-dest/skip/2,${FINISHED_SIZE},crc32:00000000,skipped,`,
+      '3,https://h.example/s/3,s3://ferry-dest/fail/3,,,failed,SOURCE_NOT_FOUND',
+      `4,https://h.example/s/4,s3://ferry-dest/skip/4,${FINISHED_SIZE},crc32:00000000,skipped,`,
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import {
   ImportRequest,
   type ManifestFormat,
   ObjectKey,
+  OverwritePolicy,
   type RowError,
   Source,
 } from '@ferry/shared';
@@ -17,15 +18,29 @@ import { MAX_LINE_BYTES } from './manifest-lines.ts';
 export interface ManifestShape {
   format: ManifestFormat;
   columns: string[] | null;
+  /** A GCS URL list (TsvHttpData-1.0): rows may leave out their trailing fields. */
+  urlList: boolean;
   keyTemplate: string | null;
   bucket: string | null;
+  /** The overwrite policy of rows that give none; null: the imports' own default (always). */
+  overwrite: OverwritePolicy | null;
 }
 
-/** An NDJSON row: an import request's own source and destination (bucket and key may come from the job). */
+/**
+ * An NDJSON row: an import request's own source (with its `expected`), destination (bucket and key
+ * may come from the job) and overwrite policy (may come from the job).
+ */
 const NdjsonRow = z.strictObject({
   source: Source,
   destination: z.strictObject({ bucket: BucketName.optional(), key: ObjectKey.optional() }),
+  overwrite: OverwritePolicy.optional(),
 });
+
+interface RowCandidate {
+  source: unknown;
+  destination: { bucket?: string | undefined; key?: string | undefined };
+  overwrite?: string | undefined;
+}
 
 export type ParsedRow = { ok: true; request: ImportRequest } | { ok: false; error: RowError };
 
@@ -39,7 +54,7 @@ function refused(row: number, message: string): ParsedRow {
  */
 export function parseManifestRow(text: string | null, shape: ManifestShape, row: number): ParsedRow {
   if (text === null) return refused(row, `longer than ${MAX_LINE_BYTES} bytes`);
-  let candidate: { source: unknown; destination: { bucket?: string | undefined; key?: string | undefined } };
+  let candidate: RowCandidate;
   if (shape.format === 'ndjson') {
     let json: unknown;
     try {
@@ -54,17 +69,9 @@ export function parseManifestRow(text: string | null, shape: ManifestShape, row:
     const fields = delimitedFields(text, shape.format);
     const columns = shape.columns ?? [];
     if (fields === null) return refused(row, 'has a quote left open or text after a closing quote');
-    if (fields.length !== columns.length) {
-      return refused(row, `has ${fields.length} fields; the header has ${columns.length}`);
-    }
-    const field = (name: string): string | undefined => {
-      const index = columns.indexOf(name);
-      return index === -1 ? undefined : fields[index];
-    };
-    candidate = {
-      source: { type: 'http', url: field('url') },
-      destination: { bucket: field('bucket'), key: field('key') },
-    };
+    const fits = shape.urlList ? fields.length <= columns.length : fields.length === columns.length;
+    if (!fits) return refused(row, `has ${fields.length} fields; the header has ${columns.length}`);
+    candidate = delimitedCandidate(columns, fields);
   }
   const { destination } = candidate;
   const bucket = destination.bucket || shape.bucket;
@@ -75,9 +82,44 @@ export function parseManifestRow(text: string | null, shape: ManifestShape, row:
     (shape.keyTemplate ? expandKeyTemplate(shape.keyTemplate, sourceOnly.value, row) : undefined);
   if (bucket === undefined) return refused(row, 'destination.bucket: is required (or give the job a bucket)');
   if (key === undefined) return refused(row, 'destination.key: is required (or give the job a keyTemplate)');
-  const request = parseWith(ImportRequest, { source: sourceOnly.value, destination: { bucket, key } });
+  const overwrite = candidate.overwrite ?? shape.overwrite ?? undefined;
+  const request = parseWith(ImportRequest, {
+    source: sourceOnly.value,
+    destination: { bucket, key },
+    ...(overwrite === undefined ? {} : { overwrite }),
+  });
   if (!request.ok) return refused(row, request.error.message);
   return { ok: true, request: request.value };
+}
+
+/**
+ * A CSV/TSV row as an http import: an empty (or left out) field is a value not given. A size that
+ * is not all digits is passed on as text, so the schema refuses it by its name.
+ */
+function delimitedCandidate(columns: readonly string[], fields: readonly string[]): RowCandidate {
+  const field = (name: string): string | undefined => {
+    const index = columns.indexOf(name);
+    const value = index === -1 ? undefined : fields[index];
+    return value === '' ? undefined : value;
+  };
+  const size = field('size');
+  const expected = Object.fromEntries(
+    Object.entries({
+      size: size !== undefined && /^\d+$/.test(size) ? Number(size) : size,
+      md5: field('md5'),
+      sha256: field('sha256'),
+      crc32c: field('crc32c'),
+    }).filter(([, value]) => value !== undefined),
+  );
+  return {
+    source: {
+      type: 'http',
+      url: field('url'),
+      ...(Object.keys(expected).length > 0 ? { expected } : {}),
+    },
+    destination: { bucket: field('bucket'), key: field('key') },
+    overwrite: field('overwrite'),
+  };
 }
 
 /** `url: must be ...` as `source.url: must be ...`, so CSV and NDJSON rows name fields alike. */
@@ -86,35 +128,4 @@ function prefixed(parent: string, message: string): string {
     .split('; ')
     .map((part) => (part.startsWith('(body)') ? part.replace('(body)', parent) : `${parent}.${part}`))
     .join('; ');
-}
-
-export const CSV_COLUMNS = ['url', 'bucket', 'key'] as const;
-
-/**
- * The columns of a CSV/TSV header, or why it is refused: `url` always; `bucket` unless the job
- * names one; `key` unless it has a key template; nothing else.
- */
-export function parseHeader(
-  text: string | null,
-  shape: Omit<ManifestShape, 'columns'>,
-): { ok: true; columns: string[] } | { ok: false; message: string } {
-  const format = shape.format === 'tsv' ? 'tsv' : 'csv';
-  const columns = text === null ? null : delimitedFields(text, format)?.map((name) => name.trim());
-  if (!columns || columns.length === 0) return { ok: false, message: 'header: is not a header line' };
-  const unknown = columns.find((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
-  if (unknown !== undefined) {
-    return {
-      ok: false,
-      message: `header: column ${JSON.stringify(unknown.slice(0, 40))} is not one of url, bucket, key`,
-    };
-  }
-  if (new Set(columns).size !== columns.length) return { ok: false, message: 'header: names a column twice' };
-  if (!columns.includes('url')) return { ok: false, message: 'header: has no url column' };
-  if (!columns.includes('bucket') && !shape.bucket) {
-    return { ok: false, message: 'header: has no bucket column and the job names no bucket' };
-  }
-  if (!columns.includes('key') && !shape.keyTemplate) {
-    return { ok: false, message: 'header: has no key column and the job has no keyTemplate' };
-  }
-  return { ok: true, columns };
 }

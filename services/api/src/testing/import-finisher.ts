@@ -15,7 +15,8 @@ export interface ImportFinisher {
  * Test-only: a BullMQ worker on the API's queue that does what a Ferry worker does to the record of
  * an import it runs (running, then completed, through the store's transitions) without moving any
  * bytes, so a test of the API's side of jobs can push 100,000 rows through the real queue in
- * seconds. Rows whose key contains `fail` are failed instead, with SOURCE_NOT_FOUND.
+ * seconds. Rows whose key contains `fail` are failed instead, with SOURCE_NOT_FOUND; rows whose key
+ * contains `skip` are completed without writing, as when the overwrite policy leaves the object.
  */
 export function startImportFinisher(queueName: string, concurrency = 200): ImportFinisher {
   const connection = newRedis();
@@ -39,6 +40,7 @@ export function startImportFinisher(queueName: string, concurrency = 200): Impor
           checksum: 'crc32:00000000',
           partCount: 1,
           durationMs: 1,
+          ...(key.includes('skip') ? { skipped: true as const, skipReason: 'exists' as const } : {}),
         });
       }
       finished++;
