@@ -14,12 +14,23 @@ describe('FleetLimiter send gate', () => {
     // every read, as if its event loop stood still while each answer waited: every pass is stale.
     fleet = testFleet({ DROPBOX_RATE_LIMIT_PER_S: '10' });
     let clock = Date.now();
-    const lagging = fleet.worker({ now: () => (clock += 150) });
+    const lagging = fleet.worker({
+      now: () => {
+        clock += 150;
+        return clock;
+      },
+    });
     const signal = new AbortController().signal;
 
     const began = performance.now();
     let sentAt = 0;
-    await lagging.request(KEY, async () => void (sentAt = performance.now()), signal);
+    await lagging.request(
+      KEY,
+      async () => {
+        sentAt = performance.now();
+      },
+      signal,
+    );
     // Each stale pass set the spacing it then did not use: the next ask waits it out (100 ms, on the
     // real clock), three times before the request goes anyway.
     expect(sentAt - began).toBeGreaterThanOrEqual(3 * 100 - 5);
@@ -27,7 +38,13 @@ describe('FleetLimiter send gate', () => {
     // A worker whose answers come in time goes on its first pass once the spacing allows.
     const prompt = fleet.worker();
     let calls = 0;
-    await prompt.request(KEY, async () => void calls++, signal);
+    await prompt.request(
+      KEY,
+      async () => {
+        calls++;
+      },
+      signal,
+    );
     expect(calls).toBe(1);
   });
 });
