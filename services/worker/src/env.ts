@@ -34,8 +34,8 @@ const WorkerFields = z.object({
   ...EventsEnvFields,
   /**
    * Crash tests only: where the process dies on purpose (`name=exit`) or fails (`name=throw`):
-   * upload.after-create, part.after-upload, upload.after-complete, import.after-complete,
-   * notify.before-deliver (see Failpoints).
+   * probe.after-create, upload.after-create, part.after-upload, upload.after-complete,
+   * import.after-complete, notify.before-deliver (see Failpoints).
    */
   FERRY_FAILPOINTS: FailpointsField,
   /** Imports one worker process runs at a time. */

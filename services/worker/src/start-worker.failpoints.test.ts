@@ -1,6 +1,7 @@
 import { FAILPOINT_EXIT_CODE } from '@ferry/shared';
 import { objectSha256, s3Backends } from '@ferry/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PROBE_PREFIX } from './sink/probe-endpoint.ts';
 import { Harness } from './testing/harness.ts';
 import { type ServedFile, startServedFile } from './testing/served-file.ts';
 import { spawnWorkerProcess, type WorkerProcess } from './testing/worker-process.ts';
@@ -109,5 +110,60 @@ describe.for(s3Backends())('a worker that dies at a named point of the upload, $
     const { refetched } = await dieThenResume('upload.after-complete', 'after-complete.bin');
     expect(await openUploadsOf('after-complete.bin')).toEqual([]);
     expect(refetched).toBe(0);
+  });
+});
+
+/**
+ * The endpoint probe opens two scratch uploads; a worker killed in between cannot abort them. The
+ * fleet's next probe, in its turn, removes them first, where the server can list uploads.
+ */
+describe.for(s3Backends())('a worker that dies in the middle of its endpoint probe, $label', (backend) => {
+  let harness: Harness;
+  let served: ServedFile;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    // A queue of its own: the probe's answer is kept per queue, and this one must not have it yet.
+    harness = await Harness.create(backend);
+    served = await startServedFile(SIZE);
+  });
+  afterAll(async () => {
+    for (const worker of workers.splice(0)) await worker.stop();
+    await served?.close();
+    await harness?.close();
+  });
+
+  const probeUploads = async () =>
+    (await harness.openUploads()).filter((upload) => upload.key.startsWith(PROBE_PREFIX));
+
+  it('probe.after-create: the next worker removes the scratch uploads before probing, or says it cannot', async () => {
+    const spawn = (env: Record<string, string>) => {
+      const worker = spawnWorkerProcess(
+        harness.env({ S3_CHECKSUM_MODE: 'auto', JOB_LOCK_MS: '5000', ...env }),
+      );
+      workers.push(worker);
+      return worker;
+    };
+    const first = spawn({ FERRY_FAILPOINTS: 'probe.after-create=exit' });
+    await first.ready;
+    const id = await harness.submit({ type: 'http', url: served.url }, 'after-probe.bin');
+    expect(await first.exited).toEqual({ code: FAILPOINT_EXIT_CODE, signal: null });
+    expect(await probeUploads()).toHaveLength(2);
+
+    // Its probe turn runs out (a lease of seconds, not renewed by the dead), and this one takes it.
+    const second = spawn({});
+    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    expect(record, second.output()).toMatchObject({ status: 'completed', bytesDone: SIZE });
+    if (backend.name === 'fauxqs') {
+      expect(
+        second.logged(
+          "this S3 server cannot list uploads: scratch uploads of an interrupted endpoint probe are left to the bucket's AbortIncompleteMultipartUpload rule",
+        ),
+      ).toHaveLength(1);
+      expect(await probeUploads()).toHaveLength(2);
+    } else {
+      expect(second.logged('removed what earlier endpoint probes left')).toMatchObject([{ removed: 2 }]);
+      expect(await probeUploads()).toEqual([]);
+    }
   });
 });

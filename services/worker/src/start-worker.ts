@@ -138,6 +138,7 @@ export function startWorker(
       endpoint: config.S3_ENDPOINT,
       logger,
       probeCache: new RedisProbeCache(redis, store.keys.prefix),
+      failpoints: config.FERRY_FAILPOINTS,
     }),
     s3ForRegion: (region, role) => s3Clients.forRegion(region, role),
     agent,

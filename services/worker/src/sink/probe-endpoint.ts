@@ -10,7 +10,7 @@ import {
   type S3Client,
   type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { Logger } from '@ferry/shared';
+import { Failpoints, type Logger } from '@ferry/shared';
 import { heldPartStream } from '../bytes/part-stream.ts';
 import type { EndpointCapabilities } from './checksum-mode.ts';
 import { ChunkSigner, signingContextOf } from './chunk-signer.ts';
@@ -41,6 +41,7 @@ export async function probeEndpoint(
   s3: S3Client,
   bucket: string,
   logger: Logger,
+  failpoints: Failpoints = new Failpoints(),
 ): Promise<EndpointCapabilities> {
   const scratch = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
   const opened: UploadRef[] = [];
@@ -73,6 +74,8 @@ export async function probeEndpoint(
   try {
     const checked = await open(`${scratch}-crc32`, true);
     const plain = (await open(`${scratch}-plain`, false)) as UploadRef;
+    // Both scratch uploads are open: a worker dying here leaves them for the next probe to remove.
+    failpoints.hit('probe.after-create');
 
     let decodesTrailer = false;
     let verifiesTrailer = false;

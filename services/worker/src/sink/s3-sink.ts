@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ErrorCode, type Logger } from '@ferry/shared';
+import { ErrorCode, type Failpoints, type Logger } from '@ferry/shared';
 import { abortable } from '../async/abortable.ts';
 import { permanentError, transientError } from '../errors/transfer-error.ts';
 import type { ServerSideCopySource } from '../sources/source.ts';
@@ -24,6 +24,7 @@ import { s3ErrorName, s3Status, toDestinationError } from './destination-error.t
 import { classifyListPartsFailure, type ListPartsFailure, listParts } from './list-parts.ts';
 import type { ProbeCache } from './probe-cache.ts';
 import { probeEndpoint } from './probe-endpoint.ts';
+import { removeProbeLeftovers } from './probe-leftovers.ts';
 import type { ObjectHead, ObjectTarget, StoredPart, UploadRef } from './sink-types.ts';
 import { type PartPayload, uploadPart } from './upload-part.ts';
 import { type UploadsOfKey, uploadsOfKey } from './uploads-of-key.ts';
@@ -35,6 +36,8 @@ export interface S3SinkOptions {
   logger: Logger;
   /** The fleet's earlier probe of the endpoint (auto mode), so a new worker need not probe again. */
   probeCache?: ProbeCache;
+  /** FERRY_FAILPOINTS: the probe's (probe.after-create). */
+  failpoints?: Failpoints;
 }
 
 export type ListPartsAnswer =
@@ -111,11 +114,11 @@ export class S3Sink {
 
   async #capabilities(bucket: string): Promise<EndpointCapabilities> {
     const { probeCache, endpoint = 'aws', logger } = this.#options;
-    const known = await probeCache?.get(endpoint, bucket);
-    if (known) return known;
-    const probed = await probeEndpoint(this.#s3, bucket, logger);
-    await probeCache?.set(endpoint, bucket, probed);
-    return probed;
+    const probe = () => probeEndpoint(this.#s3, bucket, logger, this.#options.failpoints);
+    if (!probeCache) return probe();
+    return probeCache.probeOnce(endpoint, bucket, probe, () =>
+      removeProbeLeftovers(this.#s3, bucket, logger),
+    );
   }
 
   /** For calls that must not be cut off halfway (creating, completing): the profile, unabortable. */
