@@ -60,3 +60,14 @@ export async function createTestBucket(s3: S3Client, prefix = 'ferry-test'): Pro
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
 }
+
+/**
+ * Deletes every key of one test queue's store (`ferry:{queue}:…`): a test that writes 100,000
+ * records must not leave them for the runs after it, whose scans of the keyspace they would slow.
+ */
+export async function forgetQueueKeys(redis: Redis, queue: string): Promise<void> {
+  const stream = redis.scanStream({ match: `ferry:{${queue}}:*`, count: 5000 });
+  for await (const keys of stream as AsyncIterable<string[]>) {
+    if (keys.length > 0) await redis.unlink(...keys);
+  }
+}

@@ -6,7 +6,7 @@ import {
   type Logger,
   type ResolveAll,
 } from '@ferry/shared';
-import { newRedis, serviceEnv, uniqueName } from '@ferry/test-support';
+import { forgetQueueKeys, newRedis, serviceEnv, uniqueName } from '@ferry/test-support';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -74,6 +74,7 @@ export async function startTestApi(
       await app.close();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
+      await forgetQueueKeys(redis, config.FERRY_QUEUE).catch(() => {});
       await redis.quit();
     },
   };

@@ -15,6 +15,7 @@ import {
 import {
   createTestBucket,
   defaultBackend,
+  forgetQueueKeys,
   newRedis,
   newS3Client,
   type OpenMultipartUpload,
@@ -187,8 +188,7 @@ export class Harness {
     await this.queue.obliterate({ force: true }).catch(() => {});
     await this.queue.close();
     this.#queueConnection.disconnect();
-    const keys = await this.redis.keys(`${this.store.keys.prefix}*`);
-    if (keys.length > 0) await this.redis.del(...keys);
+    await forgetQueueKeys(this.redis, this.queueName);
     this.redis.disconnect();
     this.s3.destroy();
   }
