@@ -71,3 +71,10 @@ export async function forgetQueueKeys(redis: Redis, queue: string): Promise<void
     if (keys.length > 0) await redis.unlink(...keys);
   }
 }
+
+/**
+ * How long a test waits for something that will happen (an import to finish, a worker to resume):
+ * a bound for hangs, not a speed target. The crash soak runs the crash tests beside two copies of the
+ * suite on two cores, where a wait of seconds takes a minute.
+ */
+export const TEST_PATIENCE_MS = 120_000;

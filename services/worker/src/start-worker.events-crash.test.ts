@@ -69,7 +69,7 @@ describe('a crash between complete and notify', () => {
 
     const second = spawn();
     await second.ready;
-    const record = await harness.waitFor(id, (r) => r.notify?.status === 'delivered', 20_000);
+    const record = await harness.waitFor(id, (r) => r.notify?.status === 'delivered');
     expect(record.status).toBe('completed');
     // The first worker's claim counted as an attempt; its POST was never made.
     expect(record.notify?.attempts).toBe(failpoint === 'notify.before-deliver' ? 2 : 1);

@@ -67,7 +67,7 @@ describe.for(s3Backends())('a worker that dies at a named point of the upload, $
     expect(await first.exited).toEqual({ code: FAILPOINT_EXIT_CODE, signal: null });
     const servedBeforeResume = bytesServed(served);
     const second = spawn();
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, second.output()).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', bytesDone: SIZE });
     expect(await objectSha256(harness.s3, harness.bucket, key)).toEqual({
@@ -152,7 +152,7 @@ describe.for(s3Backends())('a worker that dies in the middle of its endpoint pro
 
     // Its probe turn runs out (a lease of seconds, not renewed by the dead), and this one takes it.
     const second = spawn({});
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record, second.output()).toMatchObject({ status: 'completed', bytesDone: SIZE });
     if (backend.name === 'fauxqs') {
       expect(

@@ -1,5 +1,5 @@
 import { CreateMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { objectSha256 } from '@ferry/test-support';
+import { objectSha256, TEST_PATIENCE_MS } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LOST_WORKERS } from './jobs/process-import.ts';
 import { Harness } from './testing/harness.ts';
@@ -49,7 +49,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     const resumed = await lostWorkers('resumed.bin', MAX_LOST_WORKERS);
     const worker = await harness.startWorker({ PART_SIZE_MIB: '5' });
 
-    const failed = await harness.waitForStatus(givenUp, ['completed', 'failed'], 30_000);
+    const failed = await harness.waitForStatus(givenUp, ['completed', 'failed']);
     expect(failed).toMatchObject({
       status: 'failed',
       error: { code: 'WORKER_LOST', message: expect.stringContaining(`lost ${MAX_LOST_WORKERS + 1} times`) },
@@ -57,7 +57,7 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
     expect(await harness.waitForJobState(givenUp, ['failed', 'completed'])).toBe('failed');
     expect(await harness.redis.exists(harness.checkpoints.key(givenUp))).toBe(0);
 
-    const completed = await harness.waitForStatus(resumed, ['completed', 'failed'], 30_000);
+    const completed = await harness.waitForStatus(resumed, ['completed', 'failed']);
     expect(completed.error).toBeUndefined();
     expect(completed.status).toBe('completed');
     expect(await objectSha256(harness.s3, harness.bucket, 'resumed.bin')).toEqual({
@@ -102,14 +102,14 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
               worker.logged('import started').length === 1 &&
               slow.proxy.requests.slice(seen).some((request) => request.range && request.bytes > 0) &&
               ((await fleet.checkpoints.load(id))?.uploadId ?? '') !== '',
-            { timeout: 30_000 },
+            { timeout: TEST_PATIENCE_MS },
           )
           .toBe(true);
         worker.child.kill('SIGKILL');
         await worker.exited;
       }
       const last = await spawn();
-      const record = await fleet.waitForStatus(id, ['completed', 'failed'], 30_000);
+      const record = await fleet.waitForStatus(id, ['completed', 'failed']);
       expect(record).toMatchObject({
         status: 'failed',
         error: {
@@ -125,5 +125,5 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
       await slow.close();
       await fleet.close();
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -115,7 +115,7 @@ describe.for(s3Backends())(
 
       dropbox.slowStream(null);
       const second = await spawnWorker(env);
-      const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+      const record = await harness.waitForStatus(id, ['completed', 'failed']);
       const resumedInMs = Date.now() - deadAt;
       expect(record.error, first.output() + second.output()).toBeUndefined();
       // Stalled, not failed: the kill cost no attempt.
@@ -178,7 +178,7 @@ describe.for(s3Backends())(
 
       drive.slowStream(null);
       const second = await spawnWorker(env);
-      const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+      const record = await harness.waitForStatus(id, ['completed', 'failed']);
       const resumedInMs = Date.now() - goneAt;
       expect(record.error, first.output() + second.output()).toBeUndefined();
       expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: bytes.length });

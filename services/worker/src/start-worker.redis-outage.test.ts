@@ -1,5 +1,11 @@
 import { type RestartableRedis, readProcessUsage, startRestartableRedis } from '@ferry/local-stack';
-import { defaultBackend, type HeldSource, objectSha256, startHeldSource } from '@ferry/test-support';
+import {
+  defaultBackend,
+  type HeldSource,
+  objectSha256,
+  startHeldSource,
+  TEST_PATIENCE_MS,
+} from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, type ApiReply, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -23,7 +29,7 @@ const SOURCE_TOKEN = 'source-token-9f8e7d6c5b4a';
 /** Generous: a worker waiting out an outage should be near 0; one retrying in a loop uses a core. */
 const MAX_CPU_SHARE = 0.3;
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = TEST_PATIENCE_MS) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -150,7 +156,7 @@ describe('Redis down for longer than the job lock (real API and worker processes
 
     await redis.start();
     source.release();
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 40_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, output()).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', bytesDone: SIZE });
     expect(record.result?.partCount).toBe(PARTS);

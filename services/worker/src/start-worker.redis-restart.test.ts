@@ -1,5 +1,11 @@
 import { type RestartableRedis, startRestartableRedis } from '@ferry/local-stack';
-import { type HeldSource, objectSha256, s3Backends, startHeldSource } from '@ferry/test-support';
+import {
+  type HeldSource,
+  objectSha256,
+  s3Backends,
+  startHeldSource,
+  TEST_PATIENCE_MS,
+} from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
 import { type S3FaultProxy, startS3FaultProxy } from './testing/s3-fault-proxy.ts';
@@ -14,7 +20,7 @@ const SIZE = PARTS * PART;
 const HELD_PART = 4;
 
 /** Resolves once `check` holds, polling; fails naming `what` after `timeoutMs`. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = TEST_PATIENCE_MS) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -84,7 +90,7 @@ describe.for(s3Backends())('Redis SIGKILLed and restarted mid-transfer (AOF), $l
     else expect(after?.status).toBe('completed');
     expect(await harness.queue.getJobState(id)).toMatch(/^(active|completed)$/);
 
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 40_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, worker.output()).toBeUndefined();
     // The worker rode out the outage in the same attempt: nothing was handed back or retried.
     expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });

@@ -40,7 +40,6 @@ describe.for(s3Backends())('SIGTERM hand-back, real worker processes, $label', (
     const first = await spawnWorker();
     const id = await harness.submit({ type: 'http', url: slow.url }, 'handed-back.bin');
     await harness.waitForCheckpointedParts(id, 2, {
-      timeoutMs: 40_000,
       inFlight: { partSize: PART, bytes: 1 },
     });
     const beforeTerm = (await harness.checkpoints.load(id))?.parts.size ?? 0;
@@ -69,7 +68,7 @@ describe.for(s3Backends())('SIGTERM hand-back, real worker processes, $label', (
     slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const requestsBefore = slow.proxy.requests.length;
     const second = await spawnWorker();
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, second.output()).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1, bytesDone: SIZE });
     expect(await objectSha256(harness.s3, harness.bucket, 'handed-back.bin')).toEqual({

@@ -47,7 +47,7 @@ describe('EC2 Spot interruption notice (real worker process, IMDSv2 stand-in)', 
     processes.push(worker);
     await worker.ready;
     const id = await harness.submit({ type: 'http', url: `${proxy.url}/${file.name}` }, 'spot.bin');
-    await harness.waitForCheckpointedParts(id, 1, { timeoutMs: 40_000 });
+    await harness.waitForCheckpointedParts(id, 1, {});
     const polled = imds.requests.filter((r) => r.path === '/latest/meta-data/spot/instance-action');
     expect(polled.length).toBeGreaterThan(0);
     expect(polled.every((r) => r.status === 404)).toBe(true); // with a valid token, and no notice yet
@@ -68,7 +68,7 @@ describe('EC2 Spot interruption notice (real worker process, IMDSv2 stand-in)', 
 
     proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const next = await harness.startWorker({ PART_SIZE_MIB: '5' });
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error).toBeUndefined();
     expect(record).toMatchObject({ status: 'completed', attempts: 1 });
     expect(await objectSha256(harness.s3, harness.bucket, 'spot.bin')).toEqual({

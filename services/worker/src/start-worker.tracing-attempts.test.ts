@@ -108,7 +108,7 @@ describe('tracing: every attempt at an import is in its trace, linked to the one
 
     slow.proxy.bytesPerSecond = Number.POSITIVE_INFINITY;
     const second = await spawnWorker();
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 60_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, second.output()).toBeUndefined();
     expect(await objectSha256(harness.s3, harness.bucket, 'resumed.bin')).toEqual({
       sha256: slow.file.sha256,
@@ -157,7 +157,7 @@ describe('tracing: every attempt at an import is in its trace, linked to the one
       destination: { bucket: harness.bucket, key: 'retried.bin' },
     });
     const id = (submitted.body as { id: string }).id;
-    const record = await harness.waitForStatus(id, ['completed', 'failed'], 30_000);
+    const record = await harness.waitForStatus(id, ['completed', 'failed']);
     expect(record.error, worker.output()).toBeUndefined();
     expect(record.attempts).toBe(2);
 

@@ -22,6 +22,7 @@ import {
   openMultipartUploads,
   type S3TestBackend,
   serviceEnv,
+  TEST_PATIENCE_MS,
   testRedisUrl,
   uniqueName,
 } from '@ferry/test-support';
@@ -131,7 +132,7 @@ export class Harness {
   async waitFor(
     id: string,
     until: (record: ImportRecord) => boolean,
-    timeoutMs = 30_000,
+    timeoutMs = TEST_PATIENCE_MS,
   ): Promise<ImportRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -158,7 +159,7 @@ export class Harness {
     parts: number,
     options: { timeoutMs?: number; inFlight?: { partSize: number; bytes: number } } = {},
   ): Promise<void> {
-    const { timeoutMs = 30_000, inFlight } = options;
+    const { timeoutMs = TEST_PATIENCE_MS, inFlight } = options;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [record, checkpoint] = await Promise.all([this.store.get(id), this.checkpoints.load(id)]);
@@ -173,7 +174,7 @@ export class Harness {
   }
 
   /** Waits until BullMQ has finished with the job (completed or failed) and returns its state. */
-  async waitForJobState(id: string, states: string[], timeoutMs = 30_000): Promise<string> {
+  async waitForJobState(id: string, states: string[], timeoutMs = TEST_PATIENCE_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const state = await this.queue.getJobState(id);
