@@ -95,13 +95,15 @@ describe('an import whose workers keep being lost (SIGKILL, out of memory, a hos
         const worker = await spawn();
         // Killed mid-transfer: once its part bytes flow, the worker has probed S3 (the probe's
         // scratch uploads are aborted by then) and named its upload in the checkpoint. (Killed
-        // before either, it would leave an upload no checkpoint names.)
+        // before either, it would leave an upload no checkpoint names.) And once its record says
+        // the attempt streamed bytes: a lost attempt that moved nothing is not held against it.
         await expect
           .poll(
             async () =>
               worker.logged('import started').length === 1 &&
               slow.proxy.requests.slice(seen).some((request) => request.range && request.bytes > 0) &&
-              ((await fleet.checkpoints.load(id))?.uploadId ?? '') !== '',
+              ((await fleet.checkpoints.load(id))?.uploadId ?? '') !== '' &&
+              Number(await fleet.redis.hget(fleet.store.keys.record(id), 'attemptBytes')) > 0,
             { timeout: TEST_PATIENCE_MS },
           )
           .toBe(true);

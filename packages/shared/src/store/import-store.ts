@@ -28,6 +28,12 @@ export interface LostAttempts {
   idleLosses: number;
 }
 
+/** An import's lost-attempt tally, and how far its record says the last attempt got. */
+export interface LostAttemptsRead extends LostAttempts {
+  /** Bytes the last attempt streamed, as last written with its progress; null: not known. */
+  attemptBytes: number | null;
+}
+
 export interface ListPage {
   items: ImportRecord[];
   nextCursor: string | null;
@@ -252,32 +258,45 @@ export class ImportStore {
   }
 
   /** The worker's tally of the attempts of this import that lost their worker (jobs/lost-workers.ts). */
-  async lostAttempts(id: string): Promise<LostAttempts> {
-    const [seen, parts, idle] = await this.#redis.hmget(
+  async lostAttempts(id: string): Promise<LostAttemptsRead> {
+    const [seen, parts, idle, attemptBytes] = await this.#redis.hmget(
       this.keys.record(id),
       'lostSeenStalls',
       'lostPartsAtStart',
       'lostIdle',
+      'attemptBytes',
     );
+    const known = (value: string | null | undefined) =>
+      value === null || value === undefined || value === '' ? null : Number(value);
     return {
       seenStalls: Number(seen ?? 0),
-      partsAtStart: parts === null || parts === '' ? null : Number(parts),
+      partsAtStart: known(parts),
       idleLosses: Number(idle ?? 0),
+      attemptBytes: known(attemptBytes),
     };
   }
 
+  /** Keeps the tally at an attempt's start; the attempt has streamed nothing yet. */
   async setLostAttempts(id: string, tally: LostAttempts): Promise<void> {
     await this.#redis.hset(this.keys.record(id), {
       lostSeenStalls: String(tally.seenStalls),
       lostPartsAtStart: tally.partsAtStart === null ? '' : String(tally.partsAtStart),
       lostIdle: String(tally.idleLosses),
+      attemptBytes: '0',
     });
   }
 
-  async setProgress(id: string, bytesDone: number, bytesTotal: number | null): Promise<void> {
+  /** `attemptBytes`: what this attempt streamed so far (a resumed import's bytesDone starts higher). */
+  async setProgress(
+    id: string,
+    bytesDone: number,
+    bytesTotal: number | null,
+    attemptBytes: number,
+  ): Promise<void> {
     await this.#redis.hset(this.keys.record(id), {
       bytesDone: String(bytesDone),
       bytesTotal: bytesTotal === null ? '' : String(bytesTotal),
+      attemptBytes: String(attemptBytes),
     });
   }
 

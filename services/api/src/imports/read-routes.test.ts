@@ -34,7 +34,7 @@ describe('GET /v1/imports and /v1/imports/:id', () => {
     };
     const created = await api.call('a', { method: 'POST', url: '/v1/imports', payload: request });
     const { id } = created.json();
-    await api.store.setProgress(id, 1024, 4096);
+    await api.store.setProgress(id, 1024, 4096, 1024);
 
     const response = await api.call('a', { method: 'GET', url: `/v1/imports/${id}` });
     expect(response.statusCode).toBe(200);

@@ -22,14 +22,18 @@ async function importWithParts(parts: number): Promise<string> {
 const addPart = (id: string, n: number) =>
   checkpoints.recordPart(id, { partNumber: n, etag: `"${n}"`, size: 5, crc32: 0 });
 
+/** An attempt starts (`stalls` lost before it) and, unless `streamed` is 0, streams some bytes. */
+const attempt = async (id: string, stalls: number, streamed = 1024) => {
+  const lost = await countIdleLostAttempts(id, stalls, { store, checkpoints });
+  await lost.save();
+  if (streamed > 0) await store.setProgress(id, streamed, 50, streamed);
+  return lost.idle;
+};
+
 describe('counting lost attempts that moved nothing', () => {
   it('counts each lost attempt that checkpointed no part, and starts again after one that did', async () => {
     const id = await importWithParts(0);
-    const start = async (stalls: number) => {
-      const lost = await countIdleLostAttempts(id, stalls, { store, checkpoints });
-      await lost.save();
-      return lost.idle;
-    };
+    const start = (stalls: number) => attempt(id, stalls);
     expect(await start(0)).toBe(0); // the first attempt
     expect(await start(1)).toBe(1); // lost, nothing moved
     expect(await start(2)).toBe(2);
@@ -39,6 +43,15 @@ describe('counting lost attempts that moved nothing', () => {
     await addPart(id, 2);
     await addPart(id, 3);
     expect(await start(4)).toBe(1); // a retry that lost no worker changes nothing
+  });
+
+  it('does not count a lost attempt that streamed no byte (it was waiting for a slot or a pause)', async () => {
+    const id = await importWithParts(0);
+    expect(await attempt(id, 0)).toBe(0);
+    expect(await attempt(id, 1, 0)).toBe(1); // lost after streaming: counted; this one streams nothing
+    expect(await attempt(id, 2, 0)).toBe(1); // ...so its loss is not counted
+    expect(await attempt(id, 3)).toBe(1);
+    expect(await attempt(id, 4)).toBe(2); // lost after streaming again
   });
 
   it('counts every stall as idle when no start was ever recorded (an older worker ran it)', async () => {

@@ -2,7 +2,10 @@ import type { ImportStore } from '@ferry/shared';
 import type { CheckpointStore } from '../transfer/checkpoint.ts';
 
 export interface LostAttemptsCount {
-  /** Attempts in a row, up to this one's start, that lost their worker without moving a part. */
+  /**
+   * Attempts in a row, up to this one's start, that lost their worker after moving bytes but
+   * without checkpointing a part.
+   */
   idle: number;
   /** Keeps this start on the record, for the next attempt's count: once the record says running. */
   save(): Promise<void>;
@@ -10,11 +13,15 @@ export interface LostAttemptsCount {
 
 /**
  * How many attempts of an import in a row lost their worker (SIGKILL, out of memory, a host gone)
- * without moving a part: what says the import itself may be what kills them. A lost attempt that
- * checkpointed parts before it died is no such sign — on Spot capacity under churn a long import can
- * lose many workers and still get there — so it starts the count again. BullMQ's stall count says
- * how many attempts were lost; the checkpoint's part count, kept on the record at each attempt's
- * start, says whether the lost one got anywhere.
+ * while moving bytes but before checkpointing a part: what says the import itself may be what kills
+ * them. A lost attempt that checkpointed parts before it died is no such sign — on Spot capacity
+ * under churn a long import can lose many workers and still get there — so it starts the count
+ * again. Nor is one that moved no byte at all: it was waiting (for one of its account's download
+ * slots, a pause, the memory budget) when its worker went, which says nothing about the import, and
+ * fifty imports of one Dropbox account sharing eight slots wait a long time; it is not counted.
+ * BullMQ's stall count says how many attempts were lost; the checkpoint's part count, kept on the
+ * record at each attempt's start, and the bytes the attempt streamed, written with its progress,
+ * say how far the lost one got.
  */
 export async function countIdleLostAttempts(
   importId: string,
@@ -27,7 +34,10 @@ export async function countIdleLostAttempts(
   ]);
   const lost = Math.max(0, stalledCounter - tally.seenStalls);
   const progressed = tally.partsAtStart !== null && parts > tally.partsAtStart;
-  const idle = lost === 0 ? tally.idleLosses : progressed ? 0 : tally.idleLosses + lost;
+  // Not known (an older worker ran it): counted, as before.
+  const movedBytes = tally.attemptBytes === null || tally.attemptBytes > 0;
+  const idle =
+    lost === 0 || (!progressed && !movedBytes) ? tally.idleLosses : progressed ? 0 : tally.idleLosses + lost;
   return {
     idle,
     save: () =>

@@ -20,13 +20,18 @@ export function startProgressReporter(options: {
   intervalMs?: number;
 }): ProgressReporter {
   const { importId, store, progress, control, logger } = options;
-  let written = { done: -1, total: null as number | null };
+  let written = { done: -1, total: null as number | null, streamed: -1 };
   let busy: Promise<void> | null = null;
 
   const write = async (): Promise<void> => {
-    if (progress.done === written.done && progress.total === written.total) return;
-    const snapshot = { done: progress.done, total: progress.total };
-    await store.setProgress(importId, snapshot.done, snapshot.total);
+    if (
+      progress.done === written.done &&
+      progress.total === written.total &&
+      progress.streamed === written.streamed
+    )
+      return;
+    const snapshot = { done: progress.done, total: progress.total, streamed: progress.streamed };
+    await store.setProgress(importId, snapshot.done, snapshot.total, snapshot.streamed);
     written = snapshot;
   };
 

@@ -271,6 +271,7 @@ async function movePart(
     const copied = await ctx.sink.copyPart(upload, copySource, part, metadata.version, signal);
     trace.getActiveSpan()?.addEvent('copied by S3');
     ctx.progress.done += copied.size;
+    ctx.progress.streamed += copied.size;
     ctx.meter.bytesMoved(copied.size);
     return copied;
   }

@@ -78,6 +78,7 @@ async function streamWithin(
   ctx.progress.done = 0;
   const meter = new ByteMeter(expected, (count) => {
     ctx.progress.done += count;
+    ctx.progress.streamed += count;
     ctx.meter.bytesMoved(count);
   });
   let sourceFailure = null as TransferError | null;

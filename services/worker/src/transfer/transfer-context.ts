@@ -8,8 +8,11 @@ import type { CheckpointStore } from './checkpoint.ts';
 
 /** Bytes moved so far; the job's progress reporter reads it once a second. */
 export class TransferProgress {
+  /** The import's bytes done: a resumed attempt starts from its checkpoint's. */
   done = 0;
   total: number | null = null;
+  /** Bytes this attempt streamed, parts that failed included: did it get to move anything? */
+  streamed = 0;
 }
 
 export interface TransferContext {

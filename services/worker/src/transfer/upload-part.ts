@@ -67,6 +67,7 @@ export async function uploadPart(
         onBytes: (count) => {
           counted += count;
           ctx.progress.done += count;
+          ctx.progress.streamed += count;
           ctx.meter.bytesMoved(count);
         },
         ...(hasher ? { onChunk: (chunk: Buffer) => hasher.update(chunk) } : {}),
