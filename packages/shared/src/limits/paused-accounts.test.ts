@@ -1,6 +1,6 @@
 import { newRedis, uniqueName } from '@ferry/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accountPauseKey, limitsPrefix, readPausedAccounts } from './paused-accounts.ts';
+import { limitsPrefix, readPausedAccounts, recordPause } from './paused-accounts.ts';
 
 describe('readPausedAccounts', () => {
   const redis = newRedis();
@@ -11,12 +11,13 @@ describe('readPausedAccounts', () => {
   it("lists the queue's paused accounts, longest pause first, and nothing else", async () => {
     const queue = uniqueName('paused');
     const prefix = limitsPrefix(queue);
-    // Pauses long enough to outlast the scan on a loaded machine and a crowded test Redis.
-    await redis.set(accountPauseKey(prefix, 'dropbox:app:short'), '1', 'PX', 30_000);
-    await redis.set(accountPauseKey(prefix, 'gdrive:token:long'), '1', 'PX', 300_000);
-    // Not pauses: another limiter key of the queue, and a pause of another queue.
+    await recordPause(redis, queue, 'dropbox:app:short', 30_000);
+    await recordPause(redis, queue, 'gdrive:token:long', 300_000);
+    // Not pauses: a pause that has ended, another limiter key of the queue, a pause of another queue.
+    await recordPause(redis, queue, 'dropbox:app:over', 1);
     await redis.set(`${prefix}throttles:dropbox:app:short`, '3', 'PX', 60_000);
-    await redis.set(accountPauseKey(limitsPrefix(uniqueName('other')), 'dropbox:app:x'), '1', 'PX', 60_000);
+    await recordPause(redis, uniqueName('other'), 'dropbox:app:x', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5));
 
     const paused = await readPausedAccounts(redis, queue);
     expect(paused.map((pause) => pause.account)).toEqual(['gdrive:token:long', 'dropbox:app:short']);

@@ -14,36 +14,48 @@ export function accountPauseKey(prefix: string, account: string): string {
   return `${prefix}pause:${account}`;
 }
 
+/**
+ * The sorted set that names the accounts paused lately (member: the limiter key, score: when its
+ * pause ends, Redis time in ms), so the operator pages find them without scanning the keyspace.
+ * Each pause writes its entry; the pause key's own time to live stays the truth.
+ */
+export function pausedAccountsKey(prefix: string): string {
+  return `${prefix}paused`;
+}
+
+/** Pauses an account for `ms` the way the worker's limiter does: the pause key and its index entry. */
+export async function recordPause(redis: Redis, queue: string, account: string, ms: number): Promise<void> {
+  const prefix = limitsPrefix(queue);
+  const [seconds = '0', micros = '0'] = await redis.time();
+  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  await redis
+    .multi()
+    .set(accountPauseKey(prefix, account), '1', 'PX', ms)
+    .zadd(pausedAccountsKey(prefix), nowMs + ms, account)
+    .exec();
+}
+
 export interface PausedAccount {
   /** The limiter key, e.g. `dropbox:app:<appKey>`: never a credential (tokens are digested). */
   account: string;
   remainingMs: number;
 }
 
-/** Redis glob metacharacters, so a prefix matches only itself. */
-const GLOB_SPECIAL = /[*?[\]\\]/g;
-
 /** The provider accounts the fleet holds back now, longest pause first; reads, never writes. */
 export async function readPausedAccounts(redis: Redis, queue: string): Promise<PausedAccount[]> {
-  const pausePrefix = accountPauseKey(limitsPrefix(queue), '');
-  const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${pausePrefix.replace(GLOB_SPECIAL, '\\$&')}*`,
-      'COUNT',
-      500,
-    );
-    for (const key of batch) keys.add(key);
-    cursor = next;
-  } while (cursor !== '0');
+  const prefix = limitsPrefix(queue);
+  const [seconds = '0', micros = '0'] = await redis.time();
+  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const accounts = await redis.zrangebyscore(pausedAccountsKey(prefix), `(${nowMs}`, '+inf');
+  if (accounts.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const account of accounts) pipeline.pttl(accountPauseKey(prefix, account));
+  const ttls = (await pipeline.exec()) ?? [];
   const paused: PausedAccount[] = [];
-  for (const key of keys) {
-    // A pause that ended between SCAN and PTTL answers -2: it is no longer a pause.
-    const remainingMs = await redis.pttl(key);
-    if (remainingMs > 0) paused.push({ account: key.slice(pausePrefix.length), remainingMs });
+  for (const [i, account] of accounts.entries()) {
+    // The index says when the pause was to end; the key's time to live is what is left of it now.
+    const remainingMs = Number(ttls[i]?.[1] ?? -2);
+    if (remainingMs > 0) paused.push({ account, remainingMs });
   }
   return paused.sort((a, b) => b.remainingMs - a.remainingMs);
 }

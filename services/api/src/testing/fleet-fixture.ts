@@ -1,6 +1,6 @@
 import type { StatusDocument } from '@ferry/autoscaler/published-status';
 import { publishStatus } from '@ferry/autoscaler/published-status';
-import { accountPauseKey, limitsPrefix } from '@ferry/shared';
+import { recordPause } from '@ferry/shared';
 import { newRedis } from '@ferry/test-support';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -70,7 +70,7 @@ export async function seedFleet(redis: Redis, queueName: string): Promise<FleetF
   await idleWorker.waitUntilReady();
 
   await publishStatus(redis, queueName, seededStatus(queueName), 600_000);
-  await redis.set(accountPauseKey(limitsPrefix(queueName), SEEDED.pausedAccount), '1', 'PX', 600_000);
+  await recordPause(redis, queueName, SEEDED.pausedAccount, 600_000);
   await queue.close();
   return {
     idleWorker,

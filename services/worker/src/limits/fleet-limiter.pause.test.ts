@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode } from '@ferry/shared';
+import { ErrorCode, readPausedAccounts } from '@ferry/shared';
+import { newRedis } from '@ferry/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FleetLimiter, ProviderThrottled, RateLimitedError } from './fleet-limiter.ts';
 import { testFleet } from './test-limiters.ts';
@@ -26,6 +27,30 @@ afterEach(async () => {
 });
 
 describe('FleetLimiter pauses', () => {
+  it('names the paused key where the operator pages look (readPausedAccounts), until the pause ends', async () => {
+    fleet = testFleet({ GDRIVE_RATE_LIMIT_PER_S: '1000' });
+    const worker = fleet.worker();
+    let answered = 0;
+    const throttled = worker.request(
+      KEY,
+      async () => {
+        if (answered++ === 0) throw new ProviderThrottled(300);
+        return 'done';
+      },
+      never,
+    );
+    await pauseSeenBy(worker);
+    const redis = newRedis();
+    try {
+      const paused = await readPausedAccounts(redis, fleet.queue);
+      expect(paused.map((pause) => pause.account)).toEqual([KEY]);
+      expect(await throttled).toBe('done');
+      expect(await readPausedAccounts(redis, fleet.queue)).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('pauses a throttled key for every worker for the Retry-After, then tries the call again', async () => {
     fleet = testFleet({ GDRIVE_RATE_LIMIT_PER_S: '1000' });
     const [a, b] = [fleet.worker(), fleet.worker()];

@@ -1,4 +1,4 @@
-import { accountPauseKey } from '@ferry/shared';
+import { accountPauseKey, pausedAccountsKey } from '@ferry/shared';
 import type { Redis } from 'ioredis';
 import { defineScript, type RedisScript } from './redis-scripts.ts';
 
@@ -14,12 +14,18 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return {0, consecutive}
 `;
 
-// Pauses only ever grow: a shorter Retry-After never cuts short a pause another worker set.
+// Pauses only ever grow: a shorter Retry-After never cuts short a pause another worker set. The
+// index (KEYS[2], see pausedAccountsKey) names the account until the pause ends, for the operator
+// pages; entries of pauses long over are dropped as new ones come.
 const EXTEND = `
 local ttl = redis.call('PTTL', KEYS[1])
 local wanted = tonumber(ARGV[1])
 if ttl >= wanted then return ttl end
 redis.call('SET', KEYS[1], '1', 'PX', wanted)
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[2], nowMs + wanted, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs)
 return wanted
 `;
 
@@ -47,7 +53,7 @@ export class FleetPause {
     this.#prefix = prefix;
     this.#memoryMs = memoryMs;
     this.#throttled = defineScript(client, 'ferryLimitsThrottled', 2, THROTTLED);
-    this.#extend = defineScript(client, 'ferryLimitsExtendPause', 1, EXTEND);
+    this.#extend = defineScript(client, 'ferryLimitsExtendPause', 2, EXTEND);
   }
 
   /** Milliseconds the account stays paused, 0 when it is not. */
@@ -67,7 +73,14 @@ export class FleetPause {
 
   /** Pauses the account for at least `ms`; answers the pause now in force. */
   async pause(key: string, ms: number): Promise<number> {
-    return Number(await this.#extend(this.#pauseKey(key), Math.max(1, Math.ceil(ms))));
+    return Number(
+      await this.#extend(
+        this.#pauseKey(key),
+        pausedAccountsKey(this.#prefix),
+        Math.max(1, Math.ceil(ms)),
+        key,
+      ),
+    );
   }
 
   /** A request went through: the next throttle starts the backoff over. */

@@ -8,10 +8,12 @@ import { type LimitsConfig, LimitsEnv } from './limits-env.ts';
  * queue name per fleet), separate connections. `close()` closes every one of them.
  */
 export function testFleet(env: Record<string, string> = {}, options: Partial<FleetLimiterOptions> = {}) {
-  const prefix = limitsPrefix(uniqueName('limits'));
+  const queue = uniqueName('limits');
+  const prefix = limitsPrefix(queue);
   const config: LimitsConfig = parseEnv(LimitsEnv, env);
   const limiters: FleetLimiter[] = [];
   return {
+    queue,
     prefix,
     worker(extra: Partial<FleetLimiterOptions> = {}): FleetLimiter {
       const limiter = new FleetLimiter({
