@@ -19,4 +19,15 @@ export function newImportId(now: number = Date.now()): string {
   return `imp_${time}${rand}`;
 }
 
+/** When an import id was made (ms since the epoch): its first ten characters after `imp_`; NaN if it is no id. */
+export function importIdTime(id: string): number {
+  let time = 0;
+  for (const char of id.slice(4, 14)) {
+    const digit = CROCKFORD.indexOf(char);
+    if (digit < 0) return Number.NaN;
+    time = time * 32 + digit;
+  }
+  return id.length >= 14 ? time : Number.NaN;
+}
+
 export const IMPORT_ID_PATTERN = /^imp_[0-9A-HJKMNP-TV-Z]{26}$/;

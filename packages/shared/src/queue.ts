@@ -5,8 +5,8 @@ export const IMPORT_JOB_NAME = 'import';
 /**
  * Job-level attempts cover whole-import failures (a worker dying, the source down for longer than a
  * part's own retries). Each retry resumes from the checkpoint rather than starting over. No priority
- * here: the API gives each job its own at submit, from its tenant's backlog, so that one tenant's
- * backlog cannot starve another (services/api/src/imports/fair-priority.ts).
+ * here: the feeder gives each job its own as it queues it, from its tenant's backlog, so that one tenant's
+ * backlog cannot starve another (packages/shared/src/feed/fair-priority.ts).
  *
  * Nothing else: every byte of a job's options is stored in each queued job (see IMPORT_JOB_RETENTION).
  */

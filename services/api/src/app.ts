@@ -2,10 +2,12 @@ import {
   bullmqTelemetry,
   createRedis,
   createS3Client,
+  FeedLoop,
   ImportStore,
   JobStore,
   type Logger,
   loggerOptions,
+  QueueFeeder,
   type ResolveAll,
   SecretBox,
   systemResolveAll,
@@ -29,7 +31,6 @@ import { zodValidatorCompiler } from './http/validation.ts';
 import { cancelRoute } from './imports/cancel-route.ts';
 import type { ImportQueue, ImportsContext } from './imports/context.ts';
 import { readRoutes } from './imports/read-routes.ts';
-import { startRequeueing } from './imports/requeue-unqueued.ts';
 import { submitRoutes } from './imports/submit-routes.ts';
 import { startJobExpander } from './jobs/job-expander.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
@@ -76,8 +77,26 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     ...(telemetry ? { telemetry } : {}),
   });
   queue.on('error', (error) => app.log.warn({ err: loggableError(error, false) }, 'queue error'));
+  const store = new ImportStore(redis, config.FERRY_QUEUE);
+  const fed = new Counter({
+    name: 'ferry_api_imports_fed_total',
+    help: 'Imports whose BullMQ job this API process added, as the feed window had room',
+    registers: [],
+  });
+  const feeder = new QueueFeeder({
+    redis,
+    queue,
+    keys: store.keys,
+    window: config.QUEUE_FEED_WINDOW,
+    failpoints: config.FERRY_FAILPOINTS,
+  });
+  const feed = new FeedLoop(feeder, {
+    pollMs: config.QUEUE_FEED_POLL_MS,
+    log: app.log,
+    onFed: (ids) => fed.inc(ids.length),
+  });
   const ctx: ImportsContext = {
-    store: new ImportStore(redis, config.FERRY_QUEUE),
+    store,
     queue,
     redis,
     allowPrivateSources: config.SOURCE_ALLOW_PRIVATE,
@@ -86,6 +105,7 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     secrets: SecretBox.fromConfig(config, app.log),
     call: dependencyCaller(redis),
     failpoints: config.FERRY_FAILPOINTS,
+    feed,
   };
 
   // Jobs need a bucket for their manifests and reports; without JOBS_BUCKET /v1/jobs is not mounted.
@@ -127,21 +147,14 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
     app.register(adminRoutes, { prefix: ADMIN_PREFIX, adminKeys: config.FERRY_ADMIN_KEYS, queue, redis });
   }
 
-  const requeued = new Counter({
-    name: 'ferry_api_imports_requeued_total',
-    help: 'Imports whose job was queued by the requeue sweep: their submit died before queueing it',
-    registers: [registry],
-  });
-  const stopRequeueing = startRequeueing(ctx, config.REQUEUE_AFTER_S * 1000, app.log, (count) =>
-    requeued.inc(count),
-  );
+  registry.registerMetric(fed);
 
   const stopExpanding = jobsCtx ? startJobExpander(jobsCtx, config.JOB_POLL_MS, app.log) : async () => {};
 
   app.addHook('onClose', async () => {
     await stopExpanding();
     jobsCtx?.s3.destroy();
-    await stopRequeueing();
+    await feed.close();
     await queue.close();
     if (ownsRedis) await redis.quit();
   });

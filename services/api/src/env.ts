@@ -1,6 +1,7 @@
 import {
   envInt,
   FailpointsField,
+  FeedEnvFields,
   parseEnv,
   QueueEnvFields,
   requireSecretKeyOutsideDev,
@@ -22,14 +23,13 @@ export const ApiEnv = requireSecretKeyOutsideDev(
     FERRY_API_KEYS: ApiKeysField,
     /** Operator keys of /admin (Bull Board, the fleet page); unset = /admin is not mounted. */
     FERRY_ADMIN_KEYS: AdminKeysField,
-    /** An import written this long ago whose job is still not known to be queued gets it queued. */
-    REQUEUE_AFTER_S: envInt(60, 1, 3600),
-    /** Crash tests only: `submit.after-records=exit` (see Failpoints). */
+    /** Crash tests only: `submit.after-records=exit`, `feed.after-jobs=exit` (see Failpoints). */
     FERRY_FAILPOINTS: FailpointsField,
     /** `tenant=url,...`: each tenant's notify URL for imports that name none. */
     FERRY_NOTIFY_URLS: NotifyUrlsField,
     ...JobsEnvFields,
     ...QueueEnvFields,
+    ...FeedEnvFields,
     ...S3EnvFields,
     ...SourceEnvFields,
     ...SecretEnvFields,

@@ -2,6 +2,7 @@ import {
   EmfEnvFields,
   envInt,
   FailpointsField,
+  FeedEnvFields,
   parseEnv,
   QueueEnvFields,
   requireSecretKeyOutsideDev,
@@ -22,6 +23,7 @@ const optionalSecret = z.string().min(1).optional();
 
 const WorkerFields = z.object({
   ...QueueEnvFields,
+  ...FeedEnvFields,
   ...S3EnvFields,
   ...SourceEnvFields,
   ...SecretEnvFields,
@@ -35,7 +37,7 @@ const WorkerFields = z.object({
   /**
    * Crash tests only: where the process dies on purpose (`name=exit`) or fails (`name=throw`):
    * probe.after-create, upload.after-create, part.after-upload, upload.after-complete,
-   * import.after-complete, notify.before-deliver (see Failpoints).
+   * import.after-complete, notify.before-deliver, feed.after-jobs (see Failpoints).
    */
   FERRY_FAILPOINTS: FailpointsField,
   /** Imports one worker process runs at a time. */

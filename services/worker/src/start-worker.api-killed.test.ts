@@ -1,4 +1,4 @@
-import { FAILPOINT_EXIT_CODE } from '@ferry/shared';
+import { FAILPOINT_EXIT_CODE, UnfedImports } from '@ferry/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -7,29 +7,31 @@ import { type ServedFile, startServedFile } from './testing/served-file.ts';
 const KIB = 1024;
 const KEY = 'ak_killed_3c9d1e7f5a20';
 const BATCH = 50;
+/** Far fewer than the batch: most of it waits unfed, and is fed as the worker takes jobs. */
+const WINDOW = '10';
 
 /**
- * The API dies at the named point between writing a batch's records and queueing their jobs
- * (FERRY_FAILPOINTS=submit.after-records=exit): every time, however fast the machine is.
+ * The API dies at a named point of a batch's submit (FERRY_FAILPOINTS=...=exit): every time, however
+ * fast the machine is. No API runs after it: the workers' own feeders must queue what it left.
  */
-describe('an API process that dies between the records and the jobs of a batch (real processes)', () => {
+describe('an API process that dies in the middle of a batch submit (real processes)', () => {
   let harness: Harness;
   let served: ServedFile;
   const apis: ApiProcess[] = [];
 
   beforeAll(async () => {
-    harness = await Harness.create();
     served = await startServedFile(16 * KIB);
   });
 
   afterAll(async () => {
     await Promise.all(apis.map((api) => api.stop()));
-    await harness?.close();
     await served?.close();
   });
 
   const startApi = async (env: Record<string, string>): Promise<ApiProcess> => {
-    const api = await spawnApiProcess(harness.env({ FERRY_API_KEYS: `${KEY}:tenant-killed`, ...env }));
+    const api = await spawnApiProcess(
+      harness.env({ FERRY_API_KEYS: `${KEY}:tenant-killed`, QUEUE_FEED_WINDOW: WINDOW, ...env }),
+    );
     apis.push(api);
     return api;
   };
@@ -45,37 +47,72 @@ describe('an API process that dies between the records and the jobs of a batch (
     return ids.filter((_, i) => jobs[i] === undefined);
   };
 
-  it('leaves no record without a job: the next API queues the jobs the dead one never did', async () => {
-    // Its own sweep far off: only the next API may repair what this one leaves.
-    const dying = await startApi({ REQUEUE_AFTER_S: '3600', FERRY_FAILPOINTS: 'submit.after-records=exit' });
+  /** Submits a batch to an API that dies doing it, and waits for it to be gone. */
+  const submitToDyingApi = async (failpoint: string): Promise<void> => {
+    const dying = await startApi({ FERRY_FAILPOINTS: `${failpoint}=exit` });
     const imports = Array.from({ length: BATCH }, (_, i) => ({
       source: { type: 'http', url: served.url },
-      destination: { bucket: harness.bucket, key: `killed/${i}.bin` },
+      destination: { bucket: harness.bucket, key: `killed/${failpoint}/${i}.bin` },
     }));
     const answered = await dying.call(KEY, 'POST', '/v1/imports/batch', { imports }).catch(() => null);
     expect(answered).toBeNull();
     expect(await dying.exited).toEqual({ code: FAILPOINT_EXIT_CODE, signal: null });
+  };
 
-    const orphans = await withoutJobs();
-    expect(orphans).toHaveLength(BATCH);
-    // They say queued, and nothing would ever run them.
-    expect(new Set(await Promise.all(orphans.map((id) => harness.store.status(id))))).toEqual(
-      new Set(['queued']),
-    );
-
-    const recovery = await startApi({ REQUEUE_AFTER_S: '1' });
-    await harness.startWorker({ WORKER_CONCURRENCY: '8' });
+  /** A worker (no API anywhere) runs every import to completion, each in one attempt. */
+  const workerCompletesAll = async (ids: string[]): Promise<void> => {
+    await harness.startWorker({ WORKER_CONCURRENCY: '8', QUEUE_FEED_WINDOW: WINDOW });
     await expect
       .poll(
         async () => {
-          const statuses = await Promise.all(orphans.map((id) => harness.store.status(id)));
+          const statuses = await Promise.all(ids.map((id) => harness.store.status(id)));
           return statuses.filter((status) => status !== 'completed').length;
         },
         { timeout: 90_000, interval: 500 },
       )
       .toBe(0);
     expect(await withoutJobs()).toEqual([]);
-    const metrics = await fetch(`${recovery.url}/metrics`).then((response) => response.text());
-    expect(metrics).toContain(`ferry_api_imports_requeued_total ${BATCH}`);
+    // Run once each: no import was fed as a second job after its first had run.
+    const records = await Promise.all(ids.map((id) => harness.store.get(id)));
+    expect(records.map((record) => record?.attempts)).toEqual(ids.map(() => 1));
+    expect(await new UnfedImports(harness.redis, harness.store.keys).waiting()).toEqual({
+      count: 0,
+      oldestMs: null,
+    });
+  };
+
+  it('dying after the records, before any job: the workers feed and run all of them', async () => {
+    harness = await Harness.create();
+    try {
+      await submitToDyingApi('submit.after-records');
+      const ids = await recordIds();
+      expect(ids).toHaveLength(BATCH);
+      // Accepted, queued, and no job yet: all of them wait unfed.
+      expect(await withoutJobs()).toHaveLength(BATCH);
+      expect(new Set(await Promise.all(ids.map((id) => harness.store.status(id))))).toEqual(
+        new Set(['queued']),
+      );
+      expect((await new UnfedImports(harness.redis, harness.store.keys).waiting()).count).toBe(BATCH);
+
+      await workerCompletesAll(ids);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('dying after a window of jobs, before dropping their entries: nothing lost, nothing run twice', async () => {
+    harness = await Harness.create();
+    try {
+      await submitToDyingApi('feed.after-jobs');
+      const ids = await recordIds();
+      expect(ids).toHaveLength(BATCH);
+      // The window's jobs are in; every entry is still there, those jobs' too.
+      expect(await withoutJobs()).toHaveLength(BATCH - Number(WINDOW));
+      expect((await new UnfedImports(harness.redis, harness.store.keys).waiting()).count).toBe(BATCH);
+
+      await workerCompletesAll(ids);
+    } finally {
+      await harness.close();
+    }
   });
 });

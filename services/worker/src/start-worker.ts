@@ -3,17 +3,19 @@ import {
   createLogger,
   createRedis,
   createS3Client,
+  FeedLoop,
   IMPORT_JOB_RETENTION,
   ImportStore,
   JobStore,
   type Logger,
+  QueueFeeder,
   type ResolveAll,
   SecretBox,
   SOURCE_URL,
   startEmfPublisher,
   WebhookSecrets,
 } from '@ferry/shared';
-import { isNotConnectionError, Worker } from 'bullmq';
+import { isNotConnectionError, Queue, Worker } from 'bullmq';
 import { Agent } from 'undici';
 import { BLOCK_SIZE, MemoryBudget } from './bytes/memory-budget.ts';
 import { parseWorkerEnv, type WorkerConfig } from './env.ts';
@@ -228,6 +230,21 @@ export function startWorker(
     ...IMPORT_JOB_RETENTION,
   });
   worker.on('locksRenewed', ({ jobIds }) => lockWatch.renewed(jobIds));
+
+  // Workers feed too (see FeedLoop for why): each job taken makes room in the window.
+  const feedQueue = new Queue(config.FERRY_QUEUE, { connection: redis, ...(telemetry ? { telemetry } : {}) });
+  feedQueue.on('error', () => {}); // its connection's outages are logged once by logRedisOutages
+  const feed = new FeedLoop(
+    new QueueFeeder({
+      redis,
+      queue: feedQueue,
+      keys: store.keys,
+      window: config.QUEUE_FEED_WINDOW,
+      failpoints: config.FERRY_FAILPOINTS,
+    }),
+    { pollMs: config.QUEUE_FEED_POLL_MS, log: logger },
+  );
+  worker.on('active', () => void feed.feed());
   worker.on('error', (error) => {
     // A lost connection is logged once per outage by its client (and BullMQ retries on its own);
     // BullMQ would report every failed reconnect of its blocking connection here as well.
@@ -310,6 +327,9 @@ export function startWorker(
     }
     // Only now: a job handed back late is still watched while the drain waits for it.
     lockWatch.close();
+    // Bounded: on this client a pass waits out a Redis outage, and the drain must not.
+    await settlesWithin(feed.close(), 1000);
+    await settlesWithin(feedQueue.close(), 500);
     await cancels.close();
     // After the jobs: an import finishing during the drain still has its event sent here (or by
     // another worker, from the outbox).

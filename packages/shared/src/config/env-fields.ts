@@ -49,6 +49,18 @@ export const QueueEnvFields = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
+/**
+ * How imports reach BullMQ (see QueueFeeder): every API and worker process feeds, so both read
+ * these. The window bounds the jobs waiting in BullMQ (each costs Redis some 800 bytes more than an
+ * import waiting as a record); the rest wait as records until the workers make room.
+ */
+export const FeedEnvFields = {
+  /** Jobs waiting in BullMQ at most (waiting + prioritized); enough to keep the whole fleet busy. */
+  QUEUE_FEED_WINDOW: envInt(1000, 1, 1_000_000),
+  /** How often each process looks for room in the window when nothing else has told it to. */
+  QUEUE_FEED_POLL_MS: envInt(1000, 50, 60_000),
+};
+
 /** Variables for the S3 client (credentials come from the AWS SDK's own chain). */
 export const S3EnvFields = {
   S3_ENDPOINT: urlWithProtocols(['http:', 'https:']).optional(),

@@ -91,8 +91,9 @@ export class ImportStore {
    * the key, and updatedAt, progress and attempts read as createdAt, nothing and 0 until written
    * (see parseRecord); every field left out is Redis memory saved on each queued import.
    */
-  #addCreates(pipeline: ChainableCommander, records: readonly ImportRecord[]): void {
+  #addCreates(pipeline: ChainableCommander, records: readonly ImportRecord[], toFeed: boolean): void {
     const indexes = new Map<string, Array<number | string>>();
+    const unfed = new Map<string, string[]>();
     const index = (key: string, score: number, id: string) => {
       const members = indexes.get(key);
       if (members) members.push(score, id);
@@ -110,63 +111,45 @@ export class ImportStore {
       if (record.jobId) pipeline.sadd(this.keys.jobOpen(record.jobId), record.id);
       index(this.keys.tenantAll(record.tenant), 0, record.id);
       index(this.keys.tenantStatus(record.tenant, record.status), 0, record.id);
-      // Until markQueued: a record must never outlive a crash as "queued" with no job to run it.
-      index(this.keys.unqueued(), Date.parse(record.createdAt), record.id);
+      if (toFeed) {
+        const ids = unfed.get(record.tenant);
+        if (ids) ids.push(record.id);
+        else unfed.set(record.tenant, [record.id]);
+      }
     }
     for (const [key, members] of indexes) pipeline.zadd(key, ...members);
+    // In the same MULTI again: no crash can leave a record that nothing will ever queue.
+    for (const [tenant, ids] of unfed) pipeline.rpush(this.keys.tenantUnfed(tenant), ...ids);
+    if (unfed.size > 0) pipeline.sadd(this.keys.unfedTenants(), ...unfed.keys());
   }
 
-  /** The records' jobs are in the queue: nothing left for requeueing to do. */
-  async markQueued(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.#redis.zrem(this.keys.unqueued(), ...ids);
-  }
-
-  /** Up to `limit` imports created before `cutoffMs` and not yet marked queued, oldest first. */
-  async unqueuedBefore(cutoffMs: number, limit: number): Promise<string[]> {
-    return this.#redis.zrangebyscore(this.keys.unqueued(), '-inf', `(${cutoffMs}`, 'LIMIT', 0, limit);
-  }
-
-  /** How many of each tenant's imports are queued or running now. */
-  async backlogs(tenants: readonly string[]): Promise<Map<string, number>> {
-    const pipeline = this.#redis.multi();
-    this.#addBacklogReads(pipeline, tenants);
-    return backlogsFrom((await pipeline.exec()) ?? [], tenants);
-  }
-
+  /** Writes records whose jobs the caller queues itself (the worker's test harness, benchmarks). */
   async createMany(records: ImportRecord[]): Promise<void> {
     const pipeline = this.#redis.multi();
-    this.#addCreates(pipeline, records);
+    this.#addCreates(pipeline, records, false);
     await pipeline.exec();
   }
 
   /**
-   * createMany that also answers, per tenant of the records, how many of its imports were queued or
-   * running just before: read in the same MULTI, so two submits of one tenant at once see each other.
+   * Writes records and lines them up for the feeder (QueueFeeder), which queues their jobs as the
+   * window has room: the API's way in, for single submits, batches and jobs' windows alike.
    */
-  async createManyCountingBacklog(records: ImportRecord[]): Promise<Map<string, number>> {
-    const tenants = [...new Set(records.map((record) => record.tenant))];
+  async createToFeed(records: ImportRecord[]): Promise<void> {
     const pipeline = this.#redis.multi();
-    this.#addBacklogReads(pipeline, tenants);
-    this.#addCreates(pipeline, records);
-    return backlogsFrom((await pipeline.exec()) ?? [], tenants);
+    this.#addCreates(pipeline, records, true);
+    await pipeline.exec();
   }
 
-  /** Two replies per tenant, first in the MULTI: see backlogsFrom. */
-  #addBacklogReads(pipeline: ChainableCommander, tenants: readonly string[]): void {
-    for (const tenant of tenants) {
-      pipeline.zcard(this.keys.tenantStatus(tenant, 'queued'));
-      pipeline.zcard(this.keys.tenantStatus(tenant, 'running'));
-    }
-  }
-
-  /** Removes records whose jobs could not be queued, so no record claims work that does not exist. */
+  /**
+   * Removes records whose submit failed, so no record claims work the client was told was refused.
+   * Their unfed entries stay, naming no record: the feeder drops them when it reaches them.
+   */
   async deleteMany(records: ImportRecord[]): Promise<void> {
     const pipeline = this.#redis.multi();
     for (const record of records) {
       pipeline.del(this.keys.record(record.id));
       pipeline.zrem(this.keys.tenantAll(record.tenant), record.id);
       pipeline.zrem(this.keys.tenantStatus(record.tenant, record.status), record.id);
-      pipeline.zrem(this.keys.unqueued(), record.id);
       if (record.jobId) pipeline.srem(this.keys.jobOpen(record.jobId), record.id);
     }
     await pipeline.exec();
@@ -322,19 +305,6 @@ export class ImportStore {
   async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
     await this.#redis.del(this.keys.idempotency(tenant, idempotencyKeyDigest(key)));
   }
-}
-
-/** Each tenant's queued + running count from the replies #addBacklogReads asked for. */
-function backlogsFrom(
-  replies: Array<[Error | null, unknown]>,
-  tenants: readonly string[],
-): Map<string, number> {
-  const count = (index: number): number => {
-    const [error, value] = replies[index] ?? [new Error('no reply from Redis'), null];
-    if (error) throw error;
-    return Number(value);
-  };
-  return new Map(tenants.map((tenant, i) => [tenant, count(2 * i) + count(2 * i + 1)]));
 }
 
 /** JSON with sorted object keys, so the same body in another key order has the same digest. */

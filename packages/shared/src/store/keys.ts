@@ -28,11 +28,23 @@ export class StoreKeys {
   }
 
   /**
-   * Imports whose record is written but whose job is not known to be queued, scored by creation
-   * time (ms): an API that dies between the two writes leaves its imports here to be queued again.
+   * A tenant's imports that have a record but no BullMQ job yet, oldest first (a list: some 30 bytes
+   * an import where a sorted set takes 130). Written with the record in one MULTI; the feeder takes
+   * entries from the head once their jobs are added. An entry whose import stopped being queued
+   * before it was fed (canceled, removed) stays until the feeder reaches it and drops it.
    */
-  unqueued(): string {
-    return `${this.prefix}unqueued`;
+  tenantUnfed(tenant: string): string {
+    return `${this.prefix}tenant:${tenant}:unfed`;
+  }
+
+  /** Tenants whose unfed list may be non-empty: what the feeder and the autoscaler look at. */
+  unfedTenants(): string {
+    return `${this.prefix}unfed-tenants`;
+  }
+
+  /** Held by the one process that feeds the queue now (SET NX PX, value = its owner token). */
+  feedLease(): string {
+    return `${this.prefix}feed:lease`;
   }
 
   idempotency(tenant: string, keyDigest: string): string {

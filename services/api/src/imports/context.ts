@@ -1,4 +1,4 @@
-import type { Failpoints, ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/shared';
+import type { Failpoints, FeedLoop, ImportJobData, ImportStore, ResolveAll, SecretBox } from '@ferry/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DependencyCall } from '../dependency-call.ts';
@@ -21,4 +21,6 @@ export interface ImportsContext {
   call: DependencyCall;
   /** Crash tests' named points (FERRY_FAILPOINTS): submit.after-records, job.after-window-records. */
   failpoints: Failpoints;
+  /** This process's feeder: a submit nudges it so its imports get their jobs while the window has room. */
+  feed: FeedLoop;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@ferry/shared';
+import { ErrorCode, QueueFeeder, UnfedImports } from '@ferry/shared';
 import { newRedis } from '@ferry/test-support';
 import { type Job, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,43 +25,57 @@ async function priorityOf(api: TestApi, id: string): Promise<number | undefined>
 describe('createImports: fair priorities between tenants', () => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await startTestApi();
+    // The API's own poll far off: these tests run the feeding passes that matter, by hand.
+    api = await startTestApi({ env: { QUEUE_FEED_POLL_MS: '60000' } });
   });
   afterEach(async () => {
     await api.close();
   });
 
-  it("has BullMQ take a tenant's single import at the next free slot, ahead of another tenant's 10,000", async () => {
+  it("feeds a tenant's single import into the first slot that opens, ahead of another tenant's 10,000", async () => {
     const backlog: string[] = [];
     for (let batch = 0; batch < 10; batch++)
       backlog.push(...(await submitBatch(api, 'a', `a${batch}`, 1000)));
     expect(backlog).toHaveLength(10_000);
-    // Only A's first job is plain waiting; the rest are numbered 1..9,999 behind it.
-    expect(await api.queue.getJobCounts('waiting', 'prioritized')).toEqual({
-      waiting: 1,
-      prioritized: 9_999,
-    });
+    // Only the window (QUEUE_FEED_WINDOW, 1,000) is in BullMQ: A's first job plainly waiting, the
+    // rest numbered 1..999 behind it, and 9,000 imports waiting as records.
+    expect(await api.queue.getJobCounts('waiting', 'prioritized')).toEqual({ waiting: 1, prioritized: 999 });
+    const unfed = new UnfedImports(api.redis, api.store.keys);
+    expect((await unfed.waiting()).count).toBe(9_000);
 
-    // A bare BullMQ worker, fetching by hand: the queue's own scripts decide the order.
+    // B's import arrives with the window full: it waits as a record, in the first place in line.
+    const single = await submit(api, 'b', 'b/single.bin');
+    expect(await api.queue.getJob(single)).toBeUndefined();
+    expect((await api.call('b', { method: 'GET', url: `/v1/imports/${single}` })).json().status).toBe(
+      'queued',
+    );
+
+    // A bare BullMQ worker, fetching by hand: the queue's own scripts decide the order. Each job it
+    // takes makes room, and a worker's feeder (this one, by hand) fills it.
     const connection = newRedis();
     const slots = new Worker(api.config.FERRY_QUEUE, null, { connection });
     const take = async (token: string): Promise<Job | undefined> => slots.getNextJob(token, { block: false });
+    const feeder = new QueueFeeder({
+      redis: api.redis,
+      queue: api.queue,
+      keys: api.store.keys,
+      window: api.config.QUEUE_FEED_WINDOW,
+    });
     try {
       expect((await take('slot-1'))?.id).toBe(backlog[0]);
-
-      const single = await submit(api, 'b', 'b/single.bin');
+      expect((await feeder.feedOnce()).fed).toEqual([single]);
       expect(await priorityOf(api, single)).toBe(0);
       expect((await take('slot-2'))?.id).toBe(single);
-      // Then A carries on in its own order.
+      // Then A carries on in its own order, its next unfed imports behind its fed ones.
       expect((await take('slot-3'))?.id).toBe(backlog[1]);
+      expect((await feeder.feedOnce()).fed).toEqual([backlog[1000], backlog[1001]]);
+      expect(await priorityOf(api, backlog[1000] ?? '')).toBe(1000);
       expect((await take('slot-4'))?.id).toBe(backlog[2]);
     } finally {
       await slots.close(true);
       connection.disconnect();
     }
-
-    // A's next import lines up behind its own 10,000 outstanding ones.
-    expect(await priorityOf(api, await submit(api, 'a', 'a/later.bin'))).toBe(10_000);
+    expect((await unfed.waiting()).count).toBe(8_998);
   });
 
   it('keeps a job at its own number when a worker hands it back, as the drain does', async () => {
@@ -123,7 +137,7 @@ describe('createImports: fair priorities between tenants', () => {
     const sorted = (list: Array<number | undefined>) => [...list].sort((x = 0, y = 0) => x - y);
     expect(sorted(priorities.slice(0, 6))).toEqual([0, 1, 2, 3, 4, 5]);
     expect(sorted(priorities.slice(6))).toEqual([0, 1, 2, 3]);
-    expect(await api.store.unqueuedBefore(Date.now() + 60_000, 100)).toEqual([]);
+    expect((await new UnfedImports(api.redis, api.store.keys).waiting()).count).toBe(0);
   });
 
   it('gives two submits of one tenant at the same moment distinct numbers', async () => {

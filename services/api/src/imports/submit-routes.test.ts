@@ -1,4 +1,10 @@
-import { IMPORT_ID_PATTERN, IMPORT_JOB_NAME, IMPORT_JOB_OPTIONS, systemResolveAll } from '@ferry/shared';
+import {
+  IMPORT_ID_PATTERN,
+  IMPORT_JOB_NAME,
+  IMPORT_JOB_OPTIONS,
+  ImportStore,
+  systemResolveAll,
+} from '@ferry/shared';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importRequest, resolveTo, startTestApi, TENANTS, type TestApi } from '../testing/api-harness.ts';
@@ -240,7 +246,8 @@ describe('SSRF checks on submit', () => {
 describe('when the queue refuses the job', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    // A short poll: the pass after the refused one comes soon.
+    api = await startTestApi({ env: { QUEUE_FEED_POLL_MS: '100' } });
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -253,17 +260,66 @@ describe('when the queue refuses the job', () => {
   const failQueueing = () =>
     vi.spyOn(Queue.prototype, 'addBulk').mockRejectedValueOnce(new Error('OOM command not allowed'));
 
-  it('answers 503 UNAVAILABLE and removes the record it wrote', async () => {
+  // Written is accepted (lazy queueing): the record waits unfed, and a later feeding pass queues it.
+  it('answers 202 all the same, and a later pass queues the job', async () => {
     failQueueing();
     const response = await api.call('a', {
       method: 'POST',
       url: '/v1/imports',
       payload: importRequest('q-fail'),
     });
+    expect(response.statusCode).toBe(202);
+    const { id } = response.json();
+    expect((await api.call('a', { method: 'GET', url: `/v1/imports/${id}` })).json().status).toBe('queued');
+    await expect.poll(async () => (await api.queue.getJob(id))?.id, { timeout: 10_000 }).toBe(id);
+  });
+
+  it('accepts a whole batch all the same, and queues every job of it later', async () => {
+    failQueueing();
+    const response = await api.call('b', {
+      method: 'POST',
+      url: '/v1/imports/batch',
+      payload: { imports: [importRequest('b1'), importRequest('b2')] },
+    });
+    expect(response.statusCode).toBe(200);
+    const ids = response.json().results.map((result: { id: string }) => result.id);
+    await expect
+      .poll(async () => (await Promise.all(ids.map((id: string) => api.queue.getJob(id)))).every(Boolean), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+  });
+});
+
+describe('when the store refuses the records', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  // A fault injected at the store boundary: Redis itself stays up, so the cleanup can be observed.
+  const failWriting = () =>
+    vi
+      .spyOn(ImportStore.prototype, 'createToFeed')
+      .mockRejectedValueOnce(new Error('OOM command not allowed'));
+
+  it('answers 503 UNAVAILABLE and leaves no record and no job', async () => {
+    failWriting();
+    const response = await api.call('a', {
+      method: 'POST',
+      url: '/v1/imports',
+      payload: importRequest('s-fail'),
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json().error).toEqual({
       code: 'UNAVAILABLE',
-      message: 'the job queue is unavailable; retry later',
+      message: 'the import store is unavailable; retry later',
     });
     expect(response.body).not.toContain('OOM');
     expect((await api.call('a', { method: 'GET', url: '/v1/imports' })).json().items).toEqual([]);
@@ -272,32 +328,21 @@ describe('when the queue refuses the job', () => {
 
   it('releases the Idempotency-Key so the retry creates the import', async () => {
     const headers = { 'idempotency-key': 'retry-after-failure' };
-    failQueueing();
+    failWriting();
     const failed = await api.call('a', {
       method: 'POST',
       url: '/v1/imports',
       headers,
-      payload: importRequest('q-idem'),
+      payload: importRequest('s-idem'),
     });
     expect(failed.statusCode).toBe(503);
     const retried = await api.call('a', {
       method: 'POST',
       url: '/v1/imports',
       headers,
-      payload: importRequest('q-idem'),
+      payload: importRequest('s-idem'),
     });
     expect(retried.statusCode).toBe(202);
     expect(await api.queue.getJob(retried.json().id)).toBeDefined();
-  });
-
-  it('fails a whole batch and removes every record of it', async () => {
-    failQueueing();
-    const response = await api.call('b', {
-      method: 'POST',
-      url: '/v1/imports/batch',
-      payload: { imports: [importRequest('b1'), importRequest('b2')] },
-    });
-    expect(response.statusCode).toBe(503);
-    expect((await api.call('b', { method: 'GET', url: '/v1/imports' })).json().items).toEqual([]);
   });
 });

@@ -33,7 +33,15 @@ function seededStatus(queue: string): StatusDocument {
     signals: {
       at: Date.now(),
       queues: [
-        { queue, waiting: SEEDED.waiting, prioritized: 0, active: 0, delayedDue: 0, oldestWaitingAgeS: 4 },
+        {
+          queue,
+          waiting: SEEDED.waiting,
+          prioritized: 0,
+          active: 0,
+          delayedDue: 0,
+          unfed: 0,
+          oldestWaitingAgeS: 4,
+        },
       ],
       workerConcurrency: 2,
       currentWorkers: SEEDED.current,

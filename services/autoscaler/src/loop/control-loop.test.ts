@@ -14,7 +14,17 @@ const logger = createLogger('autoscaler', 'silent');
 /** Signals with `backlog` jobs waiting on one queue and `workers` running. */
 const snapshot = (at: number, backlog: number, workers: number): Signals => ({
   at,
-  queues: [{ queue: 'q', waiting: backlog, prioritized: 0, active: 0, delayedDue: 0, oldestWaitingAgeS: 0 }],
+  queues: [
+    {
+      queue: 'q',
+      waiting: backlog,
+      prioritized: 0,
+      active: 0,
+      delayedDue: 0,
+      unfed: 0,
+      oldestWaitingAgeS: 0,
+    },
+  ],
   workerConcurrency: 1,
   currentWorkers: workers,
   pendingWorkers: 0,

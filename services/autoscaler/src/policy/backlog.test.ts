@@ -8,12 +8,20 @@ function signals(partial: Partial<Signals> = {}): Signals {
   return { at: 0, queues: [], workerConcurrency: 2, currentWorkers: 0, pendingWorkers: 0, ...partial };
 }
 
-const queue = (name: string, waiting: number, prioritized: number, active: number, delayedDue: number) => ({
+const queue = (
+  name: string,
+  waiting: number,
+  prioritized: number,
+  active: number,
+  delayedDue: number,
+  unfed = 0,
+) => ({
   queue: name,
   waiting,
   prioritized,
   active,
   delayedDue,
+  unfed,
   oldestWaitingAgeS: 0,
 });
 
@@ -21,6 +29,12 @@ describe('countBacklog', () => {
   it('sums waiting, prioritized, active and due jobs over every queue', () => {
     const backlog = countBacklog(signals({ queues: [queue('a', 10, 2, 3, 1), queue('b', 4, 0, 5, 0)] }));
     expect(backlog).toEqual({ total: 25, sqs: 0 });
+  });
+
+  it('counts the imports that wait unfed behind the window: they need workers too', () => {
+    // A window of 1,000 jobs in BullMQ and 100,000 imports behind it: the fleet sizes for all.
+    const backlog = countBacklog(signals({ queues: [queue('a', 1, 999, 0, 0, 100_000)] }));
+    expect(backlog).toEqual({ total: 101_000, sqs: 0 });
   });
 
   it('adds visible and in-flight SQS messages when the deployment feeds from SQS', () => {

@@ -9,10 +9,10 @@ export interface Backlog {
   sqs: number;
 }
 
-/** Sum over queues of waiting + prioritized + active + delayedDue, plus SQS visible + not visible. */
+/** Sum over queues of waiting + prioritized + active + delayedDue + unfed, plus SQS visible + not visible. */
 export function countBacklog(signals: Signals): Backlog {
   let queued = 0;
-  for (const q of signals.queues) queued += q.waiting + q.prioritized + q.active + q.delayedDue;
+  for (const q of signals.queues) queued += q.waiting + q.prioritized + q.active + q.delayedDue + q.unfed;
   const sqs = signals.sqs ? signals.sqs.visible + signals.sqs.notVisible : 0;
   return { total: queued + sqs, sqs };
 }

@@ -28,6 +28,7 @@ function signals(load: Load): Signals {
         prioritized: 0,
         active: 0,
         delayedDue: 0,
+        unfed: 0,
         oldestWaitingAgeS: 0,
       },
     ],

@@ -12,6 +12,11 @@ export interface QueueDepth {
   active: number;
   /** Delayed jobs whose time has come (due now), not the ones waiting for later. */
   delayedDue: number;
+  /**
+   * Imports accepted and queued that have no BullMQ job yet (lazy queueing: QueueFeeder keeps only a
+   * window of them in BullMQ); they need workers as much as the waiting jobs do.
+   */
+  unfed: number;
   /** Age of the oldest job waiting to start, in seconds; 0 when none waits. */
   oldestWaitingAgeS: number;
 }

@@ -1,3 +1,4 @@
+import { ImportStore, newImportId, QueueFeeder } from '@ferry/shared';
 import { newRedis, uniqueName } from '@ferry/test-support';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -24,7 +25,9 @@ describe('BullMQ signals (real Redis)', () => {
   it('reads an empty queue as no backlog', async () => {
     const source = bullmqSignals({ redis, queues: [name] });
     expect(await source.read(Date.now())).toEqual({
-      queues: [{ queue: name, waiting: 0, prioritized: 0, active: 0, delayedDue: 0, oldestWaitingAgeS: 0 }],
+      queues: [
+        { queue: name, waiting: 0, prioritized: 0, active: 0, delayedDue: 0, unfed: 0, oldestWaitingAgeS: 0 },
+      ],
     });
     await source.close();
   });
@@ -59,6 +62,30 @@ describe('BullMQ signals (real Redis)', () => {
 
     await worker.close(true);
     workerConnection.disconnect();
+    await source.close();
+  });
+
+  it('counts the imports not fed into BullMQ yet, and the oldest of them as the oldest wait', async () => {
+    const store = new ImportStore(redis, name);
+    const request = {
+      source: { type: 'http' as const, url: 'https://files.example.com/f.bin' },
+      destination: { bucket: 'b', key: 'k' },
+    };
+    const created = Date.now() - 60_000;
+    const records = Array.from({ length: 5 }, (_, i) =>
+      store.newRecord(newImportId(created + i), i < 3 ? 'tenant-a' : 'tenant-b', request),
+    );
+    await store.createToFeed(records);
+    // A window of 2: two are fed as jobs, three wait as records; the autoscaler must see all five.
+    const feeder = new QueueFeeder({ redis, queue, keys: store.keys, window: 2 });
+    expect((await feeder.feedOnce()).fed).toHaveLength(2);
+
+    const source = bullmqSignals({ redis, queues: [name] });
+    const [depth] = (await source.read(Date.now())).queues ?? [];
+    // Each tenant's first: both at priority 0, in the plain wait list.
+    expect(depth).toMatchObject({ waiting: 2, prioritized: 0, unfed: 3 });
+    // Tenants in turn: one of each is fed, so tenant-a's second import (a minute old) waits longest.
+    expect(depth?.oldestWaitingAgeS).toBeGreaterThan(59);
     await source.close();
   });
 

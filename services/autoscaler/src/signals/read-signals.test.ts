@@ -17,6 +17,7 @@ const depth = (queue: string, waiting: number) => ({
   prioritized: 0,
   active: 0,
   delayedDue: 0,
+  unfed: 0,
   oldestWaitingAgeS: 0,
 });
 

@@ -80,6 +80,7 @@ export function simulate(
             prioritized: 0,
             active: fleet.active(),
             delayedDue: 0,
+            unfed: 0,
             oldestWaitingAgeS: fleet.oldestWaitingAgeS(t),
           },
         ],

@@ -13,7 +13,7 @@ export function autoscalerCloudWatchMetrics(queue: string): EmfMetric[] {
       unit: 'Count',
       from: 'ferry_autoscaler_queue_jobs',
       kind: 'gauge',
-      where: onQueue(['waiting', 'prioritized', 'delayedDue']),
+      where: onQueue(['waiting', 'prioritized', 'delayedDue', 'unfed']),
     },
     {
       name: 'ActiveJobs',

@@ -7,7 +7,7 @@ export interface AutoscalerMetrics {
   record(tick: TickRecord): void;
 }
 
-const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayedDue'] as const;
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayedDue', 'unfed'] as const;
 
 /**
  * Prometheus metrics of the same facts as /status, on a registry of the autoscaler's own (not
@@ -24,7 +24,7 @@ export function createMetrics(): AutoscalerMetrics {
   });
   const jobs = new Gauge({
     name: 'ferry_autoscaler_queue_jobs',
-    help: 'Backlog per queue as the autoscaler last read it: waiting, prioritized, active, delayed and due',
+    help: 'Backlog per queue as the autoscaler last read it: waiting, prioritized, active, delayed and due, unfed',
     labelNames: ['queue', 'state'] as const,
     registers,
   });

@@ -92,7 +92,7 @@ export class Harness {
     return handle;
   }
 
-  /** What the API does on submit: a queued record, then a job whose id is the import id. */
+  /** A queued record and its job at once (job id = import id), as the API's feeder leaves an import it fed. */
   async submit(
     source: Source,
     key = 'imported.bin',

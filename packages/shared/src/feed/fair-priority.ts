@@ -2,8 +2,10 @@ import { PRIORITY_LIMIT } from 'bullmq';
 
 /**
  * BullMQ priorities that keep one tenant's backlog from starving another (the open-source edition
- * has no per-tenant groups). A job's priority is the number of its tenant's imports ahead of it when
- * it is submitted: those queued or running, then the earlier items of the same batch.
+ * has no per-tenant groups). A job's priority is the number of its tenant's imports ahead of it in
+ * BullMQ when it is fed (QueueFeeder): those fed and not final (waiting, delayed or running), then
+ * the earlier ones of the same feeding pass. Imports still waiting to be fed are not counted: they
+ * are behind it, and the feeder takes tenants in turn (fairShares), so they cannot starve it either.
  *
  * How BullMQ 6.7 takes jobs (moveToActive / fetchNextJob): the plain wait list first, FIFO, which is
  * where priority 0 goes; then the prioritized set, lowest priority first, FIFO within one. Retries,
@@ -11,7 +13,8 @@ import { PRIORITY_LIMIT } from 'bullmq';
  * the jobs already there. A stalled job (its worker died) goes to the front of the wait list, once.
  *
  * So a tenant with nothing outstanding gets 0 and is taken at the next free slot, ahead of another
- * tenant's 10,000 queued jobs (1..9,999 after their first), while each tenant's batch keeps its order.
+ * tenant's fed jobs (numbered 1..999 after their first, in a window of 1,000), while each tenant's
+ * imports keep their order.
  *
  * The bound: at any moment a tenant has at most k outstanding jobs with a priority below k (a job
  * got k because k of its tenant's jobs were outstanding; a job after it saw those too). A job with
