@@ -60,6 +60,16 @@ describe('ImportStore (real Redis)', () => {
     ]);
     expect(await dated.get(record.id)).toEqual(record);
 
+    // An id made in the record's millisecond (as a submit makes both) says createdAt for it.
+    const sameInstant = dated.newRecord(newImportId(created.getTime()), 'tenant-a', request);
+    await dated.createMany([sameInstant]);
+    expect(Object.keys(await redis.hgetall(dated.keys.record(sameInstant.id))).sort()).toEqual([
+      'request',
+      'status',
+      'tenant',
+    ]);
+    expect(await dated.get(sameInstant.id)).toEqual(sameInstant);
+
     // As every field of a record was written before: the id among them, which the key repeats.
     const earlier = newImportId();
     await redis.hset(dated.keys.record(earlier), {

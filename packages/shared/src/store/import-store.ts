@@ -8,6 +8,7 @@ import {
 } from '../catalog/import-record.ts';
 import type { NotifyState } from '../catalog/notify-target.ts';
 import type { StoredImportRequest } from '../catalog/stored-import-request.ts';
+import { importIdTime } from '../ids.ts';
 import type { Fingerprint } from '../secrets/secret-box.ts';
 import { claimIdempotencyKey, idempotencyKeyDigest } from './idempotency-keys.ts';
 import { StoreKeys } from './keys.ts';
@@ -89,7 +90,8 @@ export class ImportStore {
    * and one ZADD per index for all of them (a thousand ZADDs of one member cost the API and Redis
    * far more than one of a thousand). Each hash holds only what is the record's own: the id is in
    * the key, and updatedAt, progress and attempts read as createdAt, nothing and 0 until written
-   * (see parseRecord); every field left out is Redis memory saved on each queued import.
+   * (see parseRecord); every field left out is Redis memory saved on each queued import. So is
+   * createdAt when the id, a ULID made in the same millisecond (a submit's), already says it.
    */
   #addCreates(pipeline: ChainableCommander, records: readonly ImportRecord[], toFeed: boolean): void {
     const indexes = new Map<string, Array<number | string>>();
@@ -104,7 +106,7 @@ export class ImportStore {
         tenant: record.tenant,
         status: record.status,
         request: JSON.stringify(record.request),
-        createdAt: record.createdAt,
+        ...(importIdTime(record.id) === Date.parse(record.createdAt) ? {} : { createdAt: record.createdAt }),
         ...(record.jobId ? { jobId: record.jobId } : {}),
       });
       // In the same MULTI as the record: the job's open set never names an import that is not written.
@@ -325,7 +327,8 @@ export function stableStringify(value: unknown): string {
  */
 function parseRecord(id: string, hash: Record<string, string> | null | undefined): ImportRecord | null {
   if (!hash?.status || !hash.tenant || !hash.request) return null;
-  const createdAt = hash.createdAt ?? '';
+  const idTime = importIdTime(id);
+  const createdAt = hash.createdAt ?? (Number.isNaN(idTime) ? '' : new Date(idTime).toISOString());
   const record: ImportRecord = {
     id,
     tenant: hash.tenant,
