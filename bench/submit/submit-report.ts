@@ -89,8 +89,9 @@ export function submitTables(scenario: SubmitScenario): Table[] {
       : [['not measured', '']],
     notes: [
       'used_memory also counts what the imports add to shared structures, which MEMORY USAGE of their own keys ' +
-        "does not: each tenant's sorted sets (all imports, and those queued) and BullMQ's priority set hold every " +
-        "queued import's id; BullMQ's event stream is capped (about 10,000 entries), so at this count it adds little per import.",
+        "does not: each tenant's sorted sets (all imports, and those queued) and its unfed list (lazy queueing) hold " +
+        "every queued import's id. Only the feed window (QUEUE_FEED_WINDOW, 1,000 by default) has BullMQ jobs, " +
+        'filled before the batch phase starts, so the batch phase adds no job, no priority-set entry and no event.',
     ],
   };
   return [checks, phases, redis];
