@@ -327,8 +327,8 @@ export function startWorker(
     }
     // Only now: a job handed back late is still watched while the drain waits for it.
     lockWatch.close();
-    // Bounded: on this client a pass waits out a Redis outage, and the drain must not.
-    await settlesWithin(feed.close(), 1000);
+    // Bounded inside: on this client a pass waits out a Redis outage, and the drain must not.
+    await feed.close();
     await settlesWithin(feedQueue.close(), 500);
     await cancels.close();
     // After the jobs: an import finishing during the drain still has its event sent here (or by

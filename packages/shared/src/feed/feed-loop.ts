@@ -9,6 +9,8 @@ export interface FeedLoopOptions {
   onFed?: (ids: string[]) => void;
 }
 
+/** Longest close() waits for a pass: on a lost connection BullMQ waits for it forever. */
+const CLOSE_WAIT_MS = 1000;
 /** Tries while another process holds the lease, so a submit's import is fed by the pass it waits on. */
 const BUSY_TRIES = 5;
 const BUSY_RETRY_MS = 20;
@@ -63,11 +65,16 @@ export class FeedLoop {
     return this.#full ? Promise.resolve() : this.feed();
   }
 
+  /** Stops the poll and waits (a bounded time) for the pass in hand; a pass after it does not start. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#next;
-    await this.#running;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    });
+    await Promise.race([Promise.all([this.#running, this.#next]), bound]);
+    clearTimeout(timer);
   }
 
   async #pass(): Promise<void> {

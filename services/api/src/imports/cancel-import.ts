@@ -18,6 +18,9 @@ function finished(id: string, status: ImportStatus): FerryError {
  * Cancels an import. The record's status flips first (atomically, so a worker finishing at the same
  * moment cannot overwrite it); then a queued job is removed, and a running one (or a queued one a
  * worker locked in between) is told to stop over the cancel channel, which workers subscribe to.
+ * An import still waiting unfed has no job to remove: once canceled it is no longer queued, so the
+ * feeder drops its place in line without one; the announcement that follows reaches no one. A job
+ * a feeder added just before the cancel is skipped by the worker that takes it (not runnable).
  */
 export async function cancelImport(
   ctx: ImportsContext,

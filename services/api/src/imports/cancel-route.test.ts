@@ -1,3 +1,4 @@
+import { QueueFeeder, UnfedImports } from '@ferry/shared';
 import { newRedis } from '@ferry/test-support';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -126,5 +127,46 @@ describe('DELETE /v1/imports/:id', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(response.statusCode).toBe(202);
+  });
+});
+
+describe('DELETE /v1/imports/:id of an import still waiting unfed', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    // A window of one, and the API's own poll far off: the feeding passes below are the only ones.
+    api = await startTestApi({ env: { QUEUE_FEED_WINDOW: '1', QUEUE_FEED_POLL_MS: '60000' } });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('cancels it with no job to remove, and the feeder never gives it one', async () => {
+    const submit = async (key: string): Promise<string> =>
+      (await api.call('a', { method: 'POST', url: '/v1/imports', payload: importRequest(key) })).json().id;
+    const fed = await submit('unfed/first');
+    const waiting = await submit('unfed/second');
+    expect(await api.queue.getJob(fed)).toBeDefined();
+    expect(await api.queue.getJob(waiting)).toBeUndefined();
+
+    const response = await api.call('a', { method: 'DELETE', url: `/v1/imports/${waiting}` });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ id: waiting, status: 'canceled' });
+    expect((await api.call('a', { method: 'GET', url: `/v1/imports/${waiting}` })).json().status).toBe(
+      'canceled',
+    );
+
+    // Room opens (a worker takes the first job): the next pass drops the canceled one, unfed.
+    const connection = newRedis();
+    const slots = new Worker(api.config.FERRY_QUEUE, null, { connection });
+    try {
+      expect((await slots.getNextJob('slot-1', { block: false }))?.id).toBe(fed);
+      const feeder = new QueueFeeder({ redis: api.redis, queue: api.queue, keys: api.store.keys, window: 1 });
+      expect((await feeder.feedOnce()).fed).toEqual([]);
+    } finally {
+      await slots.close(true);
+      connection.disconnect();
+    }
+    expect(await api.queue.getJob(waiting)).toBeUndefined();
+    expect((await new UnfedImports(api.redis, api.store.keys).waiting()).count).toBe(0);
   });
 });

@@ -71,7 +71,8 @@ async function writeAndFeed(
   }
   // Accepted: a crash from here on leaves the imports to any process's feeder.
   ctx.failpoints.hit('submit.after-records');
-  // Inside the submit's span, so the jobs' producer span (BullMQ's telemetry) is its child. Never
-  // fails the submit: an import the feed did not reach now is fed by the next pass of any process.
-  await ctx.feed.nudge();
+  // Inside the submit's span, so the jobs' producer span (BullMQ's telemetry) is its child. Bounded,
+  // as BullMQ waits for a lost connection forever, and never a failure of the submit: an import this
+  // pass did not reach is fed by the next pass of any process.
+  await ctx.call('the job queue', () => ctx.feed.nudge()).catch(() => {});
 }
