@@ -11,6 +11,7 @@ import {
   type ResolveAll,
   SecretBox,
   systemResolveAll,
+  UnfedImports,
   WebhookSecrets,
 } from '@ferry/shared';
 import { Queue } from 'bullmq';
@@ -125,7 +126,12 @@ export function buildApi(config: ApiConfig, deps: ApiDeps = {}): FastifyInstance
   acceptJsonBodiesOnly(app);
   installErrorHandling(app);
   refuseWhileClosing(app);
-  const registry = installMetrics(app, queue, dependencyCaller(redis, SCRAPE_TIMEOUT_MS));
+  const registry = installMetrics(
+    app,
+    queue,
+    new UnfedImports(redis, store.keys),
+    dependencyCaller(redis, SCRAPE_TIMEOUT_MS),
+  );
   registerOpenApi(app);
 
   app.register(healthRoutes, { redis });

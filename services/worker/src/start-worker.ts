@@ -242,7 +242,7 @@ export function startWorker(
       window: config.QUEUE_FEED_WINDOW,
       failpoints: config.FERRY_FAILPOINTS,
     }),
-    { pollMs: config.QUEUE_FEED_POLL_MS, log: logger },
+    { pollMs: config.QUEUE_FEED_POLL_MS, log: logger, onFed: (ids) => metrics.importsFed(ids.length) },
   );
   worker.on('active', () => void feed.feed());
   worker.on('error', (error) => {

@@ -1,3 +1,4 @@
+import type { UnfedImports } from '@ferry/shared';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DependencyCall } from '../dependency-call.ts';
@@ -13,7 +14,12 @@ export const SCRAPE_TIMEOUT_MS = 2000;
  * several apps can live in one process: tests, and `ferry up`. Call before any route is registered,
  * so the response hook sees every route.
  */
-export function installMetrics(app: FastifyInstance, queue: ImportQueue, call: DependencyCall): Registry {
+export function installMetrics(
+  app: FastifyInstance,
+  queue: ImportQueue,
+  unfed: UnfedImports,
+  call: DependencyCall,
+): Registry {
   const registry = new Registry();
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({
@@ -31,13 +37,15 @@ export function installMetrics(app: FastifyInstance, queue: ImportQueue, call: D
   });
   new Gauge({
     name: 'ferry_queue_jobs',
-    help: 'Jobs in the import queue by state, read from BullMQ on each scrape',
+    help: 'Jobs in the import queue by state, read from BullMQ on each scrape; unfed: queued imports with no job yet',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
       try {
         const counts = await call('the job queue', () => queue.getJobCounts(...QUEUE_STATES));
         for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        const waiting = await call('the import store', () => unfed.waiting());
+        this.set({ queue: queue.name, state: 'unfed' }, waiting.count);
       } catch (error) {
         // A scrape during a Redis outage still answers, with the last counts read.
         app.log.warn({ err: loggableError(error, false) }, 'could not read queue counts');

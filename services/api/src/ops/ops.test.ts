@@ -42,7 +42,8 @@ describe('operational endpoints', () => {
     // m1 waits plainly; m2 is numbered behind it, as one tenant's second import (fair-priority.ts).
     expect(text).toContain(`ferry_queue_jobs{queue="${queue}",state="waiting"} 1`);
     expect(text).toContain(`ferry_queue_jobs{queue="${queue}",state="prioritized"} 1`);
-    for (const state of ['active', 'delayed', 'completed', 'failed']) {
+    // The third was canceled; all were fed at once (the window had room), so none waits unfed.
+    for (const state of ['active', 'delayed', 'completed', 'failed', 'unfed']) {
       expect(text).toContain(`ferry_queue_jobs{queue="${queue}",state="${state}"} 0`);
     }
     expect(text).toContain(

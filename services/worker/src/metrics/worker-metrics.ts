@@ -30,6 +30,8 @@ export interface WorkerMetrics {
   importFinished(outcome: ImportOutcome, code: ErrorCode | 'none'): void;
   activeImports(count: number): void;
   checkpointWritten(): void;
+  /** Jobs this worker's feeder added to BullMQ (lazy queueing). */
+  importsFed(count: number): void;
   memoryWaited(seconds: number): void;
   eventSettled(sink: EventSink, outcome: EventOutcome): void;
   limiter: LimiterObserver;
@@ -86,6 +88,11 @@ export function createWorkerMetrics(): WorkerMetrics {
     help: 'Writes of import checkpoints to Redis: a new upload announced and begun, a part recorded, a reconciliation applied',
     registers,
   });
+  const fed = new Counter({
+    name: 'ferry_worker_imports_fed_total',
+    help: "Imports whose BullMQ job this worker's feeder added, as the feed window had room",
+    registers,
+  });
   const memoryWaits = new Counter({
     name: 'ferry_worker_memory_budget_waits_total',
     help: 'Parts that waited for room in WORKER_MEMORY_BUDGET_MIB before starting',
@@ -128,6 +135,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     importFinished: (outcome, code) => finished.inc({ outcome, code }),
     activeImports: (count) => active.set(count),
     checkpointWritten: () => checkpoints.inc(),
+    importsFed: (count) => fed.inc(count),
     memoryWaited: (seconds) => {
       memoryWaits.inc();
       memoryWaitSeconds.inc(seconds);
