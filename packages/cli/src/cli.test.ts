@@ -108,7 +108,10 @@ describe('ferry CLI (real processes)', () => {
     child?.kill('SIGTERM');
     expect((await autoscaler).code).toBe(0);
     // Once it has stopped, its last word is gone rather than taken for the current state.
-    expect((await runCli(['queues'], env)).stdout).toMatch(/autoscaler\s+none running/);
+    const after = (await runCli(['queues'], env)).stdout;
+    expect(after).toMatch(/autoscaler\s+none running/);
+    // Imports queued with no job yet (lazy queueing) are shown too.
+    expect(after).toMatch(/unfed\s+0/);
   }, 60_000);
 
   it('rejects unknown commands and bad arguments with usage and exit code 2', async () => {

@@ -1,5 +1,5 @@
 import { readPublishedStatus } from '@ferry/autoscaler/published-status';
-import { parseEnv, QueueEnvFields } from '@ferry/shared';
+import { parseEnv, QueueEnvFields, StoreKeys, UnfedImports } from '@ferry/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -11,8 +11,9 @@ const QueuesEnv = z.object({
 });
 
 /**
- * `ferry queues`: job counts by state, the workers connected, and the autoscaler's current and
- * desired worker counts with its reason (as it last published them in Redis), read from Redis.
+ * `ferry queues`: job counts by state, the imports queued with no job yet (lazy queueing), the
+ * workers connected, and the autoscaler's current and desired worker counts with its reason (as it
+ * last published them in Redis), read from Redis.
  */
 export async function queuesCommand(): Promise<number> {
   const env = parseEnv(QueuesEnv);
@@ -34,6 +35,8 @@ export async function queuesCommand(): Promise<number> {
     process.stdout.write(`queue ${env.FERRY_QUEUE} at ${new URL(env.REDIS_URL).host}\n`);
     for (const [state, count] of Object.entries(counts))
       process.stdout.write(`  ${state.padEnd(12)} ${count}\n`);
+    const unfed = await new UnfedImports(connection, new StoreKeys(env.FERRY_QUEUE)).waiting();
+    process.stdout.write(`  ${'unfed'.padEnd(12)} ${unfed.count}\n`);
     process.stdout.write(`  ${'workers'.padEnd(12)} ${workers} connected\n`);
     const scaling = await readPublishedStatus(connection, env.FERRY_QUEUE);
     process.stdout.write(
