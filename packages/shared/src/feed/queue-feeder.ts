@@ -94,7 +94,11 @@ export class QueueFeeder {
     }
   }
 
-  /** Jobs that fit now. Delayed and running jobs do not count: a worker has started them already. */
+  /**
+   * Jobs that fit now. Delayed and running jobs do not count: a worker has started them already, and
+   * counting them would let one rate-limited account's waits stop every other tenant's feed. (A
+   * paused queue keeps its jobs in the wait list in BullMQ 6, so they count.)
+   */
   async #room(): Promise<number> {
     const counts = await this.#queue.getJobCounts('waiting', 'prioritized');
     return this.#window - (counts.waiting ?? 0) - (counts.prioritized ?? 0);

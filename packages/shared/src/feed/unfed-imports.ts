@@ -24,7 +24,7 @@ export class UnfedImports {
 
   constructor(redis: Redis, keys: StoreKeys) {
     if (!('ferryDropSeen' in redis)) {
-      redis.defineCommand('ferryDropSeen', { numberOfKeys: 0, lua: DROP_SEEN_SCRIPT });
+      redis.defineCommand('ferryDropSeen', { numberOfKeys: 1, lua: DROP_SEEN_SCRIPT });
     }
     this.#redis = redis as UnfedRedis;
     this.#keys = keys;
@@ -71,9 +71,9 @@ export class UnfedImports {
 
   /** Takes the entries each tenant's list starts with off it (see DROP_SEEN_SCRIPT). */
   async dropSeen(seen: ReadonlyMap<string, readonly string[]>): Promise<number> {
-    const args = [this.#keys.prefix];
+    const args = [this.#keys.unfedTenants(), this.#keys.prefix];
     for (const [tenant, ids] of seen) args.push(tenant, String(ids.length), ...ids);
-    return args.length > 1 ? this.#redis.ferryDropSeen(...args) : 0;
+    return args.length > 2 ? this.#redis.ferryDropSeen(...args) : 0;
   }
 
   /**
