@@ -1,4 +1,5 @@
 import { FAILPOINT_EXIT_CODE, UnfedImports } from '@ferry/shared';
+import { TEST_PATIENCE_MS } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -68,7 +69,7 @@ describe('an API process that dies in the middle of a batch submit (real process
           const statuses = await Promise.all(ids.map((id) => harness.store.status(id)));
           return statuses.filter((status) => status !== 'completed').length;
         },
-        { timeout: 90_000, interval: 500 },
+        { timeout: TEST_PATIENCE_MS, interval: 500 },
       )
       .toBe(0);
     expect(await withoutJobs()).toEqual([]);

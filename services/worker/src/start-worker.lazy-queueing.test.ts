@@ -1,4 +1,5 @@
 import { UnfedImports } from '@ferry/shared';
+import { TEST_PATIENCE_MS } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -91,7 +92,7 @@ describe('more imports than the feed window (real API and worker processes)', ()
             const statuses = await Promise.all(ids.map((id) => harness.store.status(id)));
             return statuses.filter((status) => status !== 'completed').length;
           },
-          { timeout: 120_000, interval: 500 },
+          { timeout: TEST_PATIENCE_MS, interval: 500 },
         )
         .toBe(0);
     } finally {

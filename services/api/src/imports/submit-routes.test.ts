@@ -5,6 +5,7 @@ import {
   ImportStore,
   systemResolveAll,
 } from '@ferry/shared';
+import { TEST_PATIENCE_MS } from '@ferry/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importRequest, resolveTo, startTestApi, TENANTS, type TestApi } from '../testing/api-harness.ts';
@@ -271,7 +272,7 @@ describe('when the queue refuses the job', () => {
     expect(response.statusCode).toBe(202);
     const { id } = response.json();
     expect((await api.call('a', { method: 'GET', url: `/v1/imports/${id}` })).json().status).toBe('queued');
-    await expect.poll(async () => (await api.queue.getJob(id))?.id, { timeout: 10_000 }).toBe(id);
+    await expect.poll(async () => (await api.queue.getJob(id))?.id, { timeout: TEST_PATIENCE_MS }).toBe(id);
   });
 
   it('accepts a whole batch all the same, and queues every job of it later', async () => {
@@ -285,7 +286,7 @@ describe('when the queue refuses the job', () => {
     const ids = response.json().results.map((result: { id: string }) => result.id);
     await expect
       .poll(async () => (await Promise.all(ids.map((id: string) => api.queue.getJob(id)))).every(Boolean), {
-        timeout: 10_000,
+        timeout: TEST_PATIENCE_MS,
       })
       .toBe(true);
   });
