@@ -115,7 +115,7 @@ describe('a 100,000-row CSV manifest, uploaded, with an expander that dies mid-e
     expect((await jobs.get(id))?.cursor).toMatchObject({ rows: 0 });
     expect((await jobs.existingImports([jobImportId(id, WINDOW + 1)])).size).toBe(0);
     apis.splice(apis.indexOf(dying), 1);
-    await dying.close();
+    await dying.close({ handOver: true });
 
     // The next API resumes at the window the first one died in.
     const api = await startApi({ FERRY_QUEUE: dying.config.FERRY_QUEUE });

@@ -41,7 +41,11 @@ export interface TestApi {
   queue: Queue<ImportJobData>;
   /** app.inject with the tenant's bearer key and JSON encoding. */
   call(who: Who | null, options: InjectOptions): Promise<LightMyRequestResponse>;
-  close(): Promise<void>;
+  /**
+   * Closes the API and, unless `handOver` (another API of the same queue takes over, as after a
+   * crash), deletes its queue: BullMQ's keys and the store's.
+   */
+  close(options?: { handOver?: boolean }): Promise<void>;
 }
 
 export async function startTestApi(
@@ -70,11 +74,13 @@ export async function startTestApi(
       const headers = { ...(who ? { authorization: `Bearer ${KEYS[who]}` } : {}), ...options.headers };
       return app.inject({ ...options, headers });
     },
-    async close() {
+    async close(options = {}) {
       await app.close();
-      await queue.obliterate({ force: true }).catch(() => {});
+      if (!options.handOver) {
+        await queue.obliterate({ force: true }).catch(() => {});
+        await forgetQueueKeys(redis, config.FERRY_QUEUE).catch(() => {});
+      }
       await queue.close();
-      await forgetQueueKeys(redis, config.FERRY_QUEUE).catch(() => {});
       await redis.quit();
     },
   };
