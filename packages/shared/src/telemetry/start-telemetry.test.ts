@@ -7,9 +7,12 @@ import { tracingWanted } from './tracing-wanted.ts';
 const run = promisify(execFile);
 const SHARED_INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const START_TELEMETRY = fileURLToPath(new URL('./start-telemetry.ts', import.meta.url));
-/** What tracing brings in: none of it may load in a process that does not trace. */
+/**
+ * What tracing brings in: none of it may load in a process that does not trace. Matched as package
+ * folders: pnpm names bullmq's own folder after its peers (`bullmq@6_bullmq-otel@2…/node_modules/bullmq`).
+ */
 const TRACING_MODULES =
-  /@opentelemetry\/(sdk-|instrumentation|exporter-)|import-in-the-middle|bullmq-otel|@fastify\/otel/;
+  /node_modules\/(@opentelemetry\/(sdk-|instrumentation|exporter-)|import-in-the-middle\/|bullmq-otel\/|@fastify\/otel\/)/;
 
 /**
  * Starts telemetry in a fresh Node process with exactly `env`, loads the whole shared package as a
