@@ -1,5 +1,4 @@
 import { FAILPOINT_EXIT_CODE, UnfedImports } from '@ferry/shared';
-import { TEST_PATIENCE_MS } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -63,15 +62,7 @@ describe('an API process that dies in the middle of a batch submit (real process
   /** A worker (no API anywhere) runs every import to completion, each in one attempt. */
   const workerCompletesAll = async (ids: string[]): Promise<void> => {
     await harness.startWorker({ WORKER_CONCURRENCY: '8', QUEUE_FEED_WINDOW: WINDOW });
-    await expect
-      .poll(
-        async () => {
-          const statuses = await Promise.all(ids.map((id) => harness.store.status(id)));
-          return statuses.filter((status) => status !== 'completed').length;
-        },
-        { timeout: TEST_PATIENCE_MS, interval: 500 },
-      )
-      .toBe(0);
+    await harness.waitForAllCompleted(ids);
     expect(await withoutJobs()).toEqual([]);
     // Run once each: no import was fed as a second job after its first had run.
     const records = await Promise.all(ids.map((id) => harness.store.get(id)));

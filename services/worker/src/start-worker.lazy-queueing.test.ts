@@ -1,5 +1,4 @@
 import { UnfedImports } from '@ferry/shared';
-import { TEST_PATIENCE_MS } from '@ferry/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, spawnApiProcess } from './testing/api-process.ts';
 import { Harness } from './testing/harness.ts';
@@ -86,15 +85,7 @@ describe('more imports than the feed window (real API and worker processes)', ()
         );
       }
       await Promise.all(workers.map((worker) => worker.ready));
-      await expect
-        .poll(
-          async () => {
-            const statuses = await Promise.all(ids.map((id) => harness.store.status(id)));
-            return statuses.filter((status) => status !== 'completed').length;
-          },
-          { timeout: TEST_PATIENCE_MS, interval: 500 },
-        )
-        .toBe(0);
+      await harness.waitForAllCompleted(ids);
     } finally {
       clearInterval(sampler);
     }

@@ -23,11 +23,16 @@ export function pausedAccountsKey(prefix: string): string {
   return `${prefix}paused`;
 }
 
+/** Redis's clock in ms: the index's scores are on it, as the pauses' times to live are. */
+async function redisNowMs(redis: Redis): Promise<number> {
+  const [seconds = '0', micros = '0'] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 /** Pauses an account for `ms` the way the worker's limiter does: the pause key and its index entry. */
 export async function recordPause(redis: Redis, queue: string, account: string, ms: number): Promise<void> {
   const prefix = limitsPrefix(queue);
-  const [seconds = '0', micros = '0'] = await redis.time();
-  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const nowMs = await redisNowMs(redis);
   await redis
     .multi()
     .set(accountPauseKey(prefix, account), '1', 'PX', ms)
@@ -44,8 +49,7 @@ export interface PausedAccount {
 /** The provider accounts the fleet holds back now, longest pause first; reads, never writes. */
 export async function readPausedAccounts(redis: Redis, queue: string): Promise<PausedAccount[]> {
   const prefix = limitsPrefix(queue);
-  const [seconds = '0', micros = '0'] = await redis.time();
-  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const nowMs = await redisNowMs(redis);
   const accounts = await redis.zrangebyscore(pausedAccountsKey(prefix), `(${nowMs}`, '+inf');
   if (accounts.length === 0) return [];
   const pipeline = redis.pipeline();

@@ -36,8 +36,7 @@ export async function countIdleLostAttempts(
   const progressed = tally.partsAtStart !== null && parts > tally.partsAtStart;
   // Not known (an older worker ran it): counted, as before.
   const movedBytes = tally.attemptBytes === null || tally.attemptBytes > 0;
-  const idle =
-    lost === 0 || (!progressed && !movedBytes) ? tally.idleLosses : progressed ? 0 : tally.idleLosses + lost;
+  const idle = idleAfter(tally.idleLosses, lost, progressed, movedBytes);
   return {
     idle,
     save: () =>
@@ -47,4 +46,14 @@ export async function countIdleLostAttempts(
         idleLosses: idle,
       }),
   };
+}
+
+/** The count of idle losses once `lost` more attempts are known to have lost their worker. */
+function idleAfter(before: number, lost: number, progressed: boolean, movedBytes: boolean): number {
+  if (lost === 0) return before;
+  // A lost attempt that checkpointed a part starts the count again.
+  if (progressed) return 0;
+  // One that never streamed a byte was waiting, not running: it neither counts nor resets.
+  if (!movedBytes) return before;
+  return before + lost;
 }

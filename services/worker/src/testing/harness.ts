@@ -154,6 +154,18 @@ export class Harness {
    * until the parts after them are at least `inFlight.bytes` under way: the moment a test interrupts
    * a transfer so that it loses what was in flight.
    */
+  /** Waits until every one of `ids` is completed. */
+  async waitForAllCompleted(ids: readonly string[], timeoutMs = TEST_PATIENCE_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const statuses = await Promise.all(ids.map((id) => this.store.status(id)));
+      const left = statuses.filter((status) => status !== 'completed').length;
+      if (left === 0) return;
+      if (Date.now() > deadline) throw new Error(`${left} of ${ids.length} imports are not completed`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
   async waitForCheckpointedParts(
     id: string,
     parts: number,
